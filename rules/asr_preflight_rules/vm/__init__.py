@@ -1,0 +1,1 @@
+"""ASR5xx: VM and disk support."""

@@ -1,0 +1,584 @@
+"""The facts: our own frozen dataclasses, and their versioned JSON form.
+
+Collectors build these; rules read them. They are plain data: no SDK model object, no secret and
+no behaviour beyond lookups ever lives here. A value that could not be gathered is ``None`` (or
+the collection is absent) and a :class:`FactError` next to the facts says why and what to do, so a
+rule can never mistake "not gathered" for "fine".
+
+A snapshot is written by ``asr-preflight collect`` and read back by ``check --snapshot``; its JSON
+carries ``"schema": "asr-preflight/snapshot/v1"``. (De)serialisation and the shipped JSON Schema
+both come from pydantic's ``TypeAdapter`` over these dataclasses, so the models are the single
+source of truth.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from asr_preflight.plan import Plan
+
+SNAPSHOT_SCHEMA = "asr-preflight/snapshot/v1"
+
+
+class SnapshotError(ValueError):
+    """A snapshot file that cannot be used: wrong schema version, malformed JSON, bad fields."""
+
+
+# ---------------------------------------------------------------------------------------------
+# What could not be gathered
+# ---------------------------------------------------------------------------------------------
+
+#: Fact families a FactError can be about. Rules ask for errors by family and scope.
+FactKind = Literal[
+    "vms",  # VMs and their instance view
+    "network",  # NICs, NSGs, VNets, subnets, route tables, ASGs
+    "disks",
+    "skus",  # target-region resource SKUs
+    "compute_usages",
+    "network_usages",
+    "service_tags",
+    "vault",
+    "cache_storage",
+    "resource_groups",
+    "rbac",  # role assignments, role definitions, deny assignments
+    "eligibility",  # ASR's replicationEligibilityResults
+    "guest",  # in-guest probes
+    "credential",
+]
+
+
+@dataclass(frozen=True)
+class FactError:
+    """A fact that could not be gathered: which family, for which scope, why, and what to do.
+
+    ``scope`` is an ARM id (``/subscriptions/…``), a ``<subscription>/<region>`` pair for regional
+    facts, or a VM id for guest facts. An error on a scope covers everything below it: an error on
+    ``/subscriptions/S`` explains a missing NIC in ``/subscriptions/S/resourceGroups/…``.
+    """
+
+    kind: FactKind
+    scope: str
+    cause: str
+    hint: str = ""
+
+    def covers(self, kind: str, scope: str) -> bool:
+        if self.kind != kind:
+            return False
+        mine, theirs = self.scope.lower().rstrip("/"), scope.lower().rstrip("/")
+        return theirs == mine or theirs.startswith(mine + "/") or mine == ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Compute
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Extension:
+    name: str
+    publisher: str
+    type: str
+    version: str | None = None
+    provisioning_state: str | None = None  # "Succeeded", "Failed", …
+    status: str | None = None  # instance-view status display ("Provisioning failed", …)
+    status_level: str | None = None  # "Info", "Warning", "Error"
+
+
+@dataclass(frozen=True)
+class Disk:
+    """One OS or data disk as the VM sees it, joined with the managed disk resource."""
+
+    name: str
+    id: str | None = None  # managed disk id; None for unmanaged (VHD) disks
+    lun: int | None = None  # None for the OS disk
+    size_gb: int | None = None
+    sku: str | None = None  # Standard_LRS, Premium_LRS, StandardSSD_ZRS, UltraSSD_LRS, PremiumV2_LRS
+    managed: bool = True
+    caching: str | None = None  # None, ReadOnly, ReadWrite
+    write_accelerator: bool = False
+    ephemeral: bool = False  # diffDiskSettings.option == Local (OS disk only)
+    encryption_type: str | None = None  # EncryptionAtRestWithPlatformKey, …WithCustomerKey, …
+    disk_encryption_set_id: str | None = None
+    ade_encrypted: bool = False  # encryptionSettingsCollection enabled (Azure Disk Encryption)
+
+
+@dataclass(frozen=True)
+class VirtualMachine:
+    id: str
+    name: str
+    subscription_id: str
+    resource_group: str
+    location: str
+    size: str
+    os_type: Literal["Linux", "Windows"] | None
+    zone: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    # instance view; None = not gathered
+    power_state: str | None = None  # "running", "deallocated", "stopped", …
+    provisioning_state: str | None = None  # "Succeeded", "Failed", "Updating", …
+    agent_status: str | None = None  # "Ready", "Not Ready", …
+    agent_version: str | None = None
+    extensions: tuple[Extension, ...] | None = None
+    # storage
+    os_disk: Disk | None = None
+    data_disks: tuple[Disk, ...] = ()
+    disk_controller: str | None = None  # "SCSI", "NVMe"
+    ultra_ssd_enabled: bool = False
+    # placement and security
+    dedicated_host_id: str | None = None
+    dedicated_host_group_id: str | None = None
+    availability_set_id: str | None = None
+    proximity_placement_group_id: str | None = None
+    security_type: str | None = None  # "TrustedLaunch", "ConfidentialVM"
+    # networking: NIC ids, primary first
+    nic_ids: tuple[str, ...] = ()
+
+    @property
+    def primary_nic_id(self) -> str | None:
+        return self.nic_ids[0] if self.nic_ids else None
+
+    @property
+    def uses_ade(self) -> bool:
+        disks = (self.os_disk, *self.data_disks)
+        if any(d is not None and d.ade_encrypted for d in disks):
+            return True
+        return any(
+            e.type.lower().startswith("azurediskencryption") for e in (self.extensions or ())
+        )
+
+
+@dataclass(frozen=True)
+class SkuRestriction:
+    type: Literal["Location", "Zone"]
+    reason_code: str  # NotAvailableForSubscription, QuotaId
+    locations: tuple[str, ...] = ()
+    zones: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VmSku:
+    """A ``virtualMachines`` resource SKU as offered in one region to one subscription."""
+
+    name: str  # Standard_D4s_v3
+    family: str | None  # standardDSv3Family (= the compute usage name)
+    tier: str | None = None
+    zones: tuple[str, ...] = ()
+    capabilities: Mapping[str, str] = field(default_factory=dict)
+    restrictions: tuple[SkuRestriction, ...] = ()
+
+
+@dataclass(frozen=True)
+class Usage:
+    name: str  # cores, virtualMachines, standardDSv3Family, NetworkInterfaces, PublicIPAddresses…
+    current_value: int
+    limit: int
+    localized_name: str | None = None
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class RegionCapacity:
+    """What one (target subscription, target region) offers: SKUs and quota. None = not gathered."""
+
+    subscription_id: str
+    region: str
+    skus: tuple[VmSku, ...] | None = None
+    compute_usages: tuple[Usage, ...] | None = None
+    network_usages: tuple[Usage, ...] | None = None
+
+    @property
+    def scope(self) -> str:
+        return f"{self.subscription_id}/{self.region}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Network
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IpConfiguration:
+    name: str
+    primary: bool = False
+    private_ip: str | None = None
+    public_ip_id: str | None = None
+    public_ip: str | None = None
+    subnet_id: str | None = None
+    asg_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NetworkInterface:
+    id: str
+    name: str
+    location: str | None = None
+    vm_id: str | None = None
+    nsg_id: str | None = None
+    accelerated_networking: bool = False
+    ip_configurations: tuple[IpConfiguration, ...] = ()
+
+    @property
+    def primary_ip_configuration(self) -> IpConfiguration | None:
+        for ipc in self.ip_configurations:
+            if ipc.primary:
+                return ipc
+        return self.ip_configurations[0] if self.ip_configurations else None
+
+
+@dataclass(frozen=True)
+class SecurityRule:
+    """An NSG rule, with ARM's singular and plural fields merged into tuples by the collector."""
+
+    name: str
+    priority: int
+    direction: Literal["Inbound", "Outbound"]
+    access: Literal["Allow", "Deny"]
+    protocol: str  # Tcp, Udp, Icmp, Esp, Ah, *
+    source_address_prefixes: tuple[str, ...] = ()
+    source_port_ranges: tuple[str, ...] = ("*",)
+    destination_address_prefixes: tuple[str, ...] = ()
+    destination_port_ranges: tuple[str, ...] = ("*",)
+    source_asg_ids: tuple[str, ...] = ()
+    destination_asg_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NetworkSecurityGroup:
+    id: str
+    name: str
+    location: str | None = None
+    rules: tuple[SecurityRule, ...] = ()
+    default_rules: tuple[SecurityRule, ...] = ()  # empty = the evaluator uses Azure's defaults
+
+
+@dataclass(frozen=True)
+class Subnet:
+    id: str
+    name: str
+    vnet_id: str
+    address_prefixes: tuple[str, ...] = ()
+    nsg_id: str | None = None
+    route_table_id: str | None = None
+    service_endpoints: tuple[str, ...] = ()  # "Microsoft.Storage", …
+
+
+@dataclass(frozen=True)
+class VirtualNetwork:
+    id: str
+    name: str
+    location: str | None = None
+    address_prefixes: tuple[str, ...] = ()
+    peered_address_prefixes: tuple[str, ...] = ()  # remote address spaces of connected peerings
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    address_prefix: str
+    next_hop_type: str  # VirtualAppliance, VirtualNetworkGateway, Internet, None, VnetLocal
+    next_hop_ip: str | None = None
+
+
+@dataclass(frozen=True)
+class RouteTable:
+    id: str
+    name: str
+    routes: tuple[Route, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceTag:
+    name: str  # Storage.EastUS
+    region: str = ""  # "" for global tags
+    system_service: str = ""
+    address_prefixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceTags:
+    cloud: str
+    change_number: str | None = None
+    tags: tuple[ServiceTag, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Recovery Services, storage, resource groups
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Vault:
+    id: str
+    name: str
+    location: str
+    resource_group: str
+    resource_group_location: str | None = None
+
+
+@dataclass(frozen=True)
+class StorageAccount:
+    id: str
+    name: str
+    location: str
+    kind: str | None = None
+    sku: str | None = None
+    blob_soft_delete_enabled: bool | None = None
+    allow_shared_key_access: bool | None = None  # ARM's null means allowed; collectors say True
+    network_default_action: Literal["Allow", "Deny"] | None = None
+    network_bypass: tuple[str, ...] = ()  # AzureServices, Logging, Metrics
+    virtual_network_subnet_ids: tuple[str, ...] = ()
+    ip_rules: tuple[str, ...] = ()
+    blob_endpoint: str | None = None
+
+
+@dataclass(frozen=True)
+class ResourceGroup:
+    """A resource group the plan names. ``exists=False``: looked up, not there (ASR creates it)."""
+
+    id: str
+    name: str
+    subscription_id: str
+    location: str | None = None
+    exists: bool = True
+
+
+@dataclass(frozen=True)
+class EligibilityError:
+    code: str
+    message: str
+    possible_causes: str | None = None
+    recommended_action: str | None = None
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """ASR's own ``replicationEligibilityResults/default`` for one VM."""
+
+    vm_id: str
+    errors: tuple[EligibilityError, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Identity (Azure RBAC)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Permission:
+    actions: tuple[str, ...] = ()
+    not_actions: tuple[str, ...] = ()
+    data_actions: tuple[str, ...] = ()
+    not_data_actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoleDefinition:
+    id: str
+    role_name: str
+    role_type: str = "BuiltInRole"
+    permissions: tuple[Permission, ...] = ()
+    assignable_scopes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    id: str
+    scope: str
+    role_definition_id: str
+    principal_id: str
+    principal_type: str | None = None  # User, Group, ServicePrincipal
+    condition: str | None = None
+
+
+@dataclass(frozen=True)
+class DenyAssignment:
+    id: str
+    name: str
+    scope: str
+    permissions: tuple[Permission, ...] = ()
+    principal_ids: tuple[str, ...] = ()  # 00000000-0000-0000-0000-000000000000 = everyone
+    exclude_principal_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IdentityFacts:
+    """What the operating principal may do: assignments from ``assignedTo(oid)`` (groups
+    included), the definitions they reference, and deny assignments at the relevant scopes."""
+
+    principal_id: str | None
+    role_assignments: tuple[RoleAssignment, ...] = ()
+    role_definitions: tuple[RoleDefinition, ...] = ()
+    deny_assignments: tuple[DenyAssignment, ...] = ()
+    scopes: tuple[str, ...] = ()  # the scopes the collector read assignments for
+
+
+# ---------------------------------------------------------------------------------------------
+# Inside the guests
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RootCertificate:
+    sha256: str  # upper-case hex, no colons
+    subject: str
+    not_after: str  # ISO 8601 UTC
+
+
+@dataclass(frozen=True)
+class ProxySetting:
+    source: str  # "env:https_proxy", "/etc/environment", "apt", "ProxyInfo.conf", "WinHTTP", …
+    url: str  # credentials already replaced: http://***@proxy:3128
+    has_credentials: bool = False
+    bypass: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EndpointProbe:
+    name: str  # login, storage, site_recovery, service_bus
+    host: str
+    port: int = 443
+    resolved: bool | None = None
+    addresses: tuple[str, ...] = ()
+    tls_ok: bool | None = None
+    via_proxy: str | None = None  # redacted proxy URL when one was used
+    proxy_status: int | None = None  # HTTP status of the proxy's CONNECT answer (407 = auth)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PortProbe:
+    peer_vm_id: str
+    address: str
+    port: int = 20004
+    result: Literal["connected", "refused", "timeout", "error"] = "error"
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    name: str  # COMSysApp, VSS
+    start_type: str | None = None  # Automatic, Manual, Disabled
+    status: str | None = None  # Running, Stopped
+
+
+@dataclass(frozen=True)
+class GuestFacts:
+    """What the probe scripts reported from inside one VM. None = that probe did not report."""
+
+    vm_id: str
+    transport: Literal["ssh", "winrm"]
+    os_release: Mapping[str, str] = field(default_factory=dict)
+    kernel: str | None = None
+    root_certificates: tuple[RootCertificate, ...] | None = None
+    proxies: tuple[ProxySetting, ...] | None = None
+    endpoints: tuple[EndpointProbe, ...] | None = None
+    port_probes: tuple[PortProbe, ...] | None = None
+    root_free_bytes: int | None = None
+    grub_device_names: tuple[str, ...] | None = None  # root=/resume= values found in GRUB files
+    services: tuple[ServiceState, ...] | None = None
+    clock_utc: str | None = None
+    collected_at: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# The snapshot
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    """How the snapshot was gathered: which optional parts were skipped on purpose."""
+
+    cloud: str = "AzureCloud"
+    eligibility_skipped: bool = False
+    guest_skipped: bool = False
+    source: Literal["azure", "demo", "test"] = "azure"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    created_at: str
+    tool_version: str
+    plan: Plan | None = None
+    collection: CollectionInfo = field(default_factory=CollectionInfo)
+    vms: tuple[VirtualMachine, ...] = ()  # the selected VMs
+    network_interfaces: tuple[NetworkInterface, ...] = ()
+    network_security_groups: tuple[NetworkSecurityGroup, ...] = ()
+    virtual_networks: tuple[VirtualNetwork, ...] = ()
+    subnets: tuple[Subnet, ...] = ()
+    route_tables: tuple[RouteTable, ...] = ()
+    regions: tuple[RegionCapacity, ...] = ()  # per target (subscription, region)
+    service_tags: ServiceTags | None = None
+    vault: Vault | None = None
+    cache_storage: StorageAccount | None = None
+    resource_groups: tuple[ResourceGroup, ...] = ()
+    identity: IdentityFacts | None = None
+    eligibility: tuple[Eligibility, ...] = ()
+    guests: tuple[GuestFacts, ...] = ()
+    errors: tuple[FactError, ...] = ()
+    schema: str = SNAPSHOT_SCHEMA
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON
+# ---------------------------------------------------------------------------------------------
+
+
+@cache
+def _adapter() -> Any:
+    from pydantic import TypeAdapter  # imported lazily: no import-time cost for `rules list`
+
+    return TypeAdapter(Snapshot)
+
+
+def snapshot_to_json(snapshot: Snapshot) -> str:
+    data: bytes = _adapter().dump_json(snapshot, indent=1)
+    return data.decode()
+
+
+def snapshot_from_json(text: str) -> Snapshot:
+    """Parse a snapshot; a wrong schema version or a malformed document is a SnapshotError."""
+    from pydantic import ValidationError
+
+    try:
+        head = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(f"not a JSON document ({exc})") from None
+    if not isinstance(head, dict):
+        raise SnapshotError("not an asr-preflight snapshot (the document is not a JSON object)")
+    schema = head.get("schema")
+    if schema != SNAPSHOT_SCHEMA:
+        raise SnapshotError(
+            f"snapshot schema is {schema!r}; this version of asr-preflight reads {SNAPSHOT_SCHEMA!r}"
+        )
+    try:
+        snapshot: Snapshot = _adapter().validate_python(head)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise SnapshotError(f"invalid snapshot at {where}: {first['msg']}") from None
+    return snapshot
+
+
+def load_snapshot(path: Path) -> Snapshot:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SnapshotError(f"cannot read snapshot {path}: {exc.strerror}") from None
+    try:
+        return snapshot_from_json(text)
+    except SnapshotError as exc:
+        raise SnapshotError(f"{path}: {exc}") from None
+
+
+def snapshot_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the snapshot format, generated from the dataclasses."""
+    schema: dict[str, Any] = _adapter().json_schema(mode="serialization")
+    schema["$id"] = SNAPSHOT_SCHEMA
+    schema["title"] = "asr-preflight snapshot v1"
+    return schema
