@@ -397,8 +397,8 @@ def _choose(
         kind = Choice.PINNED if pinned else Choice.SAME
         return replace(base, kind=kind, size=skus.specs[requested.lower()])
     if pinned and skus.status(vm.size) is None:  # the pinned size is not, the source size is
-        suggestion = skus.specs[vm.size.lower()]
-        return replace(base, kind=Choice.NONE, blocked=blocked, suggestion=suggestion)
+        offered = skus.specs[vm.size.lower()]
+        return replace(base, kind=Choice.NONE, blocked=blocked, suggestion=offered)
     needs = requirements(source, vm) if source is not None else None
     found = skus.substitute(source, needs) if source is not None and needs is not None else None
     if pinned:
