@@ -289,7 +289,7 @@ def choose_substitute(
     if best is None:
         return None
     spec = best[1]
-    return spec, f"{_TIER_WHY[best[0][0]]}, {spec.describe()}; needs {needs.describe()}"
+    return spec, f"{_TIER_WHY[best[0][0]]}: {spec.describe()}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -458,7 +458,10 @@ class Need:
         usage = self.usage
         at_least = "at least " if self.uncertain else ""
         vms = f" for {self.vms} VM{'s' if self.vms != 1 else ''}" if self.vms else ""
-        text = f"needs {at_least}{self.need} {self.label}{vms}{where}"
+        amount = (
+            f"{at_least}{self.need}" if self.need or not self.uncertain else "an unknown number of"
+        )
+        text = f"needs {amount} {self.label}{vms}{where}"
         if usage is None:
             return f"{text}; the usage {self.name} was not reported"
         text += f"; {max(0, usage.limit - usage.current_value)} of {usage.limit} free"

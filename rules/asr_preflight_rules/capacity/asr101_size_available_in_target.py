@@ -25,7 +25,8 @@ def size_available_in_target(ctx: RuleContext, vm: VirtualMachine) -> Finding:
        source size supports.
     2. Preference: the same VM family (e.g. `standardDSv3Family`), then the same series and
        generation (e.g. `Dads_v5` for `D4s_v5`), then the same series, then any series.
-    3. Smallest excess within a preference: fewest vCPUs, then least memory, then the newest
+    3. Smallest excess within a preference: fewest vCPUs, then least memory, then the same
+       feature letters (`s` for `D4s_v3` rather than `as` or `ds`), then the newest
        generation, then the name.
 
     The source size's capabilities come from the target region's list (even when restricted

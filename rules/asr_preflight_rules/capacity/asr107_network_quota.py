@@ -53,6 +53,9 @@ def network_quota(ctx: RuleContext) -> Iterator[Finding]:
             raise usage_missing(ctx, scope, "network_usages", scope.network[PUBLIC_IP_ADDRESSES])
         if demand.nics is None:
             raise ctx.missing("vms", vm.id, f"{vm.name}'s network interfaces")
+        if demand.vnets is None:  # one of its NICs is not in the snapshot: say which, and why
+            for nic_id in vm.nic_ids:
+                ctx.nic(nic_id)
         items = [
             need
             for name, need in scope.network.items()
@@ -68,7 +71,7 @@ def network_quota(ctx: RuleContext) -> Iterator[Finding]:
             why = (
                 f"no usage {', '.join(absent)} was reported"
                 if absent
-                else "the NICs of "
+                else "the network interfaces of "
                 + ", ".join(sorted({m for n in items for m in n.missing}))
                 + " are not in the snapshot"
             )
