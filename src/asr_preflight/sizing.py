@@ -35,9 +35,11 @@ when a fact it needs is absent.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property, lru_cache
 
 from asr_preflight.api import Finding, MissingFact, RuleContext, failed, passed, unknown
 from asr_preflight.plan import Plan
@@ -73,6 +75,7 @@ _NAME = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
 def _series(name: str) -> tuple[str | None, int | None, str]:
     """(series letters, generation, feature letters) of a size name:
     ``Standard_D4ds_v5`` -> ``("D", 5, "ds")``.
@@ -86,6 +89,20 @@ def _series(name: str) -> tuple[str | None, int | None, str]:
     ver = match["ver"]
     features = "".join(sorted(set((match["s"] + match["feat"]).lower())))
     return match["series"].upper(), int(ver) if ver else 1, features
+
+
+def _cap(caps: Mapping[str, str], name: str) -> str | None:
+    """A capability by its ARM name, or case-insensitively."""
+    value = caps.get(name)
+    if value is None:
+        lower = name.lower()
+        value = next((v for k, v in caps.items() if k.lower() == lower), None)
+    return value
+
+
+@lru_cache(maxsize=4096)
+def _generations(value: str) -> frozenset[str]:
+    return frozenset(g.strip().upper() for g in value.split(",") if g.strip())
 
 
 def _number(value: str | None) -> float | None:
@@ -122,26 +139,22 @@ class SizeSpec:
 
     @classmethod
     def of(cls, sku: VmSku) -> SizeSpec:
-        caps = {k.lower(): v for k, v in sku.capabilities.items()}
-        vcpus = _number(caps.get("vcpus"))
-        nics = _number(caps.get("maxnetworkinterfaces"))
-        disks = _number(caps.get("maxdatadiskcount"))
-        gens = caps.get("hypervgenerations")
+        caps = sku.capabilities
+        vcpus = _number(_cap(caps, "vCPUs"))
+        nics = _number(_cap(caps, "MaxNetworkInterfaces"))
+        disks = _number(_cap(caps, "MaxDataDiskCount"))
+        gens = _cap(caps, "HyperVGenerations")
         series, generation, features = _series(sku.name)
         return cls(
             name=sku.name,
             family=sku.family,
             vcpus=int(vcpus) if vcpus is not None else None,
-            memory_gb=_number(caps.get("memorygb")),
+            memory_gb=_number(_cap(caps, "MemoryGB")),
             max_nics=int(nics) if nics is not None else None,
             max_data_disks=int(disks) if disks is not None else None,
-            premium_io=_flag(caps.get("premiumio")),
-            accelerated_networking=_flag(caps.get("acceleratednetworkingenabled")),
-            hyperv_generations=(
-                frozenset(g.strip().upper() for g in gens.split(",") if g.strip())
-                if gens is not None
-                else None
-            ),
+            premium_io=_flag(_cap(caps, "PremiumIO")),
+            accelerated_networking=_flag(_cap(caps, "AcceleratedNetworkingEnabled")),
+            hyperv_generations=_generations(gens) if gens is not None else None,
             series=series,
             generation=generation,
             features=features,
@@ -317,7 +330,18 @@ class RegionSkus:
                     available.append(spec)
             else:
                 self.blocked[key] = reason
-        self.available: tuple[SizeSpec, ...] = tuple(available)
+        order = sorted(available, key=_size_order)
+        self.available: tuple[SizeSpec, ...] = tuple(order)
+        # preference pools, each sorted by (vCPUs, memory): family, series+generation, series
+        self._pools: dict[tuple[str, object], _Pool] = {("all", None): _Pool(order)}
+        groups: dict[tuple[str, object], list[SizeSpec]] = {}
+        for spec in order:
+            if spec.family:
+                groups.setdefault(("family", spec.family.lower()), []).append(spec)
+            if spec.series is not None:
+                groups.setdefault(("series-gen", (spec.series, spec.generation)), []).append(spec)
+                groups.setdefault(("series", spec.series), []).append(spec)
+        self._pools.update((key, _Pool(specs)) for key, specs in groups.items())
         self._memo: dict[tuple[str, Requirements], tuple[SizeSpec, str] | None] = {}
 
     def status(self, size: str) -> str | None:
@@ -329,10 +353,51 @@ class RegionSkus:
         return self.blocked.get(key)
 
     def substitute(self, source: SizeSpec, needs: Requirements) -> tuple[SizeSpec, str] | None:
+        """:func:`choose_substitute` over the available sizes, searched pool by pool."""
         key = (source.name.lower(), needs)
         if key not in self._memo:
-            self._memo[key] = choose_substitute(source, needs, self.available)
+            self._memo[key] = self._search(source, needs)
         return self._memo[key]
+
+    def _search(self, source: SizeSpec, needs: Requirements) -> tuple[SizeSpec, str] | None:
+        keys: list[tuple[str, object]] = []
+        if source.family:
+            keys.append(("family", source.family.lower()))
+        if source.series is not None:
+            keys += [("series-gen", (source.series, source.generation)), ("series", source.series)]
+        keys.append(("all", None))
+        for key in keys:
+            pool = self._pools.get(key)
+            found = pool.smallest(source, needs) if pool is not None else None
+            if found is not None:
+                return found, f"{_TIER_WHY[_tier(source, found)]}: {found.describe()}"
+        return None
+
+
+def _size_order(spec: SizeSpec) -> tuple[int, float]:
+    return (spec.vcpus or 0, spec.memory_gb or 0.0)
+
+
+class _Pool:
+    """Sizes sorted by (vCPUs, memory), for a bisect to the first one large enough."""
+
+    def __init__(self, specs: list[SizeSpec]) -> None:
+        self.specs = specs
+        self.vcpus = [spec.vcpus or 0 for spec in specs]
+
+    def smallest(self, source: SizeSpec, needs: Requirements) -> SizeSpec | None:
+        """The first (vCPUs, memory) group holding a size that meets ``needs``, its best one."""
+        group: list[SizeSpec] = []
+        for spec in self.specs[bisect_left(self.vcpus, needs.vcpus) :]:
+            if group and _size_order(spec) != _size_order(group[0]):
+                break
+            if spec.name.lower() != source.name.lower() and needs.met_by(spec):
+                group.append(spec)
+        if not group:
+            return None
+        return min(
+            group, key=lambda s: (s.features != source.features, -(s.generation or 0), s.name)
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -367,15 +432,23 @@ class SizeChoice:
         return f"{self.subscription}/{self.region}"
 
 
-def _source_specs(snapshot: Snapshot) -> dict[str, SizeSpec]:
-    """Every size listed in any region of the snapshot, by lower-case name (first one wins)."""
-    found: dict[str, SizeSpec] = {}
-    for cap in snapshot.regions:
-        for sku in cap.skus or ():
-            key = sku.name.lower()
-            if key not in found:
-                found[key] = SizeSpec.of(sku)
-    return found
+class _KnownSizes:
+    """Every size listed in any region of the snapshot (the source region's too), by name;
+    capabilities parsed on first use."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._skus: dict[str, VmSku] = {}
+        for cap in snapshot.regions:
+            for sku in cap.skus or ():
+                self._skus.setdefault(sku.name.lower(), sku)
+        self._specs: dict[str, SizeSpec | None] = {}
+
+    def get(self, name: str) -> SizeSpec | None:
+        key = name.lower()
+        if key not in self._specs:
+            sku = self._skus.get(key)
+            self._specs[key] = SizeSpec.of(sku) if sku is not None else None
+        return self._specs[key]
 
 
 def _choose(
@@ -384,7 +457,7 @@ def _choose(
     region: str,
     skus: RegionSkus | None,
     pinned: str | None,
-    known: Mapping[str, SizeSpec],
+    known: _KnownSizes,
 ) -> SizeChoice:
     requested = pinned or vm.size
     source = skus.specs.get(vm.size.lower()) if skus is not None else None
@@ -427,6 +500,17 @@ class Need:
     vms: int = 0  # VMs that charge it
     uncertain: int = 0  # VMs whose demand is unknown (``need`` is then a lower bound)
     missing: list[str] = field(default_factory=list)  # their names, for the message
+    where: str = ""  # " in westus2 (subscription …)"
+
+    # The properties below are read by the rules once the plan is built, and cached:
+    # thousands of VMs share one need.
+    @cached_property
+    def text(self) -> str:
+        return self.describe(self.where)
+
+    @cached_property
+    def brief(self) -> str:
+        return self.describe()
 
     @property
     def label(self) -> str:
@@ -438,13 +522,13 @@ class Need:
     def free(self) -> int | None:
         return None if self.usage is None else self.usage.limit - self.usage.current_value
 
-    @property
+    @cached_property
     def short(self) -> int:
         """How much is missing (0 when it fits or the usage is unknown)."""
         free = self.free
         return 0 if free is None else max(0, self.need - free)
 
-    @property
+    @cached_property
     def state(self) -> str:
         """``fail`` (too little even for the known demand), ``unknown``, or ``pass``."""
         if self.usage is None:
@@ -566,7 +650,7 @@ def build_capacity_plan(snapshot: Snapshot, plan: Plan) -> CapacityPlan:
     zone = plan.target.zone
     pinned = {name.lower(): size for name, size in plan.target.sizes.items()}
     caps = _find_capacity(snapshot)
-    known = _source_specs(snapshot)
+    known = _KnownSizes(snapshot)
     nics = {nic.id.lower(): nic for nic in snapshot.network_interfaces}
     indexes: dict[tuple[str, str], RegionSkus | None] = {}
     scopes: dict[tuple[str, str], ScopeCapacity] = {}
@@ -587,8 +671,10 @@ def build_capacity_plan(snapshot: Snapshot, plan: Plan) -> CapacityPlan:
             scope = ScopeCapacity(subscription, region, cap)
             compute[key] = _usages(cap.compute_usages if cap else None)
             network_usages[key] = _usages(cap.network_usages if cap else None)
-            scope.cores = Need(CORES, compute[key].get(CORES.lower()))
-            scope.vm_count = Need(VIRTUAL_MACHINES, compute[key].get(VIRTUAL_MACHINES.lower()))
+            scope.cores = Need(CORES, compute[key].get(CORES.lower()), where=scope.where)
+            scope.vm_count = Need(
+                VIRTUAL_MACHINES, compute[key].get(VIRTUAL_MACHINES.lower()), where=scope.where
+            )
             for name in NETWORK_USAGES:
                 scope.network[name] = Need(name, network_usages[key].get(name.lower()))
             scopes[key] = scope
@@ -615,7 +701,7 @@ def build_capacity_plan(snapshot: Snapshot, plan: Plan) -> CapacityPlan:
             else:
                 need = scope.families.get(family.lower())
                 if need is None:
-                    need = Need(family, compute[key].get(family.lower()))
+                    need = Need(family, compute[key].get(family.lower()), where=scope.where)
                     scope.families[family.lower()] = need
                 need.charge(choice.size.vcpus, vm)
             scope.cores.charge(choice.size.vcpus, vm)
@@ -706,7 +792,7 @@ def judge_quota(
     if need.usage is None:
         raise usage_missing(ctx, scope, "compute_usages", need)
     target = scope.usage_id(need.name)
-    text = f"{subject}: the failover {need.describe(scope.where)}"
+    text = f"{subject}: the failover {need.text}"
     if need.state == "fail":
         hint = f"request at least {need.short} more {need.label} in {scope.region} for "
         hint += f"subscription {scope.subscription}, or protect fewer VMs into it"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -15,7 +16,15 @@ from arm_shapes import (
     zone_restriction,
 )
 
-from asr_preflight.sizing import Choice, SizeSpec, build_capacity_plan, unavailable_reason
+from asr_preflight.sizing import (
+    Choice,
+    RegionSkus,
+    SizeSpec,
+    build_capacity_plan,
+    choose_substitute,
+    requirements,
+    unavailable_reason,
+)
 from asr_preflight.snapshot import Disk, RegionCapacity
 from asr_preflight.testing import SUBSCRIPTION, make_plan, make_snapshot, make_vm
 
@@ -256,3 +265,42 @@ def test_official_sku_example() -> None:
 def test_series_parsing(name: str, series: str, generation: int, features: str) -> None:
     spec = SizeSpec.of(skus_from_arm({"value": [arm_sku(name, "f", 2, 4)]}, "westus2")[0])
     assert (spec.series, spec.generation, spec.features) == (series, generation, features)
+
+
+def test_indexed_search_agrees_with_the_reference_chooser() -> None:
+    """RegionSkus searches pool by pool with a bisect; it must pick what the plain scan picks."""
+    rng = random.Random(11)
+    items = []
+    for series in ("D", "E", "F", "NC"):
+        for features in ("", "s", "ds", "as"):
+            for gen in (1, 3, 4, 5):
+                for vcpus in (2, 4, 8, 16):
+                    suffix = f"_v{gen}" if gen > 1 else ""
+                    restricted = [NA] if rng.random() < 0.3 else []
+                    items.append(
+                        arm_sku(
+                            f"Standard_{series}{vcpus}{features}{suffix}",
+                            f"standard{series}{features.upper()}v{gen}Family",
+                            vcpus,
+                            vcpus * rng.choice((2, 4, 8)),
+                            nics=rng.choice((2, 4, 8)),
+                            disks=rng.choice((4, 8, 16, 32)),
+                            premium="s" in features,
+                            accelerated=rng.random() < 0.7,
+                            generations=rng.choice(("V1", "V1,V2", "V2")),
+                            restrictions=restricted,
+                        )
+                    )
+    cap = region_capacity(SUBSCRIPTION, skus=items)
+    index = RegionSkus(cap, None)
+    vm = make_vm("vm-1", os_disk=Disk(name="os", sku="Standard_LRS"))
+    checked = 0
+    for sku in cap.skus or ():
+        source = SizeSpec.of(sku)
+        needs = requirements(source, vm)
+        assert needs is not None
+        fast = index.substitute(source, needs)
+        slow = choose_substitute(source, needs, index.available)
+        assert (fast[0].name if fast else None) == (slow[0].name if slow else None), sku.name
+        checked += fast is not None
+    assert checked > 100  # the comparison covered real choices, not only "none"

@@ -63,9 +63,7 @@ def network_quota(ctx: RuleContext) -> Iterator[Finding]:
             and not (name == VIRTUAL_NETWORKS and demand.vnets == frozenset())
         ]
         states = [need.state for need in items]
-        text = f"{vm.name}: the failover{scope.where} " + "; ".join(
-            need.describe() for need in items
-        )
+        text = f"{vm.name}: the failover{scope.where} " + "; ".join(need.brief for need in items)
         if "unknown" in states:
             absent = [n.name for n in items if n.usage is None]
             why = (
