@@ -16,7 +16,7 @@ from arm_shapes import (
 )
 
 from asr_preflight.api import Rule
-from asr_preflight.engine import Result, evaluate
+from asr_preflight.engine import Result, evaluate, validate_rule
 from asr_preflight.snapshot import (
     Disk,
     FactError,
@@ -437,3 +437,10 @@ def test_official_compute_usage_example() -> None:
     out = run(vm_count_quota, vms("Standard_D4s_v3"), [cap(compute=body["value"])])
     result = out["ASR104", "vm-1"]
     assert result.outcome == "unknown" and "no entry virtualMachines" in result.message
+
+
+@pytest.mark.parametrize("rule", ALL, ids=[r.code for r in ALL])
+def test_rule_metadata_is_valid(rule: Rule) -> None:
+    validate_rule(rule)
+    assert rule.area == "capacity"
+    assert "learn.microsoft.com" in rule.section("References")
