@@ -284,7 +284,7 @@ def test_asr509_prefers_the_source_region_and_names_the_size() -> None:
     )
     result = run(minimum_vm_size, make_vm(size="Standard_X"), regions=regions)
     assert result.outcome == "warn"
-    assert "Standard_X (1 vCPUs, 2 GB)" in result.message
+    assert "Standard_X (1 vCPU, 2 GB)" in result.message
 
 
 def test_asr509_unknown_carries_the_sku_collectors_cause() -> None:

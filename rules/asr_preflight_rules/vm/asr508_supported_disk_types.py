@@ -3,6 +3,8 @@ from asr_preflight.snapshot import VirtualMachine
 
 from .._facts import Tally, vm_fact_missing
 
+_ULTRA = "move the data to Premium SSD disks and disable Ultra disk compatibility."
+
 
 @vm_rule(code="ASR508", name="supported-disk-types", severity="fail")
 def supported_disk_types(ctx: RuleContext, vm: VirtualMachine) -> Finding:
@@ -36,14 +38,22 @@ def supported_disk_types(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     disks = (vm.os_disk, *vm.data_disks)
     ultra = [d.name for d in disks if (d.sku or "").lower() == "ultrassd_lrs"]
     if ultra:
-        tally.add(Outcome.FAIL, f"Ultra disks {', '.join(ultra)}")
+        tally.add(Outcome.FAIL, f"Ultra disks {', '.join(ultra)}", _ULTRA)
     elif vm.ultra_ssd_enabled:
-        tally.add(Outcome.FAIL, "Ultra disk compatibility is enabled")
+        tally.add(Outcome.FAIL, "Ultra disk compatibility is enabled", _ULTRA)
     accelerated = [d.name for d in disks if d.write_accelerator]
     if accelerated:
-        tally.add(Outcome.FAIL, f"Write Accelerator on {', '.join(accelerated)}")
+        tally.add(
+            Outcome.FAIL,
+            f"Write Accelerator on {', '.join(accelerated)}",
+            "disable Write Accelerator on those disks before enabling replication.",
+        )
     if (vm.disk_controller or "").lower() == "nvme":
-        tally.add(Outcome.FAIL, "NVMe disk controller")
+        tally.add(
+            Outcome.FAIL,
+            "NVMe disk controller",
+            "protect the workload by other means, or redeploy on a SCSI size.",
+        )
     return tally.finding(
         f"{vm.name} uses unsupported disk features",
         f"{vm.name} uses no Ultra disk, Write Accelerator or NVMe interface",

@@ -67,7 +67,7 @@ def minimum_vm_size(ctx: RuleContext, vm: VirtualMachine) -> Finding:
         raise ctx.missing(
             "skus", f"{vm.subscription_id}/{vm.location}", f"capabilities of size {vm.size}"
         )
-    shown = f"{vm.size} ({vcpus:g} vCPUs, {memory:g} GB)"
+    shown = f"{vm.size} ({vcpus:g} vCPU{'' if vcpus == 1 else 's'}, {memory:g} GB)"
     if vcpus < MIN_VCPUS or memory < MIN_MEMORY_GB:
         return warned(
             vm,

@@ -32,5 +32,6 @@ def not_on_dedicated_host(ctx: RuleContext, vm: VirtualMachine) -> Finding:
             vm,
             f"{vm.name} runs on {kind} {leaf(placement)}; Site Recovery does not support "
             "VMs on Azure Dedicated Hosts",
+            hint="move the VM off the dedicated host, or protect the workload by other means",
         )
     return passed(vm, f"{vm.name} is not placed on an Azure Dedicated Host")
