@@ -27,7 +27,12 @@ def asr_eligibility(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     """
     if ctx.snapshot.collection.eligibility_skipped:
         return skipped(vm, "ASR eligibility was not collected (--no-eligibility)")
-    result = ctx.eligibility(vm)
+    index = ctx.cached(
+        "asr009-eligibility", lambda: {e.vm_id.lower(): e for e in ctx.snapshot.eligibility}
+    )
+    result = index.get(vm.id.lower())
+    if result is None:
+        raise ctx.missing("eligibility", vm.id, f"ASR eligibility result of {vm.name}")
     if not result.errors:
         return passed(vm, f"Site Recovery's eligibility check returned no errors for {vm.name}")
     listed = "; ".join(f"{e.code}: {e.message}" for e in result.errors)
