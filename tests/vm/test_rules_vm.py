@@ -318,3 +318,11 @@ def test_asr510(fields: dict[str, Any], expected: str) -> None:
 def test_asr510_names_the_host() -> None:
     result = run(not_on_dedicated_host, make_vm(dedicated_host_id=f"{HOST}/hosts/host-1"))
     assert "dedicated host host-1" in result.message
+
+
+def test_asr505_unknown_carries_the_collectors_cause() -> None:
+    vm = make_vm(os_disk=None)
+    err = FactError("vms", vm.id, "storage profile: 404", "re-run collect")
+    result = run(no_ephemeral_os_disk, vm, errors=(err,))
+    assert result.outcome == "unknown"
+    assert "the OS disk of vm-test-01 could not be gathered: storage profile: 404" in result.message

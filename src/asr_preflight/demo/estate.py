@@ -25,7 +25,7 @@ vm-web-02, vm-app-02 and vm-win-iis-01 are clean and must stay Ready in every ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from asr_preflight.plan import Plan
 from asr_preflight.snapshot import (
@@ -151,7 +151,6 @@ class Spec:
     extra_extensions: tuple[Extension, ...] = ()
     failed_extensions: tuple[Extension, ...] = ()
     dedicated_host: str | None = None
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 LINUX_AGENT = "2.11.1.12"
