@@ -20,7 +20,7 @@ RULES_DIR = ROOT / "rules" / "asr_preflight_rules"
 ROW = re.compile(r"^\|\s*(ASR\d{3})\s*\|\s*([a-z0-9-]+)\s*\|[^|]*\|\s*([a-z/]+)\s*\|")
 
 INSTALLED = load_rules()
-BUILTIN = tuple(r for r in INSTALLED if r.distribution.startswith("asr-preflight "))
+BUILTIN = tuple(r for r in INSTALLED if r.func.__module__.startswith("asr_preflight_rules."))
 
 
 def published() -> dict[str, tuple[str, str]]:
