@@ -6,6 +6,13 @@ Registered through the same entry point a third-party pack uses:
 
 from asr_preflight.api import Rule
 
+from .capacity.asr101_size_available_in_target import size_available_in_target
+from .capacity.asr102_family_vcpu_quota import family_vcpu_quota
+from .capacity.asr103_regional_vcpu_quota import regional_vcpu_quota
+from .capacity.asr104_vm_count_quota import vm_count_quota
+from .capacity.asr105_target_size_fits_nics import target_size_fits_nics
+from .capacity.asr106_target_size_fits_data_disks import target_size_fits_data_disks
+from .capacity.asr107_network_quota import network_quota
 from .plan.asr001_vault_not_in_source_region import vault_not_in_source_region
 from .plan.asr002_target_differs_from_source import target_differs_from_source
 from .plan.asr003_target_matches_vault_region import target_matches_vault_region
@@ -19,13 +26,6 @@ from .vm.asr501_vm_provisioning_succeeded import vm_provisioning_succeeded
 from .vm.asr502_vm_running_agent_ready import vm_running_agent_ready
 from .vm.asr503_no_failed_extensions import no_failed_extensions
 from .vm.asr504_no_stale_asr_extension import no_stale_asr_extension
-from .capacity.asr101_size_available_in_target import size_available_in_target
-from .capacity.asr102_family_vcpu_quota import family_vcpu_quota
-from .capacity.asr103_regional_vcpu_quota import regional_vcpu_quota
-from .capacity.asr104_vm_count_quota import vm_count_quota
-from .capacity.asr105_target_size_fits_nics import target_size_fits_nics
-from .capacity.asr106_target_size_fits_data_disks import target_size_fits_data_disks
-from .capacity.asr107_network_quota import network_quota
 from .vm.asr505_no_ephemeral_os_disk import no_ephemeral_os_disk
 from .vm.asr506_disk_sizes import disk_sizes
 from .vm.asr507_data_disk_count import data_disk_count
@@ -43,10 +43,6 @@ RULES: tuple[Rule, ...] = (
     app_consistent_frequency,
     replication_group_size,
     asr_eligibility,
-    vm_provisioning_succeeded,
-    vm_running_agent_ready,
-    no_failed_extensions,
-    no_stale_asr_extension,
     size_available_in_target,
     family_vcpu_quota,
     regional_vcpu_quota,
@@ -54,6 +50,10 @@ RULES: tuple[Rule, ...] = (
     target_size_fits_nics,
     target_size_fits_data_disks,
     network_quota,
+    vm_provisioning_succeeded,
+    vm_running_agent_ready,
+    no_failed_extensions,
+    no_stale_asr_extension,
     no_ephemeral_os_disk,
     disk_sizes,
     data_disk_count,

@@ -163,7 +163,9 @@ class SizeSpec:
     def describe(self) -> str:
         """``4 vCPUs, 16 GB, 2 NICs, 8 data disks``: the facts the chooser compared."""
         parts = [
-            f"{self.vcpus} vCPUs" if self.vcpus is not None else "vCPUs unknown",
+            f"{self.vcpus} vCPU{'s' if self.vcpus != 1 else ''}"
+            if self.vcpus is not None
+            else "vCPUs unknown",
             f"{_gb(self.memory_gb)} GB" if self.memory_gb is not None else "memory unknown",
         ]
         if self.max_nics is not None:
@@ -726,7 +728,8 @@ def build_capacity_plan(snapshot: Snapshot, plan: Plan) -> CapacityPlan:
         else:
             fresh = demand.vnets - vnets_seen[key]
             vnets_seen[key] |= fresh
-            scope.network[VIRTUAL_NETWORKS].charge(len(fresh), vm, counts=bool(fresh))
+            # every VM on a network the failover may create is affected by that network's quota
+            scope.network[VIRTUAL_NETWORKS].charge(len(fresh), vm, counts=bool(demand.vnets))
 
     # A VM whose target family is unknown could charge any family: every family check in its
     # scope is then a lower bound.

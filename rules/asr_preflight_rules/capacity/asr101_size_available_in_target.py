@@ -80,11 +80,12 @@ def size_available_in_target(ctx: RuleContext, vm: VirtualMachine) -> Finding:
             f"{vm.size} to be enabled in {choice.region} for {sub}",
         )
     if choice.requested != vm.size:  # a pinned size that is not available
-        other = (
-            f"the closest available size is {choice.suggestion.name}"
-            if choice.suggestion
-            else "no available size matches the source size"
-        )
+        if choice.suggestion is None:
+            other = f"no available size matches the source size {vm.size}"
+        elif choice.suggestion.name == vm.size:
+            other = f"the source size {vm.size} is offered"
+        else:
+            other = f"the closest available size to {vm.size} is {choice.suggestion.name}"
         return failed(
             vm,
             f"{vm.name}: the pinned target size {choice.requested} is {choice.blocked}",
