@@ -37,9 +37,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property, lru_cache
+from typing import Any
 
 from asr_preflight.api import Finding, MissingFact, RuleContext, failed, passed, unknown
 from asr_preflight.plan import Plan
@@ -312,10 +313,27 @@ def choose_substitute(
 # ---------------------------------------------------------------------------------------------
 
 
+class SpecCache:
+    """Parsed capabilities, shared by regions listing the same SKU (one parse per distinct SKU)."""
+
+    def __init__(self) -> None:
+        self._specs: dict[tuple[object, ...], SizeSpec] = {}
+
+    def __call__(self, sku: VmSku) -> SizeSpec:
+        key = (sku.name, sku.family, *sku.capabilities.items())
+        spec = self._specs.get(key)
+        if spec is None:
+            spec = self._specs[key] = SizeSpec.of(sku)
+        return spec
+
+
 class RegionSkus:
     """The SKUs of one (target subscription, region), indexed once, with memoised choices."""
 
-    def __init__(self, capacity: RegionCapacity, zone: str | None) -> None:
+    def __init__(
+        self, capacity: RegionCapacity, zone: str | None, specs: SpecCache | None = None
+    ) -> None:
+        parse = specs or SpecCache()
         self.region = capacity.region
         self.zone = zone
         self.skus: dict[str, VmSku] = {}
@@ -324,7 +342,7 @@ class RegionSkus:
         available: list[SizeSpec] = []
         for sku in capacity.skus or ():
             key = sku.name.lower()
-            spec = SizeSpec.of(sku)
+            spec = parse(sku)
             self.skus[key], self.specs[key] = sku, spec
             reason = unavailable_reason(sku, capacity.region, zone)
             if reason is None:
@@ -464,27 +482,28 @@ def _choose(
     requested = pinned or vm.size
     source = skus.specs.get(vm.size.lower()) if skus is not None else None
     source = source or known.get(vm.size.lower())
-    base = SizeChoice(vm, subscription, region, Choice.UNKNOWN, requested, source=source)
+
+    def make(kind: Choice, **rest: Any) -> SizeChoice:
+        return SizeChoice(vm, subscription, region, kind, requested, source=source, **rest)
+
     if skus is None:
-        return replace(base, missing="skus")
+        return make(Choice.UNKNOWN, missing="skus")
     blocked = skus.status(requested)
     if blocked is None:
         kind = Choice.PINNED if pinned else Choice.SAME
-        return replace(base, kind=kind, size=skus.specs[requested.lower()])
+        return make(kind, size=skus.specs[requested.lower()])
     if pinned and skus.status(vm.size) is None:  # the pinned size is not, the source size is
-        offered = skus.specs[vm.size.lower()]
-        return replace(base, kind=Choice.NONE, blocked=blocked, suggestion=offered)
+        return make(Choice.NONE, blocked=blocked, suggestion=skus.specs[vm.size.lower()])
     needs = requirements(source, vm) if source is not None else None
     found = skus.substitute(source, needs) if source is not None and needs is not None else None
     if pinned:
-        suggestion = found[0] if found else None
-        return replace(base, kind=Choice.NONE, blocked=blocked, suggestion=suggestion)
+        return make(Choice.NONE, blocked=blocked, suggestion=found[0] if found else None)
     if needs is None:
-        return replace(base, blocked=blocked, missing="source")
+        return make(Choice.UNKNOWN, blocked=blocked, missing="source")
     if found is None:
         why = f"no available size has {needs.describe()}"
-        return replace(base, kind=Choice.NONE, blocked=blocked, why=why)
-    return replace(base, kind=Choice.SUBSTITUTE, size=found[0], blocked=blocked, why=found[1])
+        return make(Choice.NONE, blocked=blocked, why=why)
+    return make(Choice.SUBSTITUTE, size=found[0], blocked=blocked, why=found[1])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -653,6 +672,7 @@ def build_capacity_plan(snapshot: Snapshot, plan: Plan) -> CapacityPlan:
     pinned = {name.lower(): size for name, size in plan.target.sizes.items()}
     caps = _find_capacity(snapshot)
     known = _KnownSizes(snapshot)
+    specs = SpecCache()
     nics = {nic.id.lower(): nic for nic in snapshot.network_interfaces}
     indexes: dict[tuple[str, str], RegionSkus | None] = {}
     scopes: dict[tuple[str, str], ScopeCapacity] = {}
@@ -668,7 +688,7 @@ def build_capacity_plan(snapshot: Snapshot, plan: Plan) -> CapacityPlan:
         cap = caps.get((subscription.lower(), region.lower()))
         if key not in scopes:
             indexes[key] = (
-                RegionSkus(cap, zone) if cap is not None and cap.skus is not None else None
+                RegionSkus(cap, zone, specs) if cap is not None and cap.skus is not None else None
             )
             scope = ScopeCapacity(subscription, region, cap)
             compute[key] = _usages(cap.compute_usages if cap else None)

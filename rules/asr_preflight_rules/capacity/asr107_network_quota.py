@@ -1,9 +1,10 @@
 from collections.abc import Iterator
 
-from asr_preflight.api import Finding, RuleContext, estate_rule, passed, unknown, warned
+from asr_preflight.api import Finding, Outcome, RuleContext, estate_rule
 from asr_preflight.sizing import (
     PUBLIC_IP_ADDRESSES,
     VIRTUAL_NETWORKS,
+    ScopeCapacity,
     capacity_plan,
     each_vm,
     usage_missing,
@@ -56,28 +57,40 @@ def network_quota(ctx: RuleContext) -> Iterator[Finding]:
         if demand.vnets is None:  # one of its NICs is not in the snapshot: say which, and why
             for nic_id in vm.nic_ids:
                 ctx.nic(nic_id)
-        items = [
-            need
-            for name, need in scope.network.items()
-            if not (name == PUBLIC_IP_ADDRESSES and demand.public_ips == 0)
-            and not (name == VIRTUAL_NETWORKS and demand.vnets == frozenset())
-        ]
-        states = [need.state for need in items]
-        text = f"{vm.name}: the failover{scope.where} " + "; ".join(need.brief for need in items)
-        if "unknown" in states:
-            absent = [n.name for n in items if n.usage is None]
-            why = (
-                f"no usage {', '.join(absent)} was reported"
-                if absent
-                else "the network interfaces of "
-                + ", ".join(sorted({m for n in items for m in n.missing}))
-                + " are not in the snapshot"
-            )
-            return unknown(vm, f"{text}; {why}", hint="re-run collect")
-        if "fail" in states:
-            short = [n for n in items if n.state == "fail"]
-            hint = "request more " + ", ".join(f"{n.label} (+{n.short})" for n in short)
-            return warned(vm, text, hint=hint + f" in {scope.region}")
-        return passed(vm, text)
+        key = (scope.scope, demand.public_ips == 0, demand.vnets == frozenset())
+        if key not in verdicts:  # VMs charging the same usages of one scope share the verdict
+            verdicts[key] = _verdict(scope, skip_pips=key[1], skip_vnets=key[2])
+        outcome, text, hint = verdicts[key]
+        return Finding(vm, outcome, f"{vm.name}: {text}", None, hint)
 
+    verdicts: dict[tuple[str, bool, bool], tuple[Outcome, str, str]] = {}
     return each_vm(ctx, judge)
+
+
+def _verdict(
+    scope: ScopeCapacity, *, skip_pips: bool, skip_vnets: bool
+) -> tuple[Outcome, str, str]:
+    """Outcome, message (after the VM name) and hint for the usages a VM charges."""
+    items = [
+        need
+        for name, need in scope.network.items()
+        if not (name == PUBLIC_IP_ADDRESSES and skip_pips)
+        and not (name == VIRTUAL_NETWORKS and skip_vnets)
+    ]
+    states = [need.state for need in items]
+    text = f"the failover{scope.where} " + "; ".join(need.brief for need in items)
+    if "unknown" in states:
+        absent = [n.name for n in items if n.usage is None]
+        why = (
+            f"no usage {', '.join(absent)} was reported"
+            if absent
+            else "the network interfaces of "
+            + ", ".join(sorted({m for n in items for m in n.missing}))
+            + " are not in the snapshot"
+        )
+        return Outcome.UNKNOWN, f"{text}; {why}", "re-run collect"
+    if "fail" in states:
+        short = [n for n in items if n.state == "fail"]
+        hint = "request more " + ", ".join(f"{n.label} (+{n.short})" for n in short)
+        return Outcome.WARN, text, f"{hint} in {scope.region}"
+    return Outcome.PASS, text, ""
