@@ -592,10 +592,28 @@ class ScopeCapacity:
     region: str
     capacity: RegionCapacity | None
     families: dict[str, Need] = field(default_factory=dict)  # lower-case family -> need
-    cores: Need | None = None
-    vm_count: Need | None = None
-    network: dict[str, Need] = field(default_factory=dict)  # NETWORK_USAGES name -> need
     unresolved: list[str] = field(default_factory=list)  # VMs whose family is unknown
+    cores: Need = field(init=False)
+    vm_count: Need = field(init=False)
+    network: dict[str, Need] = field(init=False)  # NETWORK_USAGES name -> need
+
+    def __post_init__(self) -> None:
+        cap = self.capacity
+        self._compute = _usages(cap.compute_usages if cap else None)
+        network = _usages(cap.network_usages if cap else None)
+        self.cores = Need(CORES, self._compute.get(CORES.lower()), where=self.where)
+        self.vm_count = Need(
+            VIRTUAL_MACHINES, self._compute.get(VIRTUAL_MACHINES.lower()), where=self.where
+        )
+        self.network = {name: Need(name, network.get(name.lower())) for name in NETWORK_USAGES}
+
+    def family(self, name: str) -> Need:
+        """The need of one VM-family usage (created on first charge)."""
+        key = name.lower()
+        need = self.families.get(key)
+        if need is None:
+            need = self.families[key] = Need(name, self._compute.get(key), where=self.where)
+        return need
 
     @property
     def scope(self) -> str:
@@ -676,8 +694,6 @@ def build_capacity_plan(snapshot: Snapshot, plan: Plan) -> CapacityPlan:
     nics = {nic.id.lower(): nic for nic in snapshot.network_interfaces}
     indexes: dict[tuple[str, str], RegionSkus | None] = {}
     scopes: dict[tuple[str, str], ScopeCapacity] = {}
-    compute: dict[tuple[str, str], dict[str, Usage]] = {}
-    network_usages: dict[tuple[str, str], dict[str, Usage]] = {}
     choices: dict[str, SizeChoice] = {}
     demands: dict[str, NetworkDemand] = {}
     vnets_seen: dict[tuple[str, str], set[str]] = {}
@@ -690,16 +706,7 @@ def build_capacity_plan(snapshot: Snapshot, plan: Plan) -> CapacityPlan:
             indexes[key] = (
                 RegionSkus(cap, zone, specs) if cap is not None and cap.skus is not None else None
             )
-            scope = ScopeCapacity(subscription, region, cap)
-            compute[key] = _usages(cap.compute_usages if cap else None)
-            network_usages[key] = _usages(cap.network_usages if cap else None)
-            scope.cores = Need(CORES, compute[key].get(CORES.lower()), where=scope.where)
-            scope.vm_count = Need(
-                VIRTUAL_MACHINES, compute[key].get(VIRTUAL_MACHINES.lower()), where=scope.where
-            )
-            for name in NETWORK_USAGES:
-                scope.network[name] = Need(name, network_usages[key].get(name.lower()))
-            scopes[key] = scope
+            scopes[key] = ScopeCapacity(subscription, region, cap)
             vnets_seen[key] = set()
         scope = scopes[key]
         choice = _choose(
@@ -714,18 +721,13 @@ def build_capacity_plan(snapshot: Snapshot, plan: Plan) -> CapacityPlan:
 
         # vCPUs: the chosen size charges its own family and the regional total; a VM with no
         # available size charges only the regional total, with its source vCPUs.
-        assert scope.cores is not None and scope.vm_count is not None
         scope.vm_count.charge(1, vm)
         if choice.size is not None:
             family = choice.size.family
             if family is None:
                 scope.unresolved.append(vm.name)
             else:
-                need = scope.families.get(family.lower())
-                if need is None:
-                    need = Need(family, compute[key].get(family.lower()), where=scope.where)
-                    scope.families[family.lower()] = need
-                need.charge(choice.size.vcpus, vm)
+                scope.family(family).charge(choice.size.vcpus, vm)
             scope.cores.charge(choice.size.vcpus, vm)
         elif choice.kind is Choice.NONE:
             scope.cores.charge(choice.source.vcpus if choice.source else None, vm)

@@ -37,7 +37,6 @@ def regional_vcpu_quota(ctx: RuleContext) -> Iterator[Finding]:
 
     def judge(vm: VirtualMachine) -> Finding:
         scope = plan.scope_of(vm)
-        assert scope.cores is not None
         return judge_quota(ctx, vm, scope, scope.cores, subject=vm.name, uncertain="the vCPUs of")
 
     return each_vm(ctx, judge)

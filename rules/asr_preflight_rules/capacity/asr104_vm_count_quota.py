@@ -32,7 +32,6 @@ def vm_count_quota(ctx: RuleContext) -> Iterator[Finding]:
 
     def judge(vm: VirtualMachine) -> Finding:
         scope = plan.scope_of(vm)
-        assert scope.vm_count is not None
         return judge_quota(ctx, vm, scope, scope.vm_count, subject=vm.name, uncertain="")
 
     return each_vm(ctx, judge)
