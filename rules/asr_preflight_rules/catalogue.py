@@ -8,6 +8,4 @@ from asr_preflight.api import Rule
 
 from .vm.asr505_no_ephemeral_os_disk import no_ephemeral_os_disk
 
-RULES: tuple[Rule, ...] = (
-    no_ephemeral_os_disk,
-)
+RULES: tuple[Rule, ...] = (no_ephemeral_os_disk,)
