@@ -9,7 +9,9 @@ them. Keys may be added in later versions of v1; none is ever renamed or removed
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal
+
+from typing_extensions import TypedDict  # pydantic needs it for schemas on Python < 3.12
 
 from asr_preflight.api import Area, Outcome, RuleKind, Severity
 from asr_preflight.engine import Verdict
@@ -164,6 +166,9 @@ def results_json_schema() -> dict[str, Any]:
     from pydantic import TypeAdapter
 
     schema: dict[str, Any] = TypeAdapter(ResultsDocument).json_schema()
-    schema["$id"] = RESULTS_SCHEMA
-    schema["title"] = "asr-preflight results v1"
-    return schema
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **schema,
+        "$id": RESULTS_SCHEMA,
+        "title": "asr-preflight results v1",
+    }
