@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import jsonschema
-from reporting_sample import sample_snapshot
 
 from asr_preflight import docs
 from asr_preflight.snapshot import snapshot_from_json, snapshot_to_json
+from reporting_sample import sample_snapshot
 
 ROOT = Path(__file__).parents[2]
 HOW = "stale: run `python -m asr_preflight.docs` and commit the result"

@@ -5,10 +5,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from reporting_sample import HOSTILE, sample_evaluation, sample_info
-
 from asr_preflight.engine import Evaluation
 from asr_preflight.reporters import console
+from reporting_sample import HOSTILE, sample_evaluation, sample_info
 
 
 def _render(evaluation: Evaluation | None = None, **kwargs: Any) -> str:

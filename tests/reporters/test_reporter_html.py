@@ -5,9 +5,9 @@ from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
-from reporting_sample import HOSTILE, sample_evaluation, sample_info
 
 from asr_preflight.reporters import html
+from reporting_sample import HOSTILE, sample_evaluation, sample_info
 
 
 class _Collect(HTMLParser):

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from reporting_sample import HOSTILE, sample_evaluation, sample_info
 
 from asr_preflight.reporters import json as json_reporter
+from reporting_sample import HOSTILE, sample_evaluation, sample_info
 
 SCHEMA = Path(json_reporter.__file__).parents[1] / "schemas" / "results-v1.schema.json"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import xmlschema
-from reporting_sample import HOSTILE, sample_evaluation, sample_info
 
 from asr_preflight.reporters import junit
+from reporting_sample import HOSTILE, sample_evaluation, sample_info
 
 XSD = Path(__file__).parents[1] / "data" / "junit-10.xsd"
 
