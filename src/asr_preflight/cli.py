@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from asr_preflight.plan import Plan
     from asr_preflight.snapshot import Snapshot
 
-ISSUES_URL = "https://github.com/asr-preflight/asr-preflight/issues"
+ISSUES_URL = "https://github.com/asr-preflight/asr-preflight/issues"  # [project.urls] Issues
 DEBUG_ENV = "ASR_PREFLIGHT_DEBUG"
 
 
@@ -114,10 +114,25 @@ def _unexpected(exc: Exception) -> int:
         traceback.print_exception(exc, file=sys.stderr)
     _say(
         f"internal error, a bug in asr-preflight {__version__}: {type(exc).__name__}: "
-        f"{_one_line(str(exc))}; please report it at {ISSUES_URL} with the command you ran "
+        f"{_one_line(str(exc))}; please report it at {issues_url()} with the command you ran "
         f"(set {DEBUG_ENV}=1 to see the traceback)"
     )
     return ExitCode.INTERNAL
+
+
+def issues_url() -> str:
+    """The project's issue tracker, from the installed metadata (``[project.urls] Issues``)."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        entries = metadata("asr-preflight").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        entries = []
+    for entry in entries:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() == "issues":
+            return url.strip()
+    return ISSUES_URL
 
 
 class _GuardedGroup(TyperGroup):
