@@ -129,7 +129,7 @@ def issues_url() -> str:
     except PackageNotFoundError:
         entries = []
     for entry in entries:
-        label, _, url = entry.partition(",")
+        label, _, url = str(entry).partition(",")
         if label.strip().lower() == "issues":
             return url.strip()
     return ISSUES_URL
