@@ -2,6 +2,7 @@
 
     python -m asr_preflight.docs            # rewrite them
     python -m asr_preflight.docs --check    # exit 1 if any is stale (the tests do this too)
+    python -m asr_preflight.docs --sample   # also refresh the README's `make demo` sample
 
 The README list sits between ``<!-- rules:begin -->`` and ``<!-- rules:end -->`` and comes from
 the built-in catalogue; the schemas come from the snapshot dataclasses and the results.json
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
 BEGIN = "<!-- rules:begin -->"
 END = "<!-- rules:end -->"
+SAMPLE_BEGIN = "<!-- sample:begin -->"
+SAMPLE_END = "<!-- sample:end -->"
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 
 
@@ -48,11 +51,39 @@ def rules_markdown(rules: Iterable[Rule]) -> str:
 
 def with_rules(readme: str, rules: Iterable[Rule]) -> str:
     """``readme`` with the text between the markers replaced by the current rule list."""
-    start, end = readme.find(BEGIN), readme.find(END)
-    if start < 0 or end < start:
-        raise StaleError(f"README has no {BEGIN} … {END} block")
-    body = f"{BEGIN}\n{rules_markdown(rules)}\n{END}"
-    return readme[:start] + body + readme[end + len(END) :]
+    return _replace_block(readme, BEGIN, END, rules_markdown(rules))
+
+
+def _replace_block(text: str, begin: str, end: str, body: str) -> str:
+    start, stop = text.find(begin), text.find(end)
+    if start < 0 or stop < start:
+        raise StaleError(f"README has no {begin} … {end} block")
+    return text[:start] + f"{begin}\n{body}\n{end}" + text[stop + len(end) :]
+
+
+def demo_sample(width: int = 100) -> str:
+    """The console output of ``asr-preflight demo`` (as in a CI log), fenced for Markdown."""
+    import io
+
+    from asr_preflight import engine
+    from asr_preflight.cli import load_demo
+    from asr_preflight.reporters import FILE_REPORTERS, RunInfo, console
+
+    plan, snapshot = load_demo()
+    evaluation = engine.evaluate(snapshot, plan, engine.load_rules())
+    info = RunInfo.of(snapshot, plan)
+    written = [Path("reports/demo") / r.file_name for r in FILE_REPORTERS.values()]
+    buffer = io.StringIO()
+    out = console.make_console(buffer)
+    out.width = width
+    code = engine.exit_code(evaluation.verdict)
+    console.render(evaluation, info, written, exit_code=code, console=out)
+    return f"```\n$ asr-preflight demo\n{buffer.getvalue()}```"
+
+
+def with_sample(readme: str) -> str:
+    """``readme`` with the demo's console output between the sample markers."""
+    return _replace_block(readme, SAMPLE_BEGIN, SAMPLE_END, demo_sample())
 
 
 def schemas() -> dict[str, str]:
@@ -69,10 +100,14 @@ def schemas() -> dict[str, str]:
     }
 
 
-def generated(readme: Path, schema_dir: Path = SCHEMA_DIR) -> dict[Path, str]:
-    """Every generated file and what it should contain."""
+def generated(
+    readme: Path, schema_dir: Path = SCHEMA_DIR, *, sample: bool = False
+) -> dict[Path, str]:
+    """Every generated file and what it should contain (the demo sample only on request: it
+    changes whenever the demo estate does, and is illustration rather than contract)."""
     files = {schema_dir / name: text for name, text in schemas().items()}
-    files[readme] = with_rules(readme.read_text(encoding="utf-8"), builtin_rules())
+    text = with_rules(readme.read_text(encoding="utf-8"), builtin_rules())
+    files[readme] = with_sample(text) if sample else text
     return files
 
 
@@ -82,9 +117,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m asr_preflight.docs", description=__doc__)
     parser.add_argument("--readme", type=Path, default=Path("README.md"))
     parser.add_argument("--check", action="store_true", help="fail if a file is stale")
+    parser.add_argument(
+        "--sample", action="store_true", help="also refresh the README's demo output sample"
+    )
     args = parser.parse_args(argv)
     stale = []
-    for path, text in generated(args.readme).items():
+    for path, text in generated(args.readme, sample=args.sample).items():
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current == text:
             continue

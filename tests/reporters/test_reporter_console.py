@@ -24,6 +24,7 @@ def test_non_tty_output_is_plain_text() -> None:
     assert "wrote reports/results.xml" in text
     assert "Run verdict: Not ready (exit code 1: at least one VM Not ready)" in text
     assert max(len(line) for line in text.splitlines()) <= 120
+    assert all(line == line.rstrip() for line in text.splitlines())  # no cell padding in logs
 
 
 def test_findings_listed_per_vm_with_hints_but_not_passes() -> None:

@@ -72,6 +72,26 @@ def render(
     max_findings: int = 200,
 ) -> None:
     out = console or make_console()
+    if out.is_terminal:
+        _report(out, evaluation, info, written, exit_code, max_vm_rows, max_findings)
+        return
+    # A log file: the same text without the padding rich adds to the right of table cells.
+    with out.capture() as captured:
+        _report(out, evaluation, info, written, exit_code, max_vm_rows, max_findings)
+    lines = captured.get().splitlines()
+    out.file.write("".join(f"{line.rstrip()}\n" for line in lines))
+    out.file.flush()
+
+
+def _report(
+    out: Console,
+    evaluation: Evaluation,
+    info: RunInfo,
+    written: Sequence[Path],
+    exit_code: int | None,
+    max_vm_rows: int,
+    max_findings: int,
+) -> None:
     _vm_table(out, evaluation, max_vm_rows)
     _findings(out, evaluation, max_findings)
     _summary(out, evaluation, info, written, exit_code)
@@ -119,18 +139,21 @@ def _findings(out: Console, evaluation: Evaluation, limit: int) -> None:
         mine = sorted(by_vm.get(vm.id, ()), key=lambda r: (_RANK[r.outcome], r.rule, r.target))
         if not mine or printed >= limit:
             continue
-        out.print(
-            Text.assemble((vm.name, "bold"), "  ", (vm.verdict.label, VERDICT_STYLE[vm.verdict]))
-        )
+        verdict = (vm.verdict.label, VERDICT_STYLE[vm.verdict])
+        out.print(Text.assemble((vm.name, "bold"), "  ", verdict))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=1)
+        grid.add_column(no_wrap=True, min_width=7)
+        grid.add_column()
         for result in mine[: limit - printed]:
-            line = Text("  ")
-            line.append(f"{result.outcome.value.upper():<7}", style=OUTCOME_STYLE[result.outcome])
-            line.append(f" {result.rule} {result.name}: ")
-            line.append(result.message)
-            out.print(line)
+            text = Text(f"{result.rule} {result.name}: ")
+            text.append(result.message)
             if result.hint:
-                out.print(Text(f"          hint: {result.hint}", style="dim"))
+                text.append(f"\nhint: {result.hint}", style="dim")
+            outcome = Text(result.outcome.value.upper(), style=OUTCOME_STYLE[result.outcome])
+            grid.add_row("", outcome, text)
             printed += 1
+        out.print(grid)
     if total > printed:
         out.print(Text(f"... {total - printed} more findings in the report files"))
 
