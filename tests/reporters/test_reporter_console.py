@@ -57,3 +57,15 @@ def test_summary_names_counts() -> None:
     text = _render()
     assert "5 VMs checked against westus2" in text
     assert "1 Ready" in text and "2 Not ready" in text and "1 Readiness unknown" in text
+
+
+def test_an_ascii_log_gets_ascii_boxes_and_no_encoding_error() -> None:
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii")
+    evaluation = sample_evaluation()
+    vms = tuple(replace(vm, name=f"{vm.name} …") for vm in evaluation.vms)
+    out = console.make_console(stream)
+    console.render(replace(evaluation, vms=vms), sample_info(), console=out)
+    stream.flush()
+    text = raw.getvalue().decode("ascii")
+    assert "vm-fail-01 ?" in text and "Run verdict: Not ready" in text

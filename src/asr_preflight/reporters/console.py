@@ -78,8 +78,9 @@ def render(
     # A log file: the same text without the padding rich adds to the right of table cells.
     with out.capture() as captured:
         _report(out, evaluation, info, written, exit_code, max_vm_rows, max_findings)
-    lines = captured.get().splitlines()
-    out.file.write("".join(f"{line.rstrip()}\n" for line in lines))
+    text = "".join(f"{line.rstrip()}\n" for line in captured.get().splitlines())
+    encoding = getattr(out.file, "encoding", None) or "utf-8"
+    out.file.write(text.encode(encoding, errors="replace").decode(encoding))  # e.g. an ASCII log
     out.file.flush()
 
 
