@@ -240,7 +240,7 @@ ConcurrencyOpt = Annotated[
 ]
 CloudOpt = Annotated[
     CloudName | None,
-    typer.Option("--cloud", help="Overrides [azure] cloud.", rich_help_panel=_COLLECT),
+    typer.Option("--cloud", help="Overrides the plan's azure.cloud.", rich_help_panel=_COLLECT),
 ]
 ArmOpt = Annotated[
     str | None,
