@@ -387,8 +387,10 @@ def collect(
     )  # fmt: skip
     facts = _collect(intent, options)
     fsutil.write_text(out, snapshot_to_json(facts))
+    gaps = len(facts.errors)
     sys.stdout.write(
-        f"wrote {out}: {len(facts.vms)} VMs, {len(facts.errors)} fact families not gathered\n"
+        f"wrote {out}: {len(facts.vms)} VMs, {gaps} collection error{'' if gaps == 1 else 's'}"
+        " (the rules that need those facts will say unknown)\n"
     )
     return 0
 
