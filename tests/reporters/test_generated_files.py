@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from asr_preflight import docs
+from asr_preflight.cli import load_demo
 from asr_preflight.snapshot import snapshot_from_json, snapshot_to_json
 from reporting_sample import sample_snapshot
 
@@ -35,12 +37,16 @@ def test_rule_list_replaces_only_the_marked_block() -> None:
     assert "old" not in out and f"| {rules[0].code} |" in out
 
 
-def test_round_tripped_snapshot_validates_against_the_shipped_schema() -> None:
+def test_round_tripped_snapshots_validate_against_the_shipped_schema() -> None:
     schema = json.loads((docs.SCHEMA_DIR / "snapshot-v1.schema.json").read_text())
-    text = snapshot_to_json(sample_snapshot())
-    again = snapshot_to_json(snapshot_from_json(text))
-    assert again == text
-    jsonschema.validate(json.loads(again), schema)
+    _, demo = load_demo()
+    for snapshot in (sample_snapshot(), demo):
+        text = snapshot_to_json(snapshot)
+        again = snapshot_to_json(snapshot_from_json(text))
+        assert again == text
+        jsonschema.validate(json.loads(again), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(dict(json.loads(text), vms=[{"name": "no id"}]), schema)
 
 
 def test_check_mode_reports_stale_files(tmp_path: Path) -> None:
