@@ -431,19 +431,9 @@ def rules_list(
 
     rules = load_rules()
     if as_json:
-        entries = [
-            {
-                "code": r.code,
-                "name": r.name,
-                "title": r.title,
-                "severity": r.severity.value,
-                "area": r.area.value,
-                "kind": r.kind.value,
-                "distribution": r.distribution,
-            }
-            for r in rules
-        ]
-        sys.stdout.write(json.dumps(entries, indent=1) + "\n")
+        from asr_preflight.reporters.json import rule_entry
+
+        sys.stdout.write(json.dumps([rule_entry(r) for r in rules], indent=1) + "\n")
         return
     table = Table(show_edge=False)
     for column in ("code", "name", "severity", "area", "title"):

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup, escape
 
 from asr_preflight.api import Outcome, doc_sections
+from asr_preflight.engine import Verdict
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -71,10 +72,9 @@ def render(evaluation: Evaluation, info: RunInfo) -> str:
     outcome_counts = dict.fromkeys((o.value for o in Outcome), 0)
     for result in evaluation.results:
         outcome_counts[result.outcome.value] += 1
-    verdict_counts = {
-        v: sum(1 for vm in vms if vm.verdict == v)
-        for v in ("ready", "ready-with-conditions", "not-ready", "unknown")
-    }
+    verdict_counts = dict.fromkeys((v.value for v in Verdict), 0)
+    for vm in vms:
+        verdict_counts[vm.verdict] += 1
     return (
         _environment()
         .get_template("report.html.j2")
@@ -87,13 +87,7 @@ def render(evaluation: Evaluation, info: RunInfo) -> str:
             rules=_rule_views(evaluation, by_id),
             outcome_counts=outcome_counts,
             verdict_counts=verdict_counts,
-            verdict_labels={
-                "ready": "Ready",
-                "ready-with-conditions": "Ready with conditions",
-                "not-ready": "Not ready",
-                "unknown": "Readiness unknown",
-            },
-            finding_outcomes=[o.value for o in FINDING_OUTCOMES],
+            verdict_labels={v.value: v.label for v in Verdict},
         )
     )
 

@@ -17,6 +17,7 @@ from asr_preflight.api import Area, Outcome, RuleKind, Severity
 from asr_preflight.engine import Verdict
 
 if TYPE_CHECKING:
+    from asr_preflight.api import Rule
     from asr_preflight.engine import Evaluation, Result
     from asr_preflight.reporters import RunInfo
 
@@ -111,20 +112,22 @@ def document(evaluation: Evaluation, info: RunInfo) -> ResultsDocument:
             for vm in evaluation.vms
         ],
         "results": [_result(r) for r in evaluation.results],
-        "rules": [
-            {
-                "code": rule.code,
-                "name": rule.name,
-                "title": rule.title,
-                "severity": rule.severity,
-                "area": rule.area,
-                "kind": rule.kind,
-                "distribution": rule.distribution,
-            }
-            for rule in evaluation.rules
-        ],
+        "rules": [rule_entry(rule) for rule in evaluation.rules],
         "rule_errors": list(evaluation.rule_errors),
         "notes": list(evaluation.notes),
+    }
+
+
+def rule_entry(rule: Rule) -> RuleEntry:
+    """A rule's metadata as results.json (and ``rules list --json``) show it."""
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "title": rule.title,
+        "severity": rule.severity,
+        "area": rule.area,
+        "kind": rule.kind,
+        "distribution": rule.distribution,
     }
 
 
