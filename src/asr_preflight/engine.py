@@ -152,6 +152,8 @@ class Result:
     message: str
     hint: str = ""
     waiver: str = ""  # the justification, when waived
+    original: Outcome | None = None  # the outcome a waiver replaced (gates: waivers.py)
+    change: str = ""  # against a baseline scan: "new", "unchanged" or "fixed" (gates: baseline.py)
 
     @property
     def label(self) -> str:

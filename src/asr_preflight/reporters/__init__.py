@@ -1,0 +1,1 @@
+"""Reporters: read an Evaluation, write a file (console, JUnit, HTML, JSON, SARIF, Markdown)."""
