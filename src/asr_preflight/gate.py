@@ -14,10 +14,16 @@ only results marked ``new`` against the baseline count. A run that selected no V
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 from asr_preflight.api import Outcome
+from asr_preflight.baseline import Comparison, load_scan, mark
 from asr_preflight.engine import Evaluation, ExitCode
+from asr_preflight.plan import Waiver
+from asr_preflight.waivers import WaiverReport, apply_waivers, from_plan, load_waivers
 
 DEFAULT_FAIL_ON = frozenset({Outcome.FAIL, Outcome.UNKNOWN})
 GATEABLE = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.WARN)  # in order of precedence
@@ -62,3 +68,64 @@ def gate_exit_code(
         if outcome in gated and outcome in present:
             return _CODES[outcome]
     return ExitCode.READY
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole post-evaluation step `check` runs: waivers, then baseline marks, then the gate
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GateRun:
+    evaluation: Evaluation  # waived and marked
+    exit_code: int
+    waivers: WaiverReport | None = None
+    comparison: Comparison | None = None
+    gated: frozenset[Outcome] = DEFAULT_FAIL_ON
+    only_new: bool = False
+
+    def notes(self) -> list[str]:
+        """Lines for the console: waiver problems and the baseline summary."""
+        out = list(self.waivers.lines()) if self.waivers else []
+        if self.comparison is not None:
+            c = self.comparison
+            out.append(
+                f"against the baseline: {len(c.new)} new problem(s), {len(c.unchanged)} unchanged, "
+                f"{len(c.fixed)} fixed, {len(c.gone)} gone"
+            )
+        return out
+
+
+def run_gates(
+    evaluation: Evaluation,
+    *,
+    plan_waivers: Sequence[Waiver] = (),
+    plan_source: str = "plan",
+    waivers_file: Path | None = None,
+    baseline: Path | None = None,
+    fail_on: Iterable[str] = (),
+    strict: bool = False,
+    fail_on_new: bool = False,
+    today: date | None = None,
+) -> GateRun:
+    """Apply the plan's and the file's waivers, mark against the baseline, compute the exit code.
+
+    Raises :class:`~asr_preflight.plan.PlanError` (a malformed waiver),
+    :class:`~asr_preflight.baseline.BaselineError` (an unreadable baseline) or :class:`GateError`
+    (bad options); the CLI maps all three to exit code 2.
+    """
+    gated = gated_outcomes(fail_on, strict=strict)
+    if fail_on_new and baseline is None:
+        raise GateError("--fail-on-new needs --baseline OLD_results.json")
+    loaded = list(from_plan(plan_waivers, plan_source))
+    if waivers_file is not None:
+        loaded.extend(load_waivers(waivers_file))
+    scan = load_scan(baseline) if baseline is not None else None  # fail early, before waiving
+    report: WaiverReport | None = None
+    if loaded:
+        evaluation, report = apply_waivers(evaluation, loaded, today or date.today())
+    comparison: Comparison | None = None
+    if scan is not None:
+        evaluation, comparison = mark(evaluation, scan)
+    code = gate_exit_code(evaluation, gated, only_new=fail_on_new)
+    return GateRun(evaluation, code, report, comparison, gated, fail_on_new)
