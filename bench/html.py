@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "gates"))
 
-from chromium import Chromium, Page, find_chromium  # noqa: E402
+from chromium import Chromium, Page, find_chromium
 
-from asr_preflight.api import Outcome, Rule, RuleKind, Severity  # noqa: E402
-from asr_preflight.engine import Evaluation, Result, Verdict  # noqa: E402
-from asr_preflight.reporters import RunInfo, write_reports  # noqa: E402
-from asr_preflight.testing import vm_id  # noqa: E402
-from asr_preflight.waivers import recompute  # noqa: E402
+from asr_preflight.api import Outcome, Rule, RuleKind, Severity
+from asr_preflight.engine import Evaluation, Result, Verdict, VmVerdict
+from asr_preflight.reporters import RunInfo, write_reports
+from asr_preflight.testing import vm_id
+from asr_preflight.waivers import recompute
 
 AREAS = ("0", "1", "2", "3", "4", "5")
 DOC = """{title}
@@ -47,6 +47,19 @@ Nothing to fix: this rule only exists in the benchmark.
 """
 
 
+MIX = (
+    (5, Outcome.FAIL),
+    (9, Outcome.WARN),
+    (12, Outcome.UNKNOWN),
+    (15, Outcome.SKIP),
+    (100, Outcome.PASS),
+)
+
+
+def _noop() -> None:
+    return None
+
+
 def synthetic(vms: int, rules: int) -> Evaluation:
     catalogue = []
     for j in range(rules):
@@ -54,8 +67,15 @@ def synthetic(vms: int, rules: int) -> Evaluation:
         title = f"Synthetic benchmark rule number {j}."
         severity = Severity.FAIL if j % 3 else Severity.WARN
         catalogue.append(
-            Rule(code, f"bench-rule-{j}", severity, RuleKind.VM, lambda: None,
-                 DOC.format(title=title, code=code), title)  # fmt: skip
+            Rule(
+                code,
+                f"bench-rule-{j}",
+                severity,
+                RuleKind.VM,
+                _noop,
+                DOC.format(title=title, code=code),
+                title,
+            )
         )
     results = []
     names = []
@@ -64,23 +84,26 @@ def synthetic(vms: int, rules: int) -> Evaluation:
         rid = vm_id(name, f"rg-bench-{i % 40:02d}")
         names.append((name, rid))
         for rule in catalogue:
-            roll = int(hashlib.blake2b(f"{name}{rule.code}".encode(), digest_size=2).hexdigest(), 16)
+            roll = int(
+                hashlib.blake2b(f"{name}{rule.code}".encode(), digest_size=2).hexdigest(), 16
+            )
             p = roll % 100
-            outcome = (
-                Outcome.FAIL if p < 5 else Outcome.WARN if p < 9 else Outcome.UNKNOWN if p < 12
-                else Outcome.SKIP if p < 15 else Outcome.PASS
-            )  # fmt: skip
+            outcome = next(o for limit, o in MIX if p < limit)
             results.append(
                 Result(
-                    rule=rule.code, name=rule.name, area=rule.area, severity=rule.severity,
-                    vm=name, vm_id=rid, target=rid, outcome=outcome,
+                    rule=rule.code,
+                    name=rule.name,
+                    area=rule.area,
+                    severity=rule.severity,
+                    vm=name,
+                    vm_id=rid,
+                    target=rid,
+                    outcome=outcome,
                     message=f"{name}: synthetic observation {roll} for {rule.code}; "
                     "the expected value is documented in the rule",
                     hint="re-run collect" if outcome is Outcome.UNKNOWN else "",
-                )  # fmt: skip
+                )
             )
-    from asr_preflight.engine import VmVerdict
-
     stub = Evaluation(
         Verdict.UNKNOWN,
         tuple(VmVerdict(n, rid, Verdict.UNKNOWN, {}) for n, rid in names),
@@ -116,17 +139,17 @@ JS_TIMING = (
 def measure(page: Page, rule_code: str) -> dict[str, float]:
     dcl, load = page.eval(JS_TIMING)
     out = {"DOMContentLoaded (browser)": dcl / 1000, "load event (browser)": load / 1000}
-    out["filter: verdict = not-ready"] = page.eval(
-        JS_SELECT.format(id="filter-verdict", value="not-ready")
-    ) / 1000
+    out["filter: verdict = not-ready"] = (
+        page.eval(JS_SELECT.format(id="filter-verdict", value="not-ready")) / 1000
+    )
     out["filter: verdict = all"] = page.eval(JS_SELECT.format(id="filter-verdict", value="")) / 1000
-    out[f"filter: rule = {rule_code}"] = page.eval(
-        JS_SELECT.format(id="filter-rule", value=rule_code)
-    ) / 1000
+    out[f"filter: rule = {rule_code}"] = (
+        page.eval(JS_SELECT.format(id="filter-rule", value=rule_code)) / 1000
+    )
     page.eval(JS_SELECT.format(id="filter-rule", value=""))
-    out["filter: text (incl. 150 ms debounce)"] = page.eval(
-        JS_TEXT.replace("{value}", "vm-db-0001")
-    ) / 1000
+    out["filter: text (incl. 150 ms debounce)"] = (
+        page.eval(JS_TEXT.replace("{value}", "vm-db-0001")) / 1000
+    )
     out["expand all"] = page.eval(JS_CLICK.format(id="expand-all")) / 1000
     out["collapse all"] = page.eval(JS_CLICK.format(id="collapse-all")) / 1000
     return out
@@ -166,7 +189,8 @@ def main() -> int:
     problems = sum(1 for r in evaluation.results if r.outcome is not Outcome.PASS)
     print(
         f"report.html: {args.vms} VMs x {args.rules} rules = {len(evaluation.results)} results "
-        f"({problems} not pass), {size / 1e6:.1f} MB; median of {args.runs} runs, fresh browser each"
+        f"({problems} not pass), {size / 1e6:.1f} MB; median of {args.runs} run(s), "
+        "a fresh browser each"
     )
     print()
     print(f"| {'step':<40} | {'seconds':>8} |")

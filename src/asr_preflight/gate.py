@@ -15,7 +15,7 @@ only results marked ``new`` against the baseline count. A run that selected no V
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -128,4 +128,8 @@ def run_gates(
     if scan is not None:
         evaluation, comparison = mark(evaluation, scan)
     code = gate_exit_code(evaluation, gated, only_new=fail_on_new)
-    return GateRun(evaluation, code, report, comparison, gated, fail_on_new)
+    run = GateRun(evaluation, code, report, comparison, gated, fail_on_new)
+    notes = tuple(run.notes())
+    if notes:
+        run = replace(run, evaluation=replace(evaluation, notes=(*evaluation.notes, *notes)))
+    return run

@@ -137,10 +137,13 @@ class Page:
 
 
 class Chromium:
-    def __init__(self, process: subprocess.Popen[bytes], port: int, profile: str) -> None:
+    def __init__(
+        self, process: subprocess.Popen[bytes], port: int, profile: str, size: tuple[int, int]
+    ) -> None:
         self.process = process
         self.port = port
         self.profile = profile
+        self.size = size
 
     @classmethod
     @contextlib.contextmanager
@@ -160,7 +163,7 @@ class Chromium:
         )
         try:
             port = _wait_port(Path(profile) / "DevToolsActivePort", process, timeout)
-            yield cls(process, port, profile)
+            yield cls(process, port, profile, (width, height))
         finally:
             process.terminate()
             try:
@@ -182,6 +185,14 @@ class Chromium:
         page = Page(ws)
         page.send("Page.enable")
         page.send("Runtime.enable")
+        width, height = self.size
+        page.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
         return page
 
     def open(self, path: Path, *, timeout: float = 120) -> tuple[Page, float]:

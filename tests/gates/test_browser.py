@@ -57,7 +57,9 @@ def write(evaluation: Evaluation, directory: Path) -> tuple[Path, dict[str, Any]
 
 
 @pytest.fixture(scope="module")
-def report(browser: Chromium, tmp_path_factory: pytest.TempPathFactory) -> tuple[Page, dict[str, Any]]:
+def report(
+    browser: Chromium, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Page, dict[str, Any]]:
     path, data = write(build(NAMES), tmp_path_factory.mktemp("report"))
     page, _ = browser.open(path)
     return page, data

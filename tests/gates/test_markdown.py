@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -50,8 +51,8 @@ def test_summary_has_verdict_counts_and_tables(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", EVIL)
 def test_hostile_names_render_as_text(name: str) -> None:
-    ev = build([f"{name} bad"])
-    text = markdown.render(ev, waiver_notes=[f"waiver for {name}"])
+    ev = replace(build([f"{name} bad"]), notes=(f"waiver for {name}",))
+    text = markdown.render(ev)
     html = html_of(text)
     assert "<img" not in html and "<script" not in html and "<a " not in html
     assert html.count("<strong>") == 1 and "<code>" not in html  # only our own bold count

@@ -1,9 +1,10 @@
 """Markdown summary (``summary.md``) for a GitHub job summary or a pull-request comment.
 
 Verdict, VM counts, a per-VM table (worst first), the rules with the most problems and the top
-findings (new ones first when compared with a baseline), and waiver notes. Everything that comes
-from the estate or the rules (VM names, messages, resource ids) goes through :func:`escape`,
-so a VM called ``<img src=x onerror=alert(1)>`` renders as text, never as HTML or Markdown.
+findings (new ones first against a baseline) and the run's notes (waivers, baseline).
+Everything that comes from the estate or the rules (VM names, messages, resource ids) goes
+through :func:`escape`, so a VM called ``<img src=x onerror=alert(1)>`` renders as text,
+never as HTML or Markdown.
 Tables are capped so the summary stays far below GitHub's limits (1 MiB for a job summary,
 65,536 characters for a comment) even for 10,000 VMs.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 
 from asr_preflight.api import Outcome
@@ -41,7 +41,6 @@ def escape(text: str) -> str:
 def render(
     evaluation: Evaluation,
     *,
-    waiver_notes: Sequence[str] = (),
     max_vms: int = 50,
     max_findings: int = 20,
     title: str = "Azure Site Recovery readiness",
@@ -72,11 +71,11 @@ def render(
         out += ["### Rule errors", ""]
         out += [f"- {escape(err)}" for err in evaluation.rule_errors[:max_findings]]
         out.append("")
-    if waiver_notes:
-        out += ["### Waivers", ""]
-        out += [f"- {escape(note)}" for note in waiver_notes[:max_findings]]
-        if len(waiver_notes) > max_findings:
-            out.append(f"- … and {len(waiver_notes) - max_findings} more")
+    if evaluation.notes:
+        out += ["### Notes", ""]
+        out += [f"- {escape(note)}" for note in evaluation.notes[:max_findings]]
+        if len(evaluation.notes) > max_findings:
+            out.append(f"- … and {len(evaluation.notes) - max_findings} more")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 

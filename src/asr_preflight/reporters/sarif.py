@@ -57,6 +57,7 @@ def render(
         {"level": "error", "message": {"text": err}, "descriptor": {"id": err.split(":", 1)[0]}}
         for err in evaluation.rule_errors
     ]
+    notes += [{"level": "note", "message": {"text": note}} for note in evaluation.notes]
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -70,7 +71,7 @@ def render(
         "automationDetails": {"id": "asr-preflight/"},
         "invocations": [
             {
-                "executionSuccessful": not evaluation.rule_errors,
+                "executionSuccessful": True,  # rule errors are reported, not fatal
                 "toolExecutionNotifications": notes,
             }
         ],
