@@ -1,7 +1,7 @@
 """CLI commands for CI gates and audits: ``asr-preflight diff`` and ``asr-preflight waivers check``.
 
 Registered on the main Typer app by :func:`register`; thin shells over :mod:`baseline` and
-:mod:`waivers`.
+:mod:`waivers`, imported lazily so that other commands stay fast.
 """
 
 from __future__ import annotations
@@ -16,10 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from asr_preflight.baseline import BaselineError, compare, comparison_to_json, diff_lines, load_scan
-from asr_preflight.engine import ExitCode, RuleLoadError, load_rules
-from asr_preflight.plan import PlanError
-from asr_preflight.waivers import lint_waivers, load_waivers
+from asr_preflight.engine import ExitCode
 
 waivers_app = typer.Typer(
     help="Lint waiver files (rule, target, justification, owner, expiry).", no_args_is_help=True
@@ -50,6 +47,14 @@ def diff(
     limit: Annotated[int, typer.Option(help="At most this many lines per section.")] = 200,
 ) -> None:
     """Print what changed between two scans: verdicts, VMs, new, fixed and gone problems."""
+    from asr_preflight.baseline import (
+        BaselineError,
+        compare,
+        comparison_to_json,
+        diff_lines,
+        load_scan,
+    )
+
     err = Console(stderr=True)
     try:
         comparison = compare(load_scan(old), load_scan(new))
@@ -74,6 +79,10 @@ def waivers_check(
 ) -> None:
     """Validate a waiver file: exit 2 if malformed (naming the line), 1 if a waiver has expired
     or names no installed rule, 0 otherwise (waivers expiring within 14 days are listed)."""
+    from asr_preflight.engine import RuleLoadError, load_rules
+    from asr_preflight.plan import PlanError
+    from asr_preflight.waivers import lint_waivers, load_waivers
+
     err = Console(stderr=True)
     day = _today(today)
     try:

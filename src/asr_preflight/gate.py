@@ -20,10 +20,16 @@ from datetime import date
 from pathlib import Path
 
 from asr_preflight.api import Outcome
-from asr_preflight.baseline import Comparison, load_scan, mark
+from asr_preflight.baseline import Comparison, Scan, load_scan, mark
 from asr_preflight.engine import Evaluation, ExitCode
 from asr_preflight.plan import Waiver
-from asr_preflight.waivers import WaiverReport, apply_waivers, from_plan, load_waivers
+from asr_preflight.waivers import (
+    LoadedWaiver,
+    WaiverReport,
+    apply_waivers,
+    from_plan,
+    load_waivers,
+)
 
 DEFAULT_FAIL_ON = frozenset({Outcome.FAIL, Outcome.UNKNOWN})
 GATEABLE = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.WARN)  # in order of precedence
@@ -96,6 +102,56 @@ class GateRun:
         return out
 
 
+@dataclass(frozen=True)
+class Gates:
+    """The gate options, loaded and validated before anything is collected."""
+
+    waivers: tuple[LoadedWaiver, ...] = ()
+    baseline: Scan | None = None
+    gated: frozenset[Outcome] = DEFAULT_FAIL_ON
+    only_new: bool = False
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        plan_waivers: Sequence[Waiver] = (),
+        plan_source: str = "plan",
+        waivers_file: Path | None = None,
+        baseline: Path | None = None,
+        fail_on: Iterable[str] = (),
+        strict: bool = False,
+        fail_on_new: bool = False,
+    ) -> Gates:
+        """Raises :class:`~asr_preflight.plan.PlanError` (a malformed waiver),
+        :class:`~asr_preflight.baseline.BaselineError` (an unreadable baseline) or
+        :class:`GateError` (bad options); the CLI maps all three to exit code 2."""
+        gated = gated_outcomes(fail_on, strict=strict)
+        if fail_on_new and baseline is None:
+            raise GateError("--fail-on-new needs --baseline OLD_results.json")
+        loaded = list(from_plan(plan_waivers, plan_source))
+        if waivers_file is not None:
+            loaded.extend(load_waivers(waivers_file))
+        scan = load_scan(baseline) if baseline is not None else None
+        return cls(tuple(loaded), scan, gated, fail_on_new)
+
+    def apply(self, evaluation: Evaluation, today: date | None = None) -> GateRun:
+        """Waivers first (a waived problem is never new), then baseline marks, then the gate;
+        the waiver and baseline notes are added to ``evaluation.notes``."""
+        report: WaiverReport | None = None
+        if self.waivers:
+            evaluation, report = apply_waivers(evaluation, self.waivers, today or date.today())
+        comparison: Comparison | None = None
+        if self.baseline is not None:
+            evaluation, comparison = mark(evaluation, self.baseline)
+        code = gate_exit_code(evaluation, self.gated, only_new=self.only_new)
+        run = GateRun(evaluation, code, report, comparison, self.gated, self.only_new)
+        notes = tuple(run.notes())
+        if notes:
+            run = replace(run, evaluation=replace(evaluation, notes=(*evaluation.notes, *notes)))
+        return run
+
+
 def run_gates(
     evaluation: Evaluation,
     *,
@@ -108,28 +164,14 @@ def run_gates(
     fail_on_new: bool = False,
     today: date | None = None,
 ) -> GateRun:
-    """Apply the plan's and the file's waivers, mark against the baseline, compute the exit code.
-
-    Raises :class:`~asr_preflight.plan.PlanError` (a malformed waiver),
-    :class:`~asr_preflight.baseline.BaselineError` (an unreadable baseline) or :class:`GateError`
-    (bad options); the CLI maps all three to exit code 2.
-    """
-    gated = gated_outcomes(fail_on, strict=strict)
-    if fail_on_new and baseline is None:
-        raise GateError("--fail-on-new needs --baseline OLD_results.json")
-    loaded = list(from_plan(plan_waivers, plan_source))
-    if waivers_file is not None:
-        loaded.extend(load_waivers(waivers_file))
-    scan = load_scan(baseline) if baseline is not None else None  # fail early, before waiving
-    report: WaiverReport | None = None
-    if loaded:
-        evaluation, report = apply_waivers(evaluation, loaded, today or date.today())
-    comparison: Comparison | None = None
-    if scan is not None:
-        evaluation, comparison = mark(evaluation, scan)
-    code = gate_exit_code(evaluation, gated, only_new=fail_on_new)
-    run = GateRun(evaluation, code, report, comparison, gated, fail_on_new)
-    notes = tuple(run.notes())
-    if notes:
-        run = replace(run, evaluation=replace(evaluation, notes=(*evaluation.notes, *notes)))
-    return run
+    """:meth:`Gates.load` then :meth:`Gates.apply`, in one call."""
+    gates = Gates.load(
+        plan_waivers=plan_waivers,
+        plan_source=plan_source,
+        waivers_file=waivers_file,
+        baseline=baseline,
+        fail_on=fail_on,
+        strict=strict,
+        fail_on_new=fail_on_new,
+    )
+    return gates.apply(evaluation, today)
