@@ -130,6 +130,11 @@ class Page:
         path.write_bytes(base64.b64decode(data))
         return path
 
+    def metrics(self) -> dict[str, float]:
+        """Chromium's own counters: TaskDuration (main-thread busy seconds), Nodes, …"""
+        got = self.send("Performance.getMetrics")["metrics"]
+        return {m["name"]: float(m["value"]) for m in got}
+
     def dialogs(self) -> list[dict[str, Any]]:
         """alert()/confirm()/prompt() calls the page made (each one is dismissed)."""
         self.eval("1")  # drain what arrived so far
@@ -185,6 +190,7 @@ class Chromium:
         page = Page(ws)
         page.send("Page.enable")
         page.send("Runtime.enable")
+        page.send("Performance.enable")
         width, height = self.size
         page.send(
             "Emulation.setDeviceMetricsOverride",

@@ -49,8 +49,10 @@ def browser() -> Iterator[Chromium]:
         yield chromium
 
 
-def write(evaluation: Evaluation, directory: Path) -> tuple[Path, dict[str, Any]]:
-    info = RunInfo(tool_version="test", generated_at="2026-11-25T00:00:00Z", source="test")
+def write(
+    evaluation: Evaluation, directory: Path, info: RunInfo | None = None
+) -> tuple[Path, dict[str, Any]]:
+    info = info or RunInfo(tool_version="test", generated_at="2026-11-25T00:00:00Z", source="test")
     write_reports(evaluation, info, ["html", "json"], directory)
     data = json.loads((directory / "results.json").read_text())
     return directory / "report.html", data
@@ -156,8 +158,8 @@ def test_groups_collapse_and_expand(report: tuple[Page, dict[str, Any]]) -> None
 
 def test_a_screenshot_of_the_report(browser: Chromium, tmp_path: Path) -> None:
     target = os.environ.get(SCREENSHOT_ENV)
-    evaluation = _demo_evaluation() or build(NAMES[:6])
-    path, _ = write(evaluation, tmp_path)
+    evaluation, info = _demo_evaluation() or (build(NAMES[:6]), None)
+    path, _ = write(evaluation, tmp_path, info)
     page, _ = browser.open(path)
     shot = page.screenshot(Path(target) if target else tmp_path / "report.png")
     head = shot.read_bytes()[:24]
@@ -166,13 +168,13 @@ def test_a_screenshot_of_the_report(browser: Chromium, tmp_path: Path) -> None:
     assert (width, height) == (1280, 900)
 
 
-def _demo_evaluation() -> Evaluation | None:
+def _demo_evaluation() -> tuple[Evaluation, RunInfo] | None:
     """The bundled demo estate, once it exists (the README's screenshot shows it)."""
     try:
-        from asr_preflight.demo import load_demo  # type: ignore[import-not-found]
+        from asr_preflight.demo import load_demo
     except ImportError:
         return None
     from asr_preflight.engine import evaluate, load_rules
 
     plan, snapshot = load_demo()
-    return evaluate(snapshot, plan, load_rules())
+    return evaluate(snapshot, plan, load_rules()), RunInfo.of(snapshot, plan)
