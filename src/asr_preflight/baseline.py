@@ -241,7 +241,8 @@ def mark(evaluation: Evaluation, baseline: Scan) -> tuple[Evaluation, Comparison
     for r in evaluation.results:
         before = baseline.entries.get(key_of(r))
         change = classify(before.outcome if before else None, r.outcome)
-        results.append(replace(r, change=change.value if change else ""))
+        value = change.value if change else ""
+        results.append(r if r.change == value else replace(r, change=value))
     marked = replace(evaluation, results=tuple(results))
     return marked, compare(baseline, scan_of(marked))
 

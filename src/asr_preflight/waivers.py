@@ -73,9 +73,10 @@ class LoadedWaiver:
 @dataclass(frozen=True)
 class WaiverStatus:
     waiver: LoadedWaiver
-    matched: int  # results the waiver's rule and target match, whatever their outcome
-    waived: int  # results it turned into `waived` (0 for an expired waiver)
-    would_waive: int = 0  # an expired waiver: problems it would have waived had it not expired
+    matched: int  # problems (fail, warn, unknown) its rule and target match
+    waived: int  # of those, the ones it turned into `waived` (an earlier waiver may win)
+    would_waive: int = 0  # an expired waiver: the problems it would match had it not expired
+    matched_any: bool = False  # whether it matched any result at all, passing ones included
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,12 @@ class WaiverReport:
         for s in self.expiring:
             out.append(f"waiver expires within {EXPIRY_WARNING_DAYS} days: {s.waiver.describe()}")
         for s in self.unused:
-            why = "matched no result" if not s.matched else "matched only passing results"
+            if not s.matched_any:
+                why = "matched no result"
+            elif not s.matched:
+                why = "matched only passing results"
+            else:
+                why = "waived nothing: an earlier waiver took every problem it matches"
             out.append(f"waiver {why}: {s.waiver.describe()}")
         return out
 
@@ -225,56 +231,60 @@ def apply_waivers(
     """Turn the problems active waivers match into ``waived`` and recompute the verdicts.
 
     The first matching waiver (file order) wins. A waiver applies while ``today <= expires``.
+    Only problems are matched in the main pass (they are few); whether a waiver that waived
+    nothing matched any result at all is worked out afterwards, for those waivers only.
     """
     items = [w if isinstance(w, LoadedWaiver) else LoadedWaiver(w) for w in waivers]
     matchers = [_Matcher(w) for w in items]
-    active = [m for m in matchers if today <= m.item.waiver.expires]
-    by_rule: dict[str, tuple[list[_Matcher], list[_Matcher]]] = {}
+    live = [today <= w.waiver.expires for w in items]
+    by_rule: dict[str, list[int]] = {}
     matched = [0] * len(matchers)
     waived = [0] * len(matchers)
-    would = [0] * len(matchers)
-    index = {id(m): i for i, m in enumerate(matchers)}
 
-    results: list[Result] = []
-    for result in evaluation.results:
-        pair = by_rule.get(result.rule)
-        if pair is None:
+    results = list(evaluation.results)
+    for n, result in enumerate(results):
+        if result.outcome not in WAIVABLE:
+            continue
+        candidates = by_rule.get(result.rule)
+        if candidates is None:
             code = result.rule.upper()
-            pair = (
-                [m for m in active if m.rule.match(code)],
-                [m for m in matchers if m not in active and m.rule.match(code)],
-            )
-            by_rule[result.rule] = pair
-        live, dead = pair
-        new = result
-        for m in live:
-            if m.matches_target(result):
-                i = index[id(m)]
+            candidates = [i for i, m in enumerate(matchers) if m.rule.match(code)]
+            by_rule[result.rule] = candidates
+        taken = False
+        for i in candidates:
+            if matchers[i].matches_target(result):
                 matched[i] += 1
-                if result.outcome in WAIVABLE and new is result:
+                if live[i] and not taken:
+                    taken = True
                     waived[i] += 1
-                    new = replace(
+                    results[n] = replace(
                         result,
                         outcome=Outcome.WAIVED,
                         original=result.outcome,
-                        waiver=m.item.waiver.justification,
+                        waiver=items[i].waiver.justification,
                     )
-        for m in dead:
-            if m.matches_target(result):
-                i = index[id(m)]
-                matched[i] += 1
-                if result.outcome in WAIVABLE:
-                    would[i] += 1
-        results.append(new)
 
-    statuses = [WaiverStatus(w, matched[i], waived[i], would[i]) for i, w in enumerate(items)]
+    def any_match(i: int) -> bool:
+        m = matchers[i]
+        return any(m.rule.match(r.rule.upper()) and m.matches_target(r) for r in results)
+
+    statuses = [
+        WaiverStatus(
+            w,
+            matched=matched[i],
+            waived=waived[i],
+            would_waive=0 if live[i] else matched[i],
+            matched_any=bool(matched[i]) or (live[i] and not waived[i] and any_match(i)),
+        )
+        for i, w in enumerate(items)
+    ]
     soon = today + timedelta(days=EXPIRY_WARNING_DAYS)
-    live_statuses = [s for s in statuses if today <= s.waiver.waiver.expires]
+    active = [s for s, ok in zip(statuses, live, strict=True) if ok]
     report = WaiverReport(
-        applied=tuple(s for s in live_statuses if s.waived),
-        expired=tuple(s for s in statuses if today > s.waiver.waiver.expires),
-        expiring=tuple(s for s in live_statuses if s.waiver.waiver.expires <= soon),
-        unused=tuple(s for s in live_statuses if not s.waived),
+        applied=tuple(s for s in active if s.waived),
+        expired=tuple(s for s, ok in zip(statuses, live, strict=True) if not ok),
+        expiring=tuple(s for s in active if s.waiver.waiver.expires <= soon),
+        unused=tuple(s for s in active if not s.waived),
     )
     return recompute(evaluation, results), report
 
