@@ -147,3 +147,18 @@ def test_the_ci_examples_use_only_options_check_has(example: str, tmp_path: Path
         "results.sarif",
         "summary.md",
     }
+
+
+def test_diff_and_waivers_check_are_commands_of_the_main_app(first: Path, tmp_path: Path) -> None:
+    waivers = tmp_path / "waivers.toml"
+    waivers.write_text(WAIVE_ALL)
+    got = runner.invoke(app, ["waivers", "check", str(waivers)])
+    assert got.exit_code == 0, got.output
+    code, _ = demo(tmp_path, "--format", "json", "--waivers", str(waivers))
+    assert code == 0
+    old, new = str(first / "results.json"), str(tmp_path / "results.json")
+    got = runner.invoke(app, ["diff", old, new])
+    assert got.exit_code == 0, got.output
+    assert got.output.splitlines()[0] == "verdict: not-ready -> ready"
+    back = runner.invoke(app, ["diff", new, old, "--fail-on-new"])
+    assert back.exit_code == 1  # un-waiving brings every problem back as new
