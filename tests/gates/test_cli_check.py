@@ -83,10 +83,19 @@ def test_baseline_and_fail_on_new(first: Path, tmp_path: Path) -> None:
         r["outcome"] = "pass"
     (tmp_path / "clean.json").write_text(json.dumps(clean))
     code, output = demo(
-        tmp_path, "--format", "console", "--baseline", str(tmp_path / "clean.json"), "--fail-on-new"
+        tmp_path,
+        "--format",
+        "console,html,markdown",
+        "--baseline",
+        str(tmp_path / "clean.json"),
+        "--fail-on-new",
     )
     assert code == 1
-    assert " NEW " in output
+    assert "NEW ASR" in output
+    html = (tmp_path / "report.html").read_text()
+    problems = sum(1 for r in data["results"] if r["outcome"] in ("fail", "warn", "unknown"))
+    assert html.count('data-change="new"') == problems
+    assert f"**{problems} new** problem(s)" in (tmp_path / "summary.md").read_text()
 
 
 @pytest.mark.parametrize(
