@@ -391,7 +391,7 @@ def evaluate_and_report(
 
     from asr_preflight import engine
     from asr_preflight.gate import Gates
-    from asr_preflight.reporters import CONSOLE, RunInfo, parse_formats, write_reports
+    from asr_preflight.reporters import CONSOLE, RunInfo, parse_formats, sarif, write_reports
 
     chosen = parse_formats(formats)
     gates = gates or Gates.load(strict=strict)
@@ -400,7 +400,7 @@ def evaluate_and_report(
     evaluation = run.evaluation
     info = replace(
         RunInfo.of(snapshot, plan, strict=strict),
-        plan_path=plan_path.as_posix() if plan_path is not None else None,
+        plan_path=sarif.plan_uri_of(plan_path) if plan_path is not None else None,
     )
     code = run.exit_code
     written = write_reports(evaluation, info, chosen, output_dir)

@@ -171,3 +171,34 @@ def test_diff_and_waivers_check_are_commands_of_the_main_app(first: Path, tmp_pa
     assert got.output.splitlines()[0] == "verdict: not-ready -> ready"
     back = runner.invoke(app, ["diff", new, old, "--fail-on-new"])
     assert back.exit_code == 1  # un-waiving brings every problem back as new
+
+
+def test_check_points_sarif_at_the_plan_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asr_preflight.demo
+
+    demo_dir = Path(asr_preflight.demo.__file__).parent
+    monkeypatch.chdir(demo_dir.parent)
+    got = runner.invoke(
+        app,
+        [
+            "check",
+            "--snapshot",
+            "demo/snapshot.json",
+            "--plan",
+            "demo/plan.toml",
+            "--format",
+            "sarif",
+            "--output-dir",
+            str(tmp_path),
+        ],
+    )
+    assert got.exit_code == 1, got.output
+    doc = json.loads((tmp_path / "results.sarif").read_text())
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(doc)
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in doc["runs"][0]["results"]
+    }
+    assert uris == {"demo/plan.toml"}

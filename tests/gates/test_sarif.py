@@ -98,3 +98,15 @@ def test_the_schema_check_itself_catches_a_broken_document() -> None:
     doc["runs"][0]["results"][0]["level"] = "fatal"
     with pytest.raises(jsonschema.ValidationError):
         validate(doc)
+
+
+def test_the_plan_location_is_relative_to_the_working_directory(tmp_path: Path) -> None:
+    plan = tmp_path / "dr" / "plan.toml"
+    assert sarif.plan_uri_of(plan, cwd=tmp_path) == "dr/plan.toml"
+    outside = sarif.plan_uri_of(plan, cwd=tmp_path / "elsewhere")
+    assert outside == plan.resolve().as_uri()
+    doc = sarif.render(build(["vm-bad"]), plan_uri=outside)
+    validate(doc)
+    location = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": outside}
+    assert "originalUriBaseIds" not in doc["runs"][0]

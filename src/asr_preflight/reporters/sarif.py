@@ -88,8 +88,10 @@ def render(
             },
         },
     }
-    if plan_uri:
-        run["originalUriBaseIds"] = {"SRCROOT": {"description": {"text": "the repository root"}}}
+    if plan_uri and not _absolute(plan_uri):
+        run["originalUriBaseIds"] = {
+            "SRCROOT": {"description": {"text": "the working directory of the run"}}
+        }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
@@ -131,6 +133,21 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
     return descriptor
 
 
+def plan_uri_of(path: Path, cwd: Path | None = None) -> str:
+    """The plan file as a SARIF artifact URI: relative to the working directory (what GitHub
+    code scanning expects, the repository root in CI) when it is under it, else a file URI."""
+    base = (cwd or Path.cwd()).resolve()
+    full = path.resolve()
+    try:
+        return full.relative_to(base).as_posix()
+    except ValueError:
+        return full.as_uri()
+
+
+def _absolute(uri: str) -> bool:
+    return uri.startswith(("file:", "/"))
+
+
 def _plain(markdown: str) -> str:
     return markdown.replace("`", "").strip()
 
@@ -168,7 +185,11 @@ def _result(
     location: dict[str, Any] = {"logicalLocations": logical}
     if plan_uri:
         location["physicalLocation"] = {
-            "artifactLocation": {"uri": plan_uri, "uriBaseId": "SRCROOT"},
+            "artifactLocation": (
+                {"uri": plan_uri}
+                if _absolute(plan_uri)
+                else {"uri": plan_uri, "uriBaseId": "SRCROOT"}
+            ),
             "region": {"startLine": 1},
         }
     key = "\x1f".join((r.rule.upper(), (r.vm_id or r.vm).lower(), r.target.lower()))
