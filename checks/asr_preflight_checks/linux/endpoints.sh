@@ -43,9 +43,11 @@ probe() {  # $1 = NAME=HOST:PORT -> one JSON line
   else
     error='neither curl nor openssl is installed'
   fi
-  printf '{"name":%s,"host":%s,"port":%s,"resolved":%s,"addresses":[' "$(js "$name")" "$(js "$host")" "$port" "$resolved"
-  sep=''; for a in $addrs; do printf '%s%s' "$sep" "$(js "$a")"; sep=','; done
-  printf '],"tls_ok":%s,"proxy_status":%s,"error":%s}\n' "$tls" "$status" "$(js "$error")"
+  list=''; sep=''
+  for a in $addrs; do list="$list$sep$(js "$a")"; sep=','; done
+  # one printf per result: a single write, so parallel probes never interleave their lines
+  printf '{"name":%s,"host":%s,"port":%s,"resolved":%s,"addresses":[%s],"tls_ok":%s,"proxy_status":%s,"error":%s}\n' \
+    "$(js "$name")" "$(js "$host")" "$port" "$resolved" "$list" "$tls" "$status" "$(js "$error")"
 }
 
 {

@@ -25,6 +25,7 @@ probe() {
     *) case $err in *efused*) result=refused ;; *) result=error ;; esac
        err=$(printf '%s\n' "$err" | tail -n 1) ;;
   esac
+  # one printf per result: a single write, so parallel probes never interleave their lines
   printf '{"address":%s,"port":%s,"result":"%s","detail":%s}\n' "$(js "$ip")" "$PORT" "$result" "$(js "$err")"
 }
 

@@ -1,6 +1,6 @@
 import re
 
-from asr_preflight.api import Finding, RuleContext, failed, passed, vm_rule
+from asr_preflight.api import Finding, MissingFact, RuleContext, failed, passed, vm_rule
 from asr_preflight.snapshot import VirtualMachine
 
 from ._common import applicable, probe_missing
@@ -39,7 +39,10 @@ def linux_grub_persistent_names(ctx: RuleContext, vm: VirtualMachine) -> Finding
     if facts.grub_device_names is None:
         if facts.probe_errors.get("facts"):
             raise probe_missing(facts, vm, "facts", "the GRUB configuration")
-        raise probe_missing(facts, vm, "grub", "a GRUB configuration file")
+        raise MissingFact(
+            f"{vm.name}: no GRUB configuration file was found in the guest",
+            "the probe reads /boot/grub*/, /etc/default/grub and EFI grub.cfg; are they readable?",
+        )
     unstable = [n for n in facts.grub_device_names if _UNSTABLE.match(n.split("=", 1)[-1])]
     files = ", ".join(facts.grub_files or ()) or "the GRUB files"
     if unstable:
