@@ -282,7 +282,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             data = self._decrypt(data)
         reply = self._soap(data)
         if self.headers.get("Content-Type", "").startswith("multipart/encrypted"):
-            ctype = f'multipart/encrypted;protocol="{SPNEGO_ENC.decode()}";boundary="Encrypted Boundary"'
+            protocol = SPNEGO_ENC.decode()
+            ctype = f'multipart/encrypted;protocol="{protocol}";boundary="Encrypted Boundary"'
             return self._send(200, self._encrypt(reply), {"Content-Type": ctype})
         return self._send(200, reply)
 
