@@ -3,8 +3,12 @@
 # Prints one JSON object.
 LC_ALL=C; export LC_ALL
 
-js() {  # a JSON string: control characters dropped, backslash and quote escaped
-  printf '"%s"' "$(printf '%s' "$1" | tr '\n\t' '  ' | tr -d '\000-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"
+js() {  # a JSON string; only text with quotes, backslashes or control characters costs a process
+  case $1 in
+    *[\"\\]*|*[![:print:]]*)
+      printf '"%s"' "$(printf '%s' "$1" | tr '\n\t' '  ' | tr -d '\000-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')" ;;
+    *) printf '"%s"' "$1" ;;
+  esac
 }
 
 printf '{"os_release":{'
@@ -13,7 +17,7 @@ if [ -r /etc/os-release ]; then
   while IFS='=' read -r key value; do
     case $key in
       ID|ID_LIKE|NAME|PRETTY_NAME|VERSION|VERSION_ID)
-        value=$(printf '%s' "$value" | sed -e 's/^"//' -e 's/"$//' -e "s/^'//" -e "s/'\$//")
+        value=${value#\"}; value=${value%\"}; value=${value#\'}; value=${value%\'}
         printf '%s%s:%s' "$sep" "$(js "$key")" "$(js "$value")"; sep=',' ;;
     esac
   done < /etc/os-release

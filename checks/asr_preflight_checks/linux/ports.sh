@@ -7,8 +7,12 @@
 LC_ALL=C; export LC_ALL
 T=$1; PORT=$2; shift 2
 
-js() {
-  printf '"%s"' "$(printf '%s' "$1" | tr '\n\t' '  ' | tr -d '\000-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"
+js() {  # a JSON string; only text with quotes, backslashes or control characters costs a process
+  case $1 in
+    *[\"\\]*|*[![:print:]]*)
+      printf '"%s"' "$(printf '%s' "$1" | tr '\n\t' '  ' | tr -d '\000-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')" ;;
+    *) printf '"%s"' "$1" ;;
+  esac
 }
 
 probe() {

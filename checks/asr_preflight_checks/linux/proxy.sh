@@ -6,8 +6,12 @@
 # Prints one JSON object: {"proxies": [{"source", "url", "has_credentials", "bypass"}]}.
 LC_ALL=C; export LC_ALL
 
-js() {
-  printf '"%s"' "$(printf '%s' "$1" | tr '\n\t' '  ' | tr -d '\000-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"
+js() {  # a JSON string; only text with quotes, backslashes or control characters costs a process
+  case $1 in
+    *[\"\\]*|*[![:print:]]*)
+      printf '"%s"' "$(printf '%s' "$1" | tr '\n\t' '  ' | tr -d '\000-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')" ;;
+    *) printf '"%s"' "$1" ;;
+  esac
 }
 unquote() { printf '%s' "$1" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:];]*$//' -e 's/^"//' -e 's/"$//' -e "s/^'//" -e "s/'\$//"; }
 

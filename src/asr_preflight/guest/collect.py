@@ -321,6 +321,7 @@ class _Runner:
         first = transport.run_many(
             [Invocation("facts", family), Invocation("trust", family), Invocation("proxy", family)],
             LOCAL_PROBE_TIMEOUT,
+            together=True,
         )
         errors: dict[str, str] = {}
         data = {r.probe: self._decoded(r, errors) for r in first}

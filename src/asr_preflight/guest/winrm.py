@@ -138,7 +138,9 @@ class WinrmTransport:
             f"cannot connect to {url}: {name}", "check the address, the port and the WinRM listener"
         )
 
-    def run_many(self, invocations: Sequence[Invocation], timeout: float) -> list[CommandResult]:
+    def run_many(
+        self, invocations: Sequence[Invocation], timeout: float, together: bool = False
+    ) -> list[CommandResult]:
         results = []
         for inv in invocations:
             if self.deadline.expired:
