@@ -43,7 +43,7 @@ def tls_to_endpoints(ctx: RuleContext, vm: VirtualMachine) -> Finding:
         return failed(
             vm,
             f"{vm.name}: the TLS handshake from the guest failed to "
-            + "; ".join(_describe(e) for e in bad)
+            + _grouped(bad)
             + "; every required endpoint must be reachable with a verified certificate",
             hint="see each error: certificate errors -> ASR301, proxy errors -> ASR304/305",
         )
@@ -62,7 +62,11 @@ def tls_to_endpoints(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     )
 
 
-def _describe(e: EndpointProbe) -> str:
-    via = f" through {e.via_proxy}" if e.via_proxy else ""
-    why = e.error or (f"the proxy answered {e.proxy_status}" if e.proxy_status else "no detail")
-    return f"{e.host}:{e.port} ({e.name}){via}: {why}"
+def _grouped(bad: list[EndpointProbe]) -> str:
+    """``a:443, b:443 through P: why; c:443: other`` (endpoints sharing a cause listed once)."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for e in bad:
+        via = f" through {e.via_proxy}" if e.via_proxy else ""
+        why = e.error or (f"the proxy answered {e.proxy_status}" if e.proxy_status else "no detail")
+        groups.setdefault((via, why), []).append(f"{e.host}:{e.port}")
+    return "; ".join(f"{', '.join(hosts)}{via}: {why}" for (via, why), hosts in groups.items())

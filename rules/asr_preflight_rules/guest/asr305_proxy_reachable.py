@@ -49,7 +49,7 @@ def proxy_reachable(ctx: RuleContext, vm: VirtualMachine) -> Finding:
         return failed(
             vm,
             f"{vm.name}: proxy {proxy} did not forward CONNECT to "
-            + "; ".join(f"{e.host}:{e.port} ({_why(e)})" for e in bad)
+            + _grouped(bad)
             + "; the proxy must be reachable and forward the ASR endpoints",
             hint="check the proxy address, the path to it, and that it allows CONNECT to port 443",
         )
@@ -63,7 +63,9 @@ def proxy_reachable(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     )
 
 
-def _why(e: EndpointProbe) -> str:
-    if e.proxy_status:
-        return f"it answered {e.proxy_status}"
-    return e.error or "no answer"
+def _grouped(bad: list[EndpointProbe]) -> str:
+    groups: dict[str, list[str]] = {}
+    for e in bad:
+        why = f"it answered {e.proxy_status}" if e.proxy_status else e.error or "no answer"
+        groups.setdefault(why, []).append(f"{e.host}:{e.port}")
+    return "; ".join(f"{', '.join(hosts)} ({why})" for why, hosts in groups.items())
