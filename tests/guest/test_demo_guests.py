@@ -4,6 +4,7 @@ always-ready VMs stay clean, and the guest that refused the checker is unknown."
 from __future__ import annotations
 
 import pytest
+
 from asr_preflight.api import Outcome
 from asr_preflight.demo import load_demo
 from asr_preflight.engine import Evaluation, evaluate, load_rules
