@@ -33,11 +33,15 @@ class Timings(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.INFO)
         self.seconds: dict[str, float] = {}
+        self.failed: dict[str, float] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.msg == "guest %s: probed in %.2f s" and record.args:
             name, elapsed = record.args  # type: ignore[misc]
             self.seconds[str(name)] = float(elapsed)
+        elif record.msg == "guest %s: refused or unreachable after %.2f s" and record.args:
+            name, elapsed = record.args  # type: ignore[misc]
+            self.failed[str(name)] = float(elapsed)
 
 
 def _busy() -> float:
@@ -133,7 +137,9 @@ def main() -> int:
         ("per-guest max (reachable)", f"{max(per_guest):.2f} s" if per_guest else "-"),
         (
             f"guest dropping port 22 (connect timeout {args.connect_timeout:g} s)",
-            refused[0].cause.split(": ", 1)[-1] if refused else "NOT REPORTED",
+            f"unknown after {timings.failed['blackhole']:.2f} s"
+            if refused and "blackhole" in timings.failed
+            else "NOT REPORTED",
         ),
     ]
     width = max(len(r[0]) for r in rows)

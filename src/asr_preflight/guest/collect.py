@@ -302,7 +302,9 @@ class _Runner:
             transport.connect()
             facts = self._gather(target, transport, deadline)
         except GuestAccessError as exc:
-            log.info("guest %s: %s", target.vm.name, self.scrub(exc.cause))
+            elapsed = time.monotonic() - job.started
+            log.info("guest %s: refused or unreachable after %.2f s", target.vm.name, elapsed)
+            log.debug("guest %s: %s", target.vm.name, self.scrub(exc.cause))
             return FactError(
                 "guest",
                 target.vm.id,
