@@ -2,6 +2,7 @@
 # start types, free space on the system drive, clock. Prints one JSON object.
 $probe = 'facts'
 $ErrorActionPreference = 'Stop'
+$inv = [Globalization.CultureInfo]::InvariantCulture
 $os = Get-CimInstance Win32_OperatingSystem
 $services = @(Get-CimInstance Win32_Service -Filter "Name='COMSysApp' OR Name='VSS'" | ForEach-Object {
     @{ name = $_.Name; start_type = $_.StartMode; status = $_.State } })
@@ -11,5 +12,5 @@ $disk = Get-CimInstance Win32_LogicalDisk -Filter "DeviceID='$($env:SystemDrive)
     kernel = $os.Version
     services = $services
     system_free_bytes = [int64]$disk.FreeSpace
-    clock_utc = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
+    clock_utc = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', $inv)
 } | ConvertTo-Json -Compress -Depth 4

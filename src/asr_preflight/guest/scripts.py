@@ -32,8 +32,13 @@ class Invocation:
         return f"sh -c {shlex.quote(self.text)} asr-preflight-{self.probe} {quoted}".rstrip()
 
     def powershell(self) -> str:
-        """For WinRM: the parameters as PowerShell assignments, then the script."""
-        return powershell_params(self.probe, self.args) + self.text
+        """For WinRM: the parameters as PowerShell assignments, then the script without its
+        comment lines (the encoded command line has to stay well under Windows' 32 767
+        characters)."""
+        body = "\n".join(
+            line for line in self.text.splitlines() if not line.lstrip().startswith("#")
+        )
+        return powershell_params(self.probe, self.args) + body + "\n"
 
 
 @cache
