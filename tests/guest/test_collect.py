@@ -97,5 +97,5 @@ def test_earlier_guest_errors_are_replaced_not_duplicated(tmp_path: Path) -> Non
     )
     result = collect_guests(plan, snapshot, CollectOptions(progress=False))
     assert [e.cause for e in result.errors] == [
-        "vm-a: no private IP address on its primary network interface"
+        "no private IP address on its primary network interface"
     ]

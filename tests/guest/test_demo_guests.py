@@ -28,10 +28,15 @@ def test_always_ready_vms_stay_clean(evaluation: Evaluation) -> None:
             assert r.outcome in (Outcome.PASS, Outcome.SKIP), (r.rule, r.vm, r.message)
 
 
-def test_refused_guest_is_unknown_with_the_reason(evaluation: Evaluation) -> None:
-    ad = [r for r in evaluation.results if r.vm == "vm-win-ad-01" and r.outcome != Outcome.SKIP]
-    assert ad and all(r.outcome == Outcome.UNKNOWN for r in ad)
-    assert all("WinRM certificate" in r.message for r in ad)
+@pytest.mark.parametrize(
+    ("vm", "why"), [("vm-win-ad-01", "WinRM certificate"), ("vm-win-file-01", "no WinRM answer")]
+)
+def test_unreachable_guests_are_unknown_with_the_reason(
+    evaluation: Evaluation, vm: str, why: str
+) -> None:
+    mine = [r for r in evaluation.results if r.vm == vm and r.outcome != Outcome.SKIP]
+    assert mine and all(r.outcome == Outcome.UNKNOWN for r in mine)
+    assert all(why in r.message for r in mine)
 
 
 def test_filtered_20004_pair(evaluation: Evaluation) -> None:

@@ -181,16 +181,23 @@ def test_port_20004_pairs(collected: dict[str, Any], guest_lab: Lab) -> None:
     assert fw["ASR305"].outcome == Outcome.PASS
 
 
+def guest_lab_ip(collected: dict[str, Any], name: str) -> str:
+    [vm] = [v for v in collected["snapshot"].vms if v.name == name]
+    [nic] = [n for n in collected["snapshot"].network_interfaces if n.id == vm.primary_nic_id]
+    return nic.ip_configurations[0].private_ip or "?"
+
+
 def test_host_key_mismatch_is_refused_and_unknown(collected: dict[str, Any]) -> None:
     [error] = [e for e in collected["snapshot"].errors if e.scope.endswith("/rekeyed")]
     assert error.kind == "guest"
-    assert "rekeyed" in error.cause and "host key mismatch" in error.cause
+    assert "host key mismatch" in error.cause and guest_lab_ip(collected, "rekeyed") in error.cause
     assert "ssh-keygen -R" in error.hint
     results = outcomes(collected, "rekeyed")
     applicable = {k: r for k, r in results.items() if k not in ("ASR306", "ASR309")}
     assert len(applicable) == 7
     assert {r.outcome for r in applicable.values()} == {Outcome.UNKNOWN}
     assert all("host key mismatch" in r.message for r in applicable.values())
+    assert all("rekeyed" in r.message for r in applicable.values())  # the rule names the VM
     assert results["ASR309"].outcome == Outcome.SKIP  # Linux
 
 

@@ -7,13 +7,14 @@ Every VM answers the probes healthily, except for one story per rule:
   CyberTrust Root (ASR301);
 - vm-app-01: an authenticating proxy, credentials in /etc/environment and a 407 (ASR304, ASR302);
 - vm-db-01: custom DNS that cannot resolve the cache storage account (ASR303, ASR302);
-- vm-win-file-01: a WinHTTP proxy that no longer exists (ASR305, ASR302);
 - vm-sap-app-01: vm-sap-db-01's firewall drops port 20004 (ASR306), and GRUB still names
   /dev/sda2 (ASR308);
-- vm-sap-db-01: 600 MiB free on / (ASR307);
+- vm-sap-db-01: 600 MiB free on / (ASR307), and /etc/environment points at a proxy that was
+  decommissioned (ASR305, ASR302, ASR303);
 - vm-win-sql-01: the Volume Shadow Copy service is disabled (ASR309);
 - vm-win-ad-01: WinRM refused the checker (the tier-0 DC's listener certificate is not trusted),
-  so its in-guest rules are unknown.
+  so its in-guest rules are unknown;
+- vm-win-file-01 is deallocated, so nothing answers: unknown as well.
 
 vm-win-iis-01 reaches Azure through an open proxy (ASR305 passes); vm-sap-ascs-01's peers have
 no listener yet (refused: ASR306 passes with a note).
@@ -67,7 +68,7 @@ SHOP_PROXY = "http://10.10.0.10:3128"
 FILE_PROXY = "http://10.20.0.10:8080"
 COLLECTED_AT = "2026-11-25T08:05:00Z"
 _UNRESOLVED = "curl: (6) Could not resolve host: "
-_REFUSED = "No connection could be made because the target machine actively refused it"
+_REFUSED = "Failed to connect to 10.20.0.10 port 8080: Connection refused"
 
 OS_RELEASE = {
     "vm-web-01": (
@@ -134,12 +135,22 @@ def apply(snapshot: Snapshot) -> Snapshot:
     facts: list[GuestFacts] = []
     errors: list[FactError] = []
     for vm in snapshot.vms:
+        if vm.name == "vm-win-file-01":  # deallocated (see ASR502): nothing answers
+            errors.append(
+                FactError(
+                    "guest",
+                    vm.id,
+                    f"no WinRM answer from https://{ips[vm.name]}:5986/wsman within 10 s",
+                    "check that the address is reachable and the WinRM HTTPS listener is open",
+                )
+            )
+            continue
         if vm.name == "vm-win-ad-01":
             errors.append(
                 FactError(
                     "guest",
                     vm.id,
-                    f"{vm.name}: refused: the WinRM certificate of "
+                    "refused: the WinRM certificate of "
                     f"https://{ips[vm.name]}:5986/wsman could not be verified",
                     "give the CA that issued the listener's certificate in "
                     "[guest.windows] ca_bundle",
@@ -233,8 +244,9 @@ def _guest(
             else _probe(e)
             for e in endpoints
         )
-    elif name == "vm-win-file-01":  # a proxy that was decommissioned
-        proxies = (ProxySetting("WinHTTP", "10.20.0.10:8080"),)
+    elif name == "vm-sap-db-01":  # a proxy that was decommissioned; and a full /
+        free = 600 * 1024**2
+        proxies = (ProxySetting("/etc/environment:https_proxy", FILE_PROXY, bypass=("localhost",)),)
         probes = tuple(
             _probe(
                 e,
@@ -247,8 +259,6 @@ def _guest(
             )
             for e in endpoints
         )
-    elif name == "vm-sap-db-01":
-        free = 600 * 1024**2
     elif name == "vm-sap-app-01":
         grub = ("root=/dev/sda2", "resume=UUID=0b6f1a2c-9d34-4e5f-8a7b-6c5d4e3f2a10")
     elif name == "vm-win-sql-01":

@@ -149,7 +149,7 @@ def _target(
 ) -> Target | FactError:
     if vm.os_type is None:
         return FactError(
-            "guest", vm.id, f"{vm.name}: the OS type is unknown, so no transport could be chosen",
+            "guest", vm.id, "the OS type is unknown, so no transport could be chosen",
             "re-run collect; the VM's storage profile should name Linux or Windows",
         )  # fmt: skip
     family: Literal["linux", "windows"] = "windows" if vm.os_type == "Windows" else "linux"
@@ -169,7 +169,7 @@ def _target(
         if not address:
             return FactError(
                 "guest", vm.id,
-                f"{vm.name}: no {guest.address} IP address on its primary network interface",
+                f"no {guest.address} IP address on its primary network interface",
                 "set [guest.hosts] for this VM, or [guest] address = \"public\"/\"private\"",
             )  # fmt: skip
         host, port = address, None
@@ -263,14 +263,14 @@ class _Runner:
             log.exception("guest %s: probing failed", job.target.vm.name)
             return FactError(
                 "guest", job.target.vm.id,
-                self.scrub(f"{job.target.vm.name}: probing failed ({type(exc).__name__})"),
+                f"probing failed ({type(exc).__name__})",
                 "this is a bug; please report it with the log",
             )  # fmt: skip
 
     def _budget_error(self, job: _Job) -> FactError:
         return FactError(
             "guest", job.target.vm.id,
-            f"{job.target.vm.name}: probing did not finish within its budget of "
+            "probing did not finish within its budget of "
             f"{self.guest.budget_seconds:g} s",
             "raise [guest] budget_seconds, or check why the guest answers so slowly",
         )  # fmt: skip
@@ -308,7 +308,7 @@ class _Runner:
             return FactError(
                 "guest",
                 target.vm.id,
-                self.scrub(f"{target.vm.name}: {exc.cause}"),
+                self.scrub(exc.cause),
                 self.scrub(exc.hint),
             )
         finally:
