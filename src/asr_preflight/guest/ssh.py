@@ -79,7 +79,8 @@ class HostKeys:
 
             def missing_host_key(self, client: Any, hostname: str, key: Any) -> None:
                 store.record(hostname, key)
-                client.get_host_keys().add(hostname, key.get_name(), key)
+                if client.get_host_keys() is not store.keys:
+                    client.get_host_keys().add(hostname, key.get_name(), key)
 
         return RecordNew() if self.accept_new else RefuseUnknown()
 
@@ -174,12 +175,16 @@ def _open_client(
 ) -> Any:
     paramiko = _paramiko()
     client = paramiko.SSHClient()
-    # only the plan's known_hosts file (and keys accepted in this run): no system-wide file
-    if host_keys.path.exists():
-        client.load_host_keys(str(host_keys.path))
-    with host_keys.lock:
-        for name, key in host_keys.recorded:
-            client.get_host_keys().add(name, key.get_name(), key)
+    # only the plan's known_hosts file (and keys accepted in this run): no system-wide file.
+    # The file is parsed once per run and shared by every connection (thousands of hosts).
+    if isinstance(getattr(client, "_host_keys", None), paramiko.HostKeys):
+        client._host_keys = host_keys.keys
+    else:  # pragma: no cover - a paramiko without the attribute: parse the file per host
+        if host_keys.path.exists():
+            client.load_host_keys(str(host_keys.path))
+        with host_keys.lock:
+            for name, key in host_keys.recorded:
+                client.get_host_keys().add(name, key.get_name(), key)
     client.set_missing_host_key_policy(host_keys.policy())
     shown = f"{host}:{port}"
     try:
