@@ -1,4 +1,5 @@
-"""ASR301-ASR309 with crafted GuestFacts: pass, fail, unknown and skip for each rule."""
+"""ASR301-ASR309 (ASR301 ASR302 ASR303 ASR304 ASR305 ASR306 ASR307 ASR308 ASR309) with crafted
+GuestFacts: pass, fail, unknown and skip for each rule."""
 
 from __future__ import annotations
 
