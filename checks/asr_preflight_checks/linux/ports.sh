@@ -2,10 +2,15 @@
 # connected, refused (nothing listening, or a REJECT rule) and timed out (a DROP rule).
 # Usage: ports.sh TIMEOUT PORT ADDRESS...
 # POSIX sh + coreutils timeout, using bash's /dev/tcp (or openssl s_client when bash is
-# absent). Read-only: the connection is opened and closed without sending data.
+# absent). Read-only: each connection is opened and closed without sending data. All peers are
+# tried at once under one `timeout`, which ends the whole process group; a peer that has not
+# answered by then timed out.
 # Prints one JSON object: {"ports": [{"address", "port", "result", "detail"}]}.
 LC_ALL=C; export LC_ALL
 T=$1; PORT=$2; shift 2
+NL='
+'
+set -f
 
 js() {  # a JSON string; only text with quotes, backslashes or control characters costs a process
   case $1 in
@@ -15,30 +20,51 @@ js() {  # a JSON string; only text with quotes, backslashes or control character
   esac
 }
 
-probe() {
-  ip=$1
-  if command -v bash >/dev/null 2>&1; then
-    err=$(timeout "$T" bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$ip" "$PORT" 2>&1 </dev/null); rc=$?
-  else
-    err=$(timeout "$T" openssl s_client -connect "$ip:$PORT" 2>&1 </dev/null); rc=$?
-    case $err in *CONNECTED*) rc=0 ;; esac
-  fi
-  case $rc in
-    0) result=connected; err='' ;;
-    124) result=timeout; err="no answer within $T s" ;;
-    *) case $err in *efused*) result=refused ;; *) result=error ;; esac
-       err=$(printf '%s\n' "$err" | tail -n 1) ;;
-  esac
-  # one printf per result: a single write, so parallel probes never interleave their lines
-  printf '{"address":%s,"port":%s,"result":"%s","detail":%s}\n' "$(js "$ip")" "$PORT" "$result" "$(js "$err")"
-}
+# lines "ADDRESS connected" or "ADDRESS failed REASON"
+if command -v bash >/dev/null 2>&1; then
+  OUT=$(timeout "$T" bash -c '
+    port=$1; shift
+    for ip in "$@"; do
+      (
+        if err=$( { exec 3<>"/dev/tcp/$ip/$port"; } 2>&1 ); then echo "$ip connected"
+        else err=${err##*: }; echo "$ip failed ${err:-connect failed}"; fi
+      ) &
+    done
+    wait' asr-preflight-ports "$PORT" "$@" 2>/dev/null </dev/null)
+elif command -v openssl >/dev/null 2>&1; then
+  OUT=$(
+    for ip in "$@"; do
+      (
+        out=$(timeout "$T" openssl s_client -connect "$ip:$PORT" 2>&1 </dev/null)
+        case $out in
+          *CONNECTED*) echo "$ip connected" ;;
+          *efused*) echo "$ip failed Connection refused" ;;
+          *unreachable*|*"No route"*) echo "$ip failed No route to host" ;;
+        esac
+      ) &
+    done
+    wait
+  )
+else
+  OUT=''
+fi
 
-{
-  for ip in "$@"; do probe "$ip" & done
-  wait
-} | {
-  printf '{"ports":['
-  sep=''
-  while IFS= read -r line; do printf '%s%s' "$sep" "$line"; sep=','; done
-  printf ']}\n'
-}
+printf '{"ports":['
+sep=''
+for ip in "$@"; do
+  line=''
+  IFS=$NL
+  for l in $OUT; do case $l in "$ip "*) line=${l#"$ip "} ;; esac; done
+  IFS=' '
+  case $line in
+    connected) result=connected; detail='' ;;
+    failed*efused*) result=refused; detail=${line#failed } ;;
+    failed*) result=error; detail=${line#failed } ;;
+    *) result=timeout; detail="no answer within $T s" ;;
+  esac
+  [ -n "$OUT$line" ] || { command -v bash >/dev/null 2>&1 || command -v openssl >/dev/null 2>&1; } \
+    || { result=error; detail='neither bash nor openssl is installed'; }
+  printf '%s{"address":%s,"port":%s,"result":"%s","detail":%s}' "$sep" "$(js "$ip")" "$PORT" "$result" "$(js "$detail")"
+  sep=','
+done
+printf ']}\n'
