@@ -42,13 +42,13 @@ else
   printf '],"grub_device_names":['
   # shellcheck disable=SC2086
   awk '
-    /^[[:space:]]*#/ { next }
-    /^[[:space:]]*set[[:space:]]+root=/ { next }
+    /^[ \t]*#/ { next }
+    /^[ \t]*set[ \t]+root=/ { next }
     {
       line = $0
-      while (match(line, /(^|[[:space:]"'"'"'])(root|resume)=[^[:space:]"'"'"']+/)) {
+      while (match(line, /(^|[ \t"'"'"'])(root|resume)=[^ \t"'"'"']+/)) {
         token = substr(line, RSTART, RLENGTH)
-        sub(/^[[:space:]"'"'"']/, "", token)
+        sub(/^[ \t"'"'"']/, "", token)
         if (!(token in seen)) { seen[token] = 1; print token }
         line = substr(line, RSTART + RLENGTH)
       }
