@@ -307,3 +307,56 @@ def comparison_to_json(cmp: Comparison) -> dict[str, Any]:
             "changed": [{"name": n, "old": a, "new": b} for n, a, b in cmp.vm_changes],
         },
     }
+
+
+def diff_markdown(cmp: Comparison, *, limit: int = 50) -> str:
+    """The comparison as Markdown (a pull-request comment); estate text escaped."""
+    from asr_preflight.reporters.markdown import escape
+
+    verdict = (
+        f"{cmp.old_verdict} → **{cmp.new_verdict}**"
+        if cmp.old_verdict != cmp.new_verdict
+        else f"{cmp.new_verdict} (unchanged)"
+    )
+    out = [
+        "## ASR readiness: changes since the previous scan",
+        "",
+        f"Verdict: {escape(verdict).replace(chr(92) + '*', '*')}",
+        "",
+        f"**{len(cmp.new)} new** problem(s), {len(cmp.fixed)} fixed, {len(cmp.gone)} gone, "
+        f"{len(cmp.waived)} newly waived, {len(cmp.unchanged)} still open.",
+        "",
+    ]
+    if cmp.added_vms or cmp.removed_vms or cmp.vm_changes:
+        out += ["| VM | Before | After |", "|---|---|---|"]
+        rows = [(n, "-", "added") for n in cmp.added_vms]
+        rows += [(n, "removed", "-") for n in cmp.removed_vms]
+        rows += list(cmp.vm_changes)
+        for name, before, after in rows[:limit]:
+            out.append(f"| {escape(name)} | {escape(before)} | {escape(after)} |")
+        if len(rows) > limit:
+            out.append(f"\n… and {len(rows) - limit} more VMs.")
+        out.append("")
+    sections = (("New", cmp.new), ("Fixed", cmp.fixed), ("Gone", cmp.gone), ("Waived", cmp.waived))
+    for title, items in sections:
+        if not items:
+            continue
+        out += [
+            f"### {title}",
+            "",
+            "| Rule | VM | Before | After | Message |",
+            "|---|---|---|---|---|",
+        ]
+        for t in items[:limit]:
+            e = t.entry
+            bracket = e.target if " -> " in e.target else e.vm
+            old = t.old.outcome.value if t.old else "-"
+            new = t.new.outcome.value if t.new else "-"
+            out.append(
+                f"| {escape(e.rule)} {escape(e.name)} | {escape(bracket)} | {old} | {new} | "
+                f"{escape(e.message)} |"
+            )
+        if len(items) > limit:
+            out.append(f"\n… and {len(items) - limit} more.")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

@@ -26,6 +26,7 @@ waivers_app = typer.Typer(
 class DiffFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
+    MARKDOWN = "markdown"
 
 
 def _today(value: str | None) -> date:
@@ -40,7 +41,9 @@ def _today(value: str | None) -> date:
 def diff(
     old: Annotated[Path, typer.Argument(help="The earlier results.json.")],
     new: Annotated[Path, typer.Argument(help="The later results.json.")],
-    fmt: Annotated[DiffFormat, typer.Option("--format", help="text or json.")] = DiffFormat.TEXT,
+    fmt: Annotated[
+        DiffFormat, typer.Option("--format", help="text, json, or markdown (a PR comment).")
+    ] = DiffFormat.TEXT,
     fail_on_new: Annotated[
         bool, typer.Option("--fail-on-new", help="Exit 1 when the later scan has new problems.")
     ] = False,
@@ -52,6 +55,7 @@ def diff(
         compare,
         comparison_to_json,
         diff_lines,
+        diff_markdown,
         load_scan,
     )
 
@@ -63,6 +67,8 @@ def diff(
         raise typer.Exit(ExitCode.USAGE) from None
     if fmt is DiffFormat.JSON:
         typer.echo(json.dumps(comparison_to_json(comparison), indent=2, ensure_ascii=False))
+    elif fmt is DiffFormat.MARKDOWN:
+        typer.echo(diff_markdown(comparison, limit=limit), nl=False)
     else:
         for line in diff_lines(comparison, limit=limit):
             typer.echo(line)

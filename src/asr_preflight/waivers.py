@@ -27,7 +27,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -338,27 +337,3 @@ def lint_waivers(
         if w.target.strip("*") == "":
             out.append(LintFinding("warning", f"waives every target: {desc}"))
     return out
-
-
-def to_json(report: WaiverReport) -> dict[str, Any]:
-    """The report for results.json's ``waivers`` key."""
-
-    def one(s: WaiverStatus) -> dict[str, Any]:
-        w = s.waiver.waiver
-        return {
-            "rule": w.rule,
-            "target": w.target,
-            "owner": w.owner,
-            "expires": w.expires.isoformat(),
-            "justification": w.justification,
-            "where": s.waiver.where,
-            "matched": s.matched,
-            "waived": s.waived,
-        }
-
-    return {
-        "applied": [one(s) for s in report.applied],
-        "expired": [one(s) for s in report.expired],
-        "expiring": [one(s) for s in report.expiring],
-        "unused": [one(s) for s in report.unused],
-    }

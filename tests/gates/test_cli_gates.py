@@ -86,3 +86,18 @@ def test_waivers_check_names_the_line_of_a_malformed_waiver(tmp_path: Path) -> N
     assert f"{path}:5: [waivers[0]] owners: unknown key (did you mean 'owner'?)" in " ".join(
         got.output.split()
     )
+
+
+def test_diff_as_markdown_escapes_estate_text(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps(results_json(build(["vm-a"]))))
+    new.write_text(json.dumps(results_json(build(["vm-a", "<img src=x onerror=alert(1)>-bad"]))))
+    got = runner.invoke(app, ["diff", str(old), str(new), "--format", "markdown"])
+    assert got.exit_code == 0, got.output
+    text = got.output
+    assert text.startswith("## ASR readiness: changes since the previous scan\n")
+    assert "Verdict: ready → **not\\-ready**" in text
+    assert "**1 new** problem(s), 0 fixed" in text
+    assert "<img" not in text
+    assert "&lt;img src\\=x onerror\\=alert\\(1\\)&gt;\\-bad" in text
+    assert "| TST201 outbound\\-test | &lt;img" in text
