@@ -153,9 +153,9 @@ def _fail(
             ungranted.extend(a.action for a in missing)
             held = ev.roles_at(need.scope)
             holding = f"it holds {', '.join(held)} there" if held else "it holds no role there"
-            weak = [r for r in held if r in insufficient]
-            if weak and len(weak) == len(held):
-                holding += f" ({' and '.join(weak)} cannot do this)"
+            if held and all(r in insufficient for r in held):
+                which = "which cannot" if len(held) == 1 else "which cannot either"
+                holding = f"it holds only {' and '.join(held)} there, {which} do this"
             parts.append(
                 f"{', '.join(a.action for a in missing)} not granted on {need.label} ({holding})"
             )
