@@ -42,11 +42,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib.resources import files
-from typing import TypeVar
 
 from asr_preflight.snapshot import (
     DenyAssignment,
@@ -60,7 +59,6 @@ from asr_preflight.snapshot import (
 EVERYONE = "00000000-0000-0000-0000-000000000000"
 MANAGEMENT_GROUP_PREFIX = "/providers/microsoft.management/managementgroups/"
 
-T = TypeVar("T")
 
 #: What asr-preflight itself needs to read a principal's access (Reader grants all three).
 READ_PERMISSIONS = (
@@ -101,7 +99,10 @@ class Access:
 
 def normalize_scope(scope: str) -> str:
     """Lower case, one leading slash, no trailing or doubled slashes; the tenant root is ``/``."""
-    parts = [p for p in scope.strip().lower().split("/") if p]
+    low = scope.strip().lower()
+    if low.startswith("/") and not low.endswith("/") and "//" not in low:
+        return low
+    parts = [p for p in low.split("/") if p]
     return "/" + "/".join(parts)
 
 
@@ -182,19 +183,27 @@ def role_grants(role: RoleDefinition, action: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Grant:
     assignment: RoleAssignment
-    scope: str  # normalized
-    why: str = ""  # for uncertain grants
+    guid: str  # of its role definition
+    scope: str  # normalized scope of the assignment
+    certain: bool = True  # False: a management group not known to be above the scope
 
 
-@dataclass
-class _Index:
-    by_scope: dict[str, list[RoleAssignment]] = field(default_factory=dict)
-    by_mg: dict[str, list[RoleAssignment]] = field(default_factory=dict)
-    deny_by_scope: dict[str, list[DenyAssignment]] = field(default_factory=dict)
-    deny_by_mg: dict[str, list[DenyAssignment]] = field(default_factory=dict)
+@dataclass(frozen=True)
+class _Deny:
+    deny: DenyAssignment
+    certain: bool = True  # False: a management group not known to be above the scope
+
+
+@dataclass(frozen=True)
+class _ScopeFacts:
+    """Everything about one scope that does not depend on the action, computed once."""
+
+    grants: tuple[_Grant, ...]
+    denies: tuple[_Deny, ...]
+    blind: tuple[str, str] | None  # (reason, hint) when the scope's access was not read
 
 
 class Evaluator:
@@ -220,21 +229,27 @@ class Evaluator:
         self._roles = {_guid(r.id): r for r in facts.role_definitions}
         self._compiled = {guid: _Permissions(r.permissions) for guid, r in self._roles.items()}
         self._deny_perms = {d.id: _Permissions(d.permissions) for d in facts.deny_assignments}
-        self._index = _Index()
+        self._by_scope: dict[str, list[_Grant]] = {}
+        self._by_mg: dict[str, list[_Grant]] = {}
         for a in facts.role_assignments:
-            self._file(a.scope, a, self._index.by_scope, self._index.by_mg)
+            norm = normalize_scope(a.scope)
+            mg = _management_group(norm)
+            grant = _Grant(a, _guid(a.role_definition_id), norm)
+            if mg is None:
+                self._by_scope.setdefault(norm, []).append(grant)
+            else:
+                self._by_mg.setdefault(mg, []).append(grant)
+        self._deny_by_scope: dict[str, list[DenyAssignment]] = {}
+        self._deny_by_mg: dict[str, list[DenyAssignment]] = {}
         for d in facts.deny_assignments:
-            self._file(d.scope, d, self._index.deny_by_scope, self._index.deny_by_mg)
+            norm = normalize_scope(d.scope)
+            mg = _management_group(norm)
+            if mg is None:
+                self._deny_by_scope.setdefault(norm, []).append(d)
+            else:
+                self._deny_by_mg.setdefault(mg, []).append(d)
+        self._scopes: dict[str, _ScopeFacts] = {}
         self._answers: dict[tuple[str, str], Access] = {}
-
-    @staticmethod
-    def _file(scope: str, item: T, by_scope: dict[str, list[T]], by_mg: dict[str, list[T]]) -> None:
-        norm = normalize_scope(scope)
-        if norm.startswith(MANAGEMENT_GROUP_PREFIX):
-            name = norm[len(MANAGEMENT_GROUP_PREFIX) :].split("/", 1)[0]
-            by_mg.setdefault(name, []).append(item)
-        else:
-            by_scope.setdefault(norm, []).append(item)
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -243,10 +258,14 @@ class Evaluator:
 
     def check(self, action: str, scope: str) -> Access:
         """May the principal perform ``action`` at ``scope``? Remembered per (action, scope)."""
-        key = (action.lower(), normalize_scope(scope))
+        key = (action, scope)
         found = self._answers.get(key)
         if found is None:
-            found = self._decide(action, scope, key[1])
+            norm = normalize_scope(scope)
+            found = self._answers.get((action.lower(), norm))
+            if found is None:
+                found = self._decide(action, scope, self._scope_facts(norm))
+                self._answers[(action.lower(), norm)] = found
             self._answers[key] = found
         return found
 
@@ -256,81 +275,46 @@ class Evaluator:
     def roles_at(self, scope: str) -> tuple[str, ...]:
         """Names of the roles the principal holds at ``scope`` (inherited ones included)."""
         names: list[str] = []
-        for grant in self._applicable(normalize_scope(scope))[0]:
-            role = self.role(grant.assignment)
-            if role is not None and role.role_name not in names:
+        for grant in self._scope_facts(normalize_scope(scope)).grants:
+            role = self._roles.get(grant.guid)
+            if grant.certain and role is not None and role.role_name not in names:
                 names.append(role.role_name)
         return tuple(names)
 
-    # -- decision -----------------------------------------------------------------------------
+    # -- per scope ----------------------------------------------------------------------------
 
-    def _decide(self, action: str, scope: str, norm: str) -> Access:
-        blind = self._blind_spot(norm)
-        if blind is not None:
-            return Access(action, scope, Decision.UNKNOWN, blind[0], hint=blind[1])
+    def _scope_facts(self, norm: str) -> _ScopeFacts:
+        found = self._scopes.get(norm)
+        if found is None:
+            found = self._gather(norm)
+            self._scopes[norm] = found
+        return found
 
-        definite, possible = self._applicable(norm)
-        granted: list[_Grant] = []
-        uncertain: list[_Grant] = []
-        for grant in definite:
-            guid = _guid(grant.assignment.role_definition_id)
-            compiled = self._compiled.get(guid)
-            if compiled is None:
-                grant.why = f"its role definition {guid} was not read"
-                uncertain.append(grant)
-            elif compiled.grants(action):
-                if grant.assignment.condition:
-                    grant.why = "that assignment has an ABAC condition (not evaluated here)"
-                    uncertain.append(grant)
-                else:
-                    granted.append(grant)
-        for grant in possible:
-            compiled = self._compiled.get(_guid(grant.assignment.role_definition_id))
-            if compiled is None or compiled.grants(action):
-                sub = subscription_of(norm) or "?"
-                grant.why = f"whether that management group is above subscription {sub} is unknown"
-                uncertain.append(grant)
-
-        deny, maybe_deny, maybe_why = self._denied(action, norm)
-        if deny is not None:
-            return Access(
-                action,
-                scope,
-                Decision.DENIED,
-                f"deny assignment {_deny_label(deny)} blocks it",
-                deny_assignment=deny,
-                hint="a deny assignment overrides every role assignment; ask its owner to exclude "
-                "the principal (or one of its groups), or use a principal it excludes",
-            )
-        if granted:
-            best = max(granted, key=lambda g: len(g.scope))  # the nearest scope names the grant
-            role = self.role(best.assignment)
-            name = role.role_name if role else None
-            if maybe_deny is not None:
-                return Access(
-                    action,
-                    scope,
-                    Decision.UNKNOWN,
-                    f"{self._grant_label(best)} grants it, but deny assignment "
-                    f"{_deny_label(maybe_deny)} may block it ({maybe_why})",
-                    best.assignment,
-                    name,
-                    maybe_deny,
-                )
-            label = f"{self._grant_label(best)} grants it"
-            return Access(action, scope, Decision.ALLOWED, label, best.assignment, name)
-        if uncertain:
-            best = max(uncertain, key=lambda g: len(g.scope))
-            role = self.role(best.assignment)
-            return Access(
-                action,
-                scope,
-                Decision.UNKNOWN,
-                f"only {self._grant_label(best)} could grant it, and {best.why}",
-                best.assignment,
-                role.role_name if role else None,
-            )
-        return Access(action, scope, Decision.DENIED, "no role assignment grants it")
+    def _gather(self, norm: str) -> _ScopeFacts:
+        chain = scope_chain(norm)
+        grants: list[_Grant] = []
+        denies: list[_Deny] = []
+        for prefix in chain:
+            grants.extend(self._by_scope.get(prefix, ()))
+            for d in self._deny_by_scope.get(prefix, ()):
+                if not d.do_not_apply_to_child_scopes or prefix == norm:
+                    denies.append(_Deny(d))
+        sub = subscription_of(norm)
+        ancestry = self._mgs.get(sub) if sub is not None else ()
+        for mg, items in self._by_mg.items():
+            if ancestry is None:
+                grants.extend(_Grant(g.assignment, g.guid, g.scope, certain=False) for g in items)
+            elif mg in ancestry:
+                grants.extend(items)
+        for mg, deny_items in self._deny_by_mg.items():
+            for d in deny_items:
+                if d.do_not_apply_to_child_scopes:
+                    continue
+                if ancestry is None:
+                    denies.append(_Deny(d, certain=False))
+                elif mg in ancestry:
+                    denies.append(_Deny(d))
+        return _ScopeFacts(tuple(grants), tuple(denies), self._blind_spot(norm))
 
     def _blind_spot(self, norm: str) -> tuple[str, str] | None:
         best: FactError | None = None
@@ -348,59 +332,94 @@ class Evaluator:
             return (f"role assignments for {norm} were not read", _read_hint(norm))
         return None
 
-    def _applicable(self, norm: str) -> tuple[list[_Grant], list[_Grant]]:
-        definite: list[_Grant] = []
-        possible: list[_Grant] = []
-        for prefix in scope_chain(norm):
-            for a in self._index.by_scope.get(prefix, ()):
-                definite.append(_Grant(a, prefix))
-        known, names = self._mg_ancestry(norm)
-        for mg, items in self._index.by_mg.items():
-            target = definite if known and mg in names else possible if not known else None
-            if target is not None:
-                target.extend(_Grant(a, MANAGEMENT_GROUP_PREFIX + mg) for a in items)
-        return definite, possible
+    # -- decision -----------------------------------------------------------------------------
 
-    def _mg_ancestry(self, norm: str) -> tuple[bool, tuple[str, ...]]:
-        sub = subscription_of(norm)
-        if sub is None:
-            return True, ()
-        names = self._mgs.get(sub)
-        return (names is not None), names or ()
+    def _decide(self, action: str, scope: str, facts: _ScopeFacts) -> Access:
+        if facts.blind is not None:
+            return Access(action, scope, Decision.UNKNOWN, facts.blind[0], hint=facts.blind[1])
+
+        granted: list[_Grant] = []
+        uncertain: list[tuple[_Grant, str]] = []
+        for grant in facts.grants:
+            compiled = self._compiled.get(grant.guid)
+            if not grant.certain:
+                if compiled is None or compiled.grants(action):
+                    sub = subscription_of(scope) or "?"
+                    why = f"whether that management group is above subscription {sub} is unknown"
+                    uncertain.append((grant, why))
+            elif compiled is None:
+                uncertain.append((grant, f"its role definition {grant.guid} was not read"))
+            elif compiled.grants(action):
+                if grant.assignment.condition:
+                    why = "that assignment has an ABAC condition (not evaluated here)"
+                    uncertain.append((grant, why))
+                else:
+                    granted.append(grant)
+
+        deny, maybe_deny, maybe_why = self._denied(action, facts.denies)
+        if deny is not None:
+            return Access(
+                action,
+                scope,
+                Decision.DENIED,
+                f"deny assignment {_deny_label(deny)} blocks it",
+                deny_assignment=deny,
+                hint="a deny assignment overrides every role assignment; ask its owner to exclude "
+                "the principal (or one of its groups), or use a principal it excludes",
+            )
+        if granted:
+            best = max(granted, key=lambda g: len(g.scope))  # the nearest scope names the grant
+            role = self._roles.get(best.guid)
+            name = role.role_name if role else None
+            if maybe_deny is not None:
+                return Access(
+                    action,
+                    scope,
+                    Decision.UNKNOWN,
+                    f"{self._grant_label(best)} grants it, but deny assignment "
+                    f"{_deny_label(maybe_deny)} may block it ({maybe_why})",
+                    best.assignment,
+                    name,
+                    maybe_deny,
+                )
+            label = f"{self._grant_label(best)} grants it"
+            return Access(action, scope, Decision.ALLOWED, label, best.assignment, name)
+        if uncertain:
+            best, why = max(uncertain, key=lambda u: len(u[0].scope))
+            role = self._roles.get(best.guid)
+            return Access(
+                action,
+                scope,
+                Decision.UNKNOWN,
+                f"only {self._grant_label(best)} could grant it, and {why}",
+                best.assignment,
+                role.role_name if role else None,
+            )
+        return Access(action, scope, Decision.DENIED, "no role assignment grants it")
 
     def _denied(
-        self, action: str, norm: str
+        self, action: str, denies: Sequence[_Deny]
     ) -> tuple[DenyAssignment | None, DenyAssignment | None, str]:
         """(a deny that blocks, a deny that may block, why it only may)."""
-        candidates: list[tuple[DenyAssignment, bool, str]] = []  # (deny, certain scope, why)
-        for prefix in scope_chain(norm):
-            for d in self._index.deny_by_scope.get(prefix, ()):
-                if d.do_not_apply_to_child_scopes and prefix != norm:
-                    continue
-                candidates.append((d, True, ""))
-        known, names = self._mg_ancestry(norm)
-        for mg, items in self._index.deny_by_mg.items():
-            for d in items:
-                if d.do_not_apply_to_child_scopes:
-                    continue
-                if known and mg in names:
-                    candidates.append((d, True, ""))
-                elif not known:
-                    candidates.append((d, False, "management group ancestry was not gathered"))
         maybe: DenyAssignment | None = None
         maybe_why = ""
-        for d, certain, why in candidates:
+        for item in denies:
+            d = item.deny
             if not self._deny_perms[d.id].grants(action):
                 continue
             applies = self._names(d.principal_ids, d)
             excluded = self._names(d.exclude_principal_ids, d)
             if applies is False or excluded is True:
                 continue
-            if certain and applies is True and excluded is False:
+            if item.certain and applies is True and excluded is False:
                 return d, None, ""
             if maybe is None:
                 maybe = d
-                maybe_why = why or "the principal's group membership was not gathered"
+                maybe_why = (
+                    "the principal's group membership was not gathered"
+                    if item.certain
+                    else "management group ancestry was not gathered"
+                )
         return None, maybe, maybe_why
 
     def _names(self, ids: Sequence[str], deny: DenyAssignment) -> bool | None:
@@ -415,12 +434,18 @@ class Evaluator:
         return None if maybe_group else False
 
     def _grant_label(self, grant: _Grant) -> str:
-        role = self.role(grant.assignment)
-        name = role.role_name if role else f"role {_guid(grant.assignment.role_definition_id)}"
+        role = self._roles.get(grant.guid)
+        name = role.role_name if role else f"role {grant.guid}"
         via = ""
         if grant.assignment.principal_id.lower() != self.principal:
             via = f" (through group {grant.assignment.principal_id})"
         return f"{name} at {grant.scope}{via}"
+
+
+def _management_group(norm: str) -> str | None:
+    if norm.startswith(MANAGEMENT_GROUP_PREFIX):
+        return norm[len(MANAGEMENT_GROUP_PREFIX) :].split("/", 1)[0]
+    return None
 
 
 def _deny_label(deny: DenyAssignment) -> str:

@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from asr_preflight.api import Finding, MissingFact, RuleContext, failed, passed, unknown
+from asr_preflight.api import (
+    Finding,
+    MissingFact,
+    Outcome,
+    RuleContext,
+    failed,
+    passed,
+    unknown,
+)
 from asr_preflight.rbac import (
     Access,
     Decision,
@@ -91,6 +99,15 @@ def evaluator(ctx: RuleContext, scope: str) -> Evaluator:
     return ctx.cached("rbac.evaluator", lambda: Evaluator(identity, ctx.snapshot.errors))
 
 
+@dataclass(frozen=True)
+class _Verdict:
+    """The part of a finding that depends only on the needs, shared by every VM with them."""
+
+    outcome: Outcome
+    detail: str  # completes "<vm>: principal P may [not] <what>"
+    hint: str = ""
+
+
 def judge(
     ctx: RuleContext,
     vm: VirtualMachine,
@@ -103,43 +120,51 @@ def judge(
     """One finding for ``vm`` from the evaluator's answers to every (need, action).
 
     ``what`` completes "principal P may …"; ``insufficient`` names roles that, when they are all
-    the principal holds at a scope, the failure message calls out as not enough.
+    the principal holds at a scope, the failure message calls out as not enough. The verdict is
+    computed once per distinct set of needs (one vault for every VM, one target resource group
+    for many).
     """
     ev = evaluator(ctx, needs[0].scope)
-    answers = [(need, ev.check(action, need.scope)) for need in needs for action in need.actions]
+    verdicts: dict[tuple[tuple[Need, ...], tuple[str, ...]], _Verdict] = ctx.cached(
+        "rbac.verdicts", dict
+    )
+    key = (tuple(needs), tuple(insufficient))
+    verdict = verdicts.get(key)
+    if verdict is None:
+        verdict = verdicts[key] = _verdict(ev, key[0], key[1])
     who = f"principal {ev.principal}"
+    if verdict.outcome is Outcome.FAIL:
+        message = f"{vm.name}: {who} may not {what}: {verdict.detail}"
+        return failed(vm, message, target=target, hint=verdict.hint)
+    if verdict.outcome is Outcome.UNKNOWN:
+        message = f"{vm.name}: whether {who} may {what} is unknown: {verdict.detail}"
+        return unknown(vm, message, target=target, hint=verdict.hint)
+    return passed(vm, f"{vm.name}: {who} may {what} ({verdict.detail})", target=target)
 
+
+def _verdict(ev: Evaluator, needs: Sequence[Need], insufficient: Sequence[str]) -> _Verdict:
+    answers = [(need, ev.check(action, need.scope)) for need in needs for action in need.actions]
     denied = [(need, a) for need, a in answers if a.decision is Decision.DENIED]
     if denied:
-        return _fail(ev, vm, who, what, target, denied, insufficient)
-
+        return _fail(ev, denied, insufficient)
     undecided = [(need, a) for need, a in answers if a.decision is Decision.UNKNOWN]
     if undecided:
         need, first = undecided[0]
         more = f" (and {len(undecided) - 1} more)" if len(undecided) > 1 else ""
-        return unknown(
-            vm,
-            f"{vm.name}: whether {who} may {what} is unknown: {first.action} on {need.label}"
-            f"{more}: {first.reason}",
-            target=target,
-            hint=first.hint
+        return _Verdict(
+            Outcome.UNKNOWN,
+            f"{first.action} on {need.label}{more}: {first.reason}",
+            first.hint
             or "check the assignment's condition or the management group ancestry by hand",
         )
-
     grants = list(dict.fromkeys(a.reason.removesuffix(" grants it") for _, a in answers))
     shown = ", ".join(grants[:3]) + (f" and {len(grants) - 3} more" if len(grants) > 3 else "")
-    return passed(vm, f"{vm.name}: {who} may {what} (granted by {shown})", target=target)
+    return _Verdict(Outcome.PASS, f"granted by {shown}")
 
 
 def _fail(
-    ev: Evaluator,
-    vm: VirtualMachine,
-    who: str,
-    what: str,
-    target: str,
-    denied: list[tuple[Need, Access]],
-    insufficient: Sequence[str],
-) -> Finding:
+    ev: Evaluator, denied: list[tuple[Need, Access]], insufficient: Sequence[str]
+) -> _Verdict:
     parts: list[str] = []
     hints: list[str] = []
     ungranted: list[str] = []
@@ -154,7 +179,7 @@ def _fail(
             held = ev.roles_at(need.scope)
             holding = f"it holds {', '.join(held)} there" if held else "it holds no role there"
             if held and all(r in insufficient for r in held):
-                which = "which cannot" if len(held) == 1 else "which cannot either"
+                which = "which cannot" if len(held) == 1 else "neither of which can"
                 holding = f"it holds only {' and '.join(held)} there, {which} do this"
             parts.append(
                 f"{', '.join(a.action for a in missing)} not granted on {need.label} ({holding})"
@@ -173,8 +198,7 @@ def _fail(
             f"assign {roles} to {ev.principal} on {scopes} (or a custom role with the "
             "listed actions)",
         )
-    message = f"{vm.name}: {who} may not {what}: {'; '.join(parts)}{suggestion}"
-    return failed(vm, message, target=target, hint="; ".join(hints))
+    return _Verdict(Outcome.FAIL, f"{'; '.join(parts)}{suggestion}", "; ".join(hints))
 
 
 def _ungranted(accesses: list[Access]) -> bool:
