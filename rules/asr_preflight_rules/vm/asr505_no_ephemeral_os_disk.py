@@ -26,5 +26,7 @@ def no_ephemeral_os_disk(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     if vm.os_disk is None:
         return unknown(vm, f"{vm.name}: the OS disk was not reported", hint="re-run collect")
     if vm.os_disk.ephemeral:
-        return failed(vm, f"{vm.name}: OS disk {vm.os_disk.name} is ephemeral; ASR cannot replicate it")
+        return failed(
+            vm, f"{vm.name}: OS disk {vm.os_disk.name} is ephemeral; ASR cannot replicate it"
+        )
     return passed(vm, f"{vm.name}: OS disk {vm.os_disk.name} is a managed, non-ephemeral disk")
