@@ -408,3 +408,11 @@ def test_site_recovery_operator_cannot_enable_replication():
         is Decision.DENIED
     )
     assert ev.roles_at(vault) == ("Site Recovery Operator",)
+
+
+def test_read_scope_coverage_respects_segment_boundaries():
+    identity = facts(assign("Owner", "/"), scopes=(RG_SCOPE,))
+    assert check(identity).allowed  # below the scope that was read
+    assert check(identity, scope=SUB_SCOPE).allowed  # above it: its ancestors were read too
+    sibling = f"{RG_SCOPE}2/providers/Microsoft.Compute/virtualMachines/x"
+    assert check(identity, scope=sibling).decision is Decision.UNKNOWN
