@@ -439,7 +439,7 @@ class Evaluator:
         via = ""
         if grant.assignment.principal_id.lower() != self.principal:
             via = f" (through group {grant.assignment.principal_id})"
-        return f"{name} at {grant.scope}{via}"
+        return f"{name} on {describe_scope(grant.assignment.scope)}{via}"
 
 
 def _management_group(norm: str) -> str | None:
@@ -449,7 +449,23 @@ def _management_group(norm: str) -> str | None:
 
 
 def _deny_label(deny: DenyAssignment) -> str:
-    return f"{deny.name or _guid(deny.id)!r} at {normalize_scope(deny.scope)}"
+    return f"{deny.name or _guid(deny.id)!r} on {describe_scope(deny.scope)}"
+
+
+def describe_scope(scope: str) -> str:
+    """A scope for people: ``subscription S``, ``resource group RG``, ``management group M``,
+    ``the tenant root``, or a resource's name (original case kept)."""
+    parts = [p for p in scope.strip().split("/") if p]
+    low = [p.lower() for p in parts]
+    if not parts:
+        return "the tenant root"
+    if low[:3] == ["providers", "microsoft.management", "managementgroups"] and len(parts) >= 4:
+        return f"management group {parts[3]}"
+    if low[0] == "subscriptions" and len(parts) == 2:
+        return f"subscription {parts[1]}"
+    if low[0] == "subscriptions" and len(parts) == 4 and low[2] == "resourcegroups":
+        return f"resource group {parts[3]}"
+    return parts[-1]
 
 
 def _read_hint(scope: str) -> str:

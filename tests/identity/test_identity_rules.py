@@ -30,7 +30,7 @@ def test_asr401_passes_with_contributor_inherited_from_the_subscription():
     [result] = run(vault_permissions, facts(assign("Contributor", SUB)))
     assert result.outcome == "pass"
     assert result.target == VAULT
-    assert "Contributor at /subscriptions/" in result.message
+    assert f"Contributor on subscription {SUBSCRIPTION}" in result.message
 
 
 def test_asr401_passes_with_site_recovery_contributor_on_the_vault():

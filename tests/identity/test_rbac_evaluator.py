@@ -98,7 +98,7 @@ def test_contributor_at_subscription_is_inherited_by_a_resource():
     assert access.decision is Decision.ALLOWED
     assert access.role_name == "Contributor"
     assert access.assignment is not None and access.assignment.scope.startswith("/SUBSCRIPTIONS")
-    assert "Contributor at /subscriptions/" in access.reason
+    assert f"Contributor on subscription {SUB.upper()}" in access.reason
 
 
 def test_assignment_at_a_sibling_scope_does_not_apply():
@@ -288,7 +288,7 @@ def test_management_group_assignment_applies_when_the_collector_says_it_is_above
     )
     access = check(identity)
     assert access.decision is Decision.ALLOWED
-    assert "managementgroups/contoso-platform" in access.reason
+    assert "management group Contoso-Platform" in access.reason
 
 
 def test_management_group_assignment_not_above_the_subscription_does_not_apply():
