@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from asr_preflight.rbac import (
     Decision,
@@ -416,3 +418,44 @@ def test_read_scope_coverage_respects_segment_boundaries():
     assert check(identity, scope=SUB_SCOPE).allowed  # above it: its ancestors were read too
     sibling = f"{RG_SCOPE}2/providers/Microsoft.Compute/virtualMachines/x"
     assert check(identity, scope=sibling).decision is Decision.UNKNOWN
+
+
+# -- properties -------------------------------------------------------------------------------
+
+_ROLES = ("Reader", "Contributor", "Virtual Machine Contributor", "Site Recovery Operator")
+_SCOPES = (SUB_SCOPE, RG_SCOPE, VM_SCOPE, f"{SUB_SCOPE}/resourceGroups/other-rg")
+_ACTIONS = (VM_READ, VM_WRITE, EXT_WRITE, RA_WRITE, "Microsoft.Network/virtualNetworks/read")
+
+
+def _mangle(scope: str, flips: list[bool], slash: bool) -> str:
+    padded = flips + [False] * len(scope)
+    chars = [
+        c.swapcase() if flip else c for c, flip in zip(scope, padded[: len(scope)], strict=True)
+    ]
+    return "".join(chars) + ("/" if slash else "")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    grants=st.lists(st.tuples(st.sampled_from(_ROLES), st.sampled_from(_SCOPES)), max_size=4),
+    action=st.sampled_from(_ACTIONS),
+    flips=st.lists(st.booleans(), max_size=120),
+    slash=st.booleans(),
+)
+def test_decision_ignores_case_and_trailing_slashes(grants, action, flips, slash):
+    identity = facts(*(assign(r, _mangle(s, flips, slash)) for r, s in grants))
+    plain = facts(*(assign(r, s) for r, s in grants))
+    assert (
+        check(identity, action).decision
+        is check(plain, action, _mangle(VM_SCOPE, flips, not slash)).decision
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(grants=st.lists(st.tuples(st.sampled_from(_ROLES), st.sampled_from(_SCOPES)), max_size=4))
+def test_adding_an_assignment_never_takes_access_away(grants):
+    # without deny assignments, access is monotone in the assignments held
+    for action in _ACTIONS:
+        before = check(facts(*(assign(r, s) for r, s in grants)), action).allowed
+        after = check(facts(*(assign(r, s) for r, s in grants), assign("Reader", VM_SCOPE)), action)
+        assert after.allowed or not before
