@@ -324,7 +324,7 @@ class Evaluator:
         if best is not None:
             return (
                 f"role assignments for {norm} could not be read: {best.cause}",
-                best.hint or _read_hint(norm),
+                f"{best.hint}; {_read_hint(norm)}" if best.hint else _read_hint(norm),
             )
         if self._read_scopes and not any(
             is_within(norm, s) or is_within(s, norm) for s in self._read_scopes
@@ -339,20 +339,21 @@ class Evaluator:
             return Access(action, scope, Decision.UNKNOWN, facts.blind[0], hint=facts.blind[1])
 
         granted: list[_Grant] = []
-        uncertain: list[tuple[_Grant, str]] = []
+        uncertain: list[tuple[_Grant, str, str]] = []  # (grant, why, hint)
         for grant in facts.grants:
             compiled = self._compiled.get(grant.guid)
             if not grant.certain:
                 if compiled is None or compiled.grants(action):
                     sub = subscription_of(scope) or "?"
                     why = f"whether that management group is above subscription {sub} is unknown"
-                    uncertain.append((grant, why))
+                    uncertain.append((grant, why, MG_HINT))
             elif compiled is None:
-                uncertain.append((grant, f"its role definition {grant.guid} was not read"))
+                why = f"its role definition {grant.guid} was not read"
+                uncertain.append((grant, why, _definition_hint(grant.assignment.scope)))
             elif compiled.grants(action):
                 if grant.assignment.condition:
                     why = "that assignment has an ABAC condition (not evaluated here)"
-                    uncertain.append((grant, why))
+                    uncertain.append((grant, why, CONDITION_HINT))
                 else:
                     granted.append(grant)
 
@@ -381,11 +382,12 @@ class Evaluator:
                     best.assignment,
                     name,
                     maybe_deny,
+                    MG_HINT if "management group" in maybe_why else GROUPS_HINT,
                 )
             label = f"{self._grant_label(best)} grants it"
             return Access(action, scope, Decision.ALLOWED, label, best.assignment, name)
         if uncertain:
-            best, why = max(uncertain, key=lambda u: len(u[0].scope))
+            best, why, hint = max(uncertain, key=lambda u: len(u[0].scope))
             role = self._roles.get(best.guid)
             return Access(
                 action,
@@ -394,6 +396,7 @@ class Evaluator:
                 f"only {self._grant_label(best)} could grant it, and {why}",
                 best.assignment,
                 role.role_name if role else None,
+                hint=hint,
             )
         return Access(action, scope, Decision.DENIED, "no role assignment grants it")
 
@@ -473,6 +476,28 @@ def _read_hint(scope: str) -> str:
         f"asr-preflight needs {', '.join(READ_PERMISSIONS)} on {scope} "
         "(Reader grants them); re-run `asr-preflight collect` with such a credential"
     )
+
+
+def _definition_hint(scope: str) -> str:
+    return (
+        f"asr-preflight needs Microsoft.Authorization/roleDefinitions/read on {scope} "
+        "(Reader grants it) to read the role definition; re-run `asr-preflight collect`"
+    )
+
+
+MG_HINT = (
+    "collect the subscription's management group ancestry (Resource Graph "
+    "resourcecontainers.managementGroupAncestorsChain, or Microsoft.Management/managementGroups/"
+    "read) so asr-preflight can tell whether that management group is above it"
+)
+GROUPS_HINT = (
+    "collect the principal's group memberships (Microsoft Graph getMemberObjects), or check "
+    "the deny assignment's principals by hand"
+)
+CONDITION_HINT = (
+    "asr-preflight does not evaluate ABAC conditions: check the condition of the role "
+    "assignment by hand, or grant the role without a condition"
+)
 
 
 def read_hint(scope: str) -> str:

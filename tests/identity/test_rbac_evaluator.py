@@ -185,6 +185,7 @@ def test_condition_makes_the_grant_unknown():
     access = check(identity)
     assert access.decision is Decision.UNKNOWN
     assert "condition" in access.reason
+    assert "by hand" in access.hint
 
 
 def test_condition_does_not_matter_when_another_grant_is_unconditional():
@@ -200,6 +201,7 @@ def test_assignment_of_an_unread_role_definition_is_unknown():
     access = check(identity)
     assert access.decision is Decision.UNKNOWN
     assert "b24988ac-6180-42a0-ab88-20f7382dd24c was not read" in access.reason
+    assert "Microsoft.Authorization/roleDefinitions/read" in access.hint
 
 
 # -- deny assignments -------------------------------------------------------------------------
@@ -302,6 +304,7 @@ def test_management_group_assignment_of_unknown_ancestry_is_unknown():
     access = check(facts(assign("Contributor", MG)))
     assert access.decision is Decision.UNKNOWN
     assert "management group" in access.reason
+    assert "managementGroupAncestorsChain" in access.hint
 
 
 def test_management_group_deny_assignment_of_unknown_ancestry_makes_a_grant_unknown():
@@ -325,7 +328,8 @@ def test_rbac_fact_error_makes_the_scope_unknown():
     access = check(facts(assign("Owner", SUB_SCOPE)), errors=(err,))
     assert access.decision is Decision.UNKNOWN
     assert "403 AuthorizationFailed" in access.reason
-    assert access.hint == "needs Reader"
+    assert access.hint.startswith("needs Reader; ")
+    assert "Microsoft.Authorization/roleAssignments/read" in access.hint
     other = f"/subscriptions/{'0' * 7}2-0000-0000-0000-000000000000"
     assert check(facts(assign("Owner", "/")), scope=other, errors=(err,)).allowed
 
