@@ -219,3 +219,26 @@ def test_asr403_unknown_without_identity_facts():
     [result] = run(source_vm_permissions, None, errors=(err,))
     assert result.outcome == "unknown"
     assert "may not read role assignments" in result.message
+
+
+def test_missing_actions_are_written_compactly_per_resource_type():
+    from asr_preflight_rules.identity._permissions import TARGET_RESOURCE_GROUP_ACTIONS, compact
+
+    text = compact(TARGET_RESOURCE_GROUP_ACTIONS)
+    assert "Microsoft.Compute/virtualMachines/read|write|delete" in text
+    assert "Microsoft.Network/networkInterfaces/read|write|delete|join/action" in text
+    assert "Microsoft.Network/virtualNetworks/subnets/read|join/action" in text
+    assert compact(["Microsoft.Storage/storageAccounts/listkeys/action"]) == (
+        "Microsoft.Storage/storageAccounts/listkeys/action"
+    )
+
+
+def test_asr402_with_only_site_recovery_operator_lists_every_missing_action():
+    [result] = run(target_create_permissions, facts(assign("Site Recovery Operator", SUB)))
+    assert result.outcome == "fail"
+    assert "Microsoft.Compute/virtualMachines/read|write|delete" in result.message
+    assert "Microsoft.Compute/disks/write" in result.message
+    assert "Microsoft.Network/virtualNetworks/read" not in result.message.replace(
+        "Microsoft.Network/virtualNetworks/subnets", ""
+    )  # Site Recovery Operator grants virtualNetworks/read
+    assert "it holds Site Recovery Operator there" in result.message

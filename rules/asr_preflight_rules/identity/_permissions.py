@@ -8,7 +8,7 @@ action per scope, why it is missing and the smallest built-in role that would gr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from asr_preflight.api import (
@@ -182,7 +182,7 @@ def _fail(
                 which = "which cannot" if len(held) == 1 else "neither of which can"
                 holding = f"it holds only {' and '.join(held)} there, {which} do this"
             parts.append(
-                f"{', '.join(a.action for a in missing)} not granted on {need.label} ({holding})"
+                f"{compact(a.action for a in missing)} not granted on {need.label} ({holding})"
             )
         for access in blocked:
             parts.append(f"{access.action} on {need.label} blocked: {access.reason}")
@@ -203,6 +203,17 @@ def _fail(
 
 def _ungranted(accesses: list[Access]) -> bool:
     return any(a.deny_assignment is None for a in accesses)
+
+
+def compact(actions: Iterable[str]) -> str:
+    """Actions on one resource type written together, as RULES.md does:
+    ``Microsoft.Compute/virtualMachines/read|write``, ``…/networkInterfaces/join/action``."""
+    groups: dict[str, list[str]] = {}
+    for action in actions:
+        parts = action.split("/")
+        cut = -2 if parts[-1].lower() == "action" and len(parts) > 3 else -1
+        groups.setdefault("/".join(parts[:cut]), []).append("/".join(parts[cut:]))
+    return ", ".join(f"{kind}/{'|'.join(ops)}" for kind, ops in groups.items())
 
 
 def leaf(resource_id: str) -> str:
