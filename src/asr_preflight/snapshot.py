@@ -495,6 +495,11 @@ class GuestFacts:
     services: tuple[ServiceState, ...] | None = None
     clock_utc: str | None = None
     collected_at: str | None = None
+    # why a probe reported nothing (probe name -> reason); its facts above are then None
+    probe_errors: Mapping[str, str] = field(default_factory=dict)
+    trust_store: str | None = None  # the bundle file (Linux) or store (Windows) that was read
+    grub_files: tuple[str, ...] | None = None  # the GRUB files grub_device_names came from
+    address: str | None = None  # the address the checker connected to
 
 
 # ---------------------------------------------------------------------------------------------
