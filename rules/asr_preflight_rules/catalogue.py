@@ -15,6 +15,9 @@ from .guest.asr306_port_20004_guest import port_20004_guest
 from .guest.asr307_linux_root_free_space import linux_root_free_space
 from .guest.asr308_linux_grub_persistent_names import linux_grub_persistent_names
 from .guest.asr309_windows_vss_complus import windows_vss_complus
+from .identity.asr401_vault_permissions import vault_permissions
+from .identity.asr402_target_create_permissions import target_create_permissions
+from .identity.asr403_source_vm_permissions import source_vm_permissions
 from .plan.asr001_vault_not_in_source_region import vault_not_in_source_region
 from .plan.asr002_target_differs_from_source import target_differs_from_source
 from .plan.asr003_target_matches_vault_region import target_matches_vault_region
@@ -54,6 +57,9 @@ RULES: tuple[Rule, ...] = (
     linux_root_free_space,
     linux_grub_persistent_names,
     windows_vss_complus,
+    vault_permissions,
+    target_create_permissions,
+    source_vm_permissions,
     vm_provisioning_succeeded,
     vm_running_agent_ready,
     no_failed_extensions,
