@@ -127,21 +127,15 @@ def passed(vm: VirtualMachine, message: str, *, target: str | None = None) -> Fi
     return Finding(vm, Outcome.PASS, message, target)
 
 
-def failed(
-    vm: VirtualMachine, message: str, *, target: str | None = None, hint: str = ""
-) -> Finding:
+def failed(vm: VirtualMachine, message: str, *, target: str | None = None, hint: str = "") -> Finding:
     return Finding(vm, Outcome.FAIL, message, target, hint)
 
 
-def warned(
-    vm: VirtualMachine, message: str, *, target: str | None = None, hint: str = ""
-) -> Finding:
+def warned(vm: VirtualMachine, message: str, *, target: str | None = None, hint: str = "") -> Finding:
     return Finding(vm, Outcome.WARN, message, target, hint)
 
 
-def unknown(
-    vm: VirtualMachine, message: str, *, target: str | None = None, hint: str = ""
-) -> Finding:
+def unknown(vm: VirtualMachine, message: str, *, target: str | None = None, hint: str = "") -> Finding:
     return Finding(vm, Outcome.UNKNOWN, message, target, hint)
 
 

@@ -63,32 +63,19 @@ def load_rules(points: Iterable[EntryPoint] | None = None) -> tuple[Rule, ...]:
         try:
             loaded = point.load()
         except Exception as exc:  # noqa: BLE001 - a broken pack must name itself
-            raise RuleLoadError(
-                f"rule pack {dist} ({point.value}) failed to load: {exc!r}"
-            ) from exc
+            raise RuleLoadError(f"rule pack {dist} ({point.value}) failed to load: {exc!r}") from exc
         pack = loaded() if callable(loaded) and not isinstance(loaded, Rule) else loaded
         if isinstance(pack, Rule) or not isinstance(pack, Iterable):
             raise RuleLoadError(f"rule pack {dist} ({point.value}) is not a sequence of rules")
         for item in pack:
             if not isinstance(item, Rule):
-                raise RuleLoadError(
-                    f"rule pack {dist} ({point.value}) contains {item!r}, not a Rule"
-                )
+                raise RuleLoadError(f"rule pack {dist} ({point.value}) contains {item!r}, not a Rule")
             validate_rule(item, dist)
             if item.code in rules:
                 other = rules[item.code].distribution
-                raise RuleLoadError(
-                    f"rule code {item.code} is defined twice: by {other} and by {dist}"
-                )
+                raise RuleLoadError(f"rule code {item.code} is defined twice: by {other} and by {dist}")
             rules[item.code] = Rule(
-                item.code,
-                item.name,
-                item.severity,
-                item.kind,
-                item.func,
-                item.doc,
-                item.title,
-                dist,
+                item.code, item.name, item.severity, item.kind, item.func, item.doc, item.title, dist
             )
     return tuple(rules[code] for code in sorted(rules))
 
@@ -241,16 +228,16 @@ def evaluate(snapshot: Snapshot, plan: Plan, rules: Sequence[Rule]) -> Evaluatio
 
 def unlisted_vms(snapshot: Snapshot) -> tuple[str, ...]:
     """Notes for VMs the collector could not list (a ``vms`` FactError on a subscription or
-    broader scope, rather than on one VM): they have no results, so the run is at best unknown."""
+    broader scope, not on one VM): they have no results, so the run is at best unknown."""
     known = {vm.id.lower() for vm in snapshot.vms}
     notes = []
     for err in snapshot.errors:
         scope = err.scope.lower().rstrip("/")
         if err.kind == "vms" and scope not in known and scope.count("/") <= 2:
-            where = scope or "the estate"
             hint = f" ({err.hint})" if err.hint else ""
             notes.append(
-                f"VMs in {where} could not be read and are not in this report: {err.cause}{hint}"
+                f"VMs in {scope or 'the estate'} could not be read and are not in this report: "
+                f"{err.cause}{hint}"
             )
     return tuple(notes)
 
@@ -279,9 +266,7 @@ def _guarded(
         where = _where(exc)
         msg = f"rule {rule.code} failed while evaluating {vm.name}: {exc!r}"
         return (
-            Finding(
-                vm, Outcome.UNKNOWN, msg, target, "this is a bug in the rule; please report it"
-            ),
+            Finding(vm, Outcome.UNKNOWN, msg, target, "this is a bug in the rule; please report it"),
             [f"{rule.code} [{vm.name}]: {exc!r} ({where})"],
         )
     if not isinstance(finding, Finding):
@@ -316,9 +301,7 @@ def _run_pairs(rule: Rule, ctx: RuleContext) -> tuple[list[Finding], list[str]]:
             for vm in members:
                 grouped.add(vm.id)
                 out.append(
-                    Finding(
-                        vm, Outcome.UNKNOWN, f"group {group.name!r} has fewer than two selected VMs"
-                    )
+                    Finding(vm, Outcome.UNKNOWN, f"group {group.name!r} has fewer than two selected VMs")
                 )
     for vm in ctx.vms:
         if vm.id not in grouped:
@@ -348,9 +331,7 @@ def _run_estate(rule: Rule, ctx: RuleContext) -> tuple[list[Finding], list[str]]
     out = []
     for vm in ctx.vms:
         got = best.get(vm.id)
-        out.append(
-            got or Finding(vm, Outcome.UNKNOWN, f"rule {rule.code} gave no outcome for {vm.name}")
-        )
+        out.append(got or Finding(vm, Outcome.UNKNOWN, f"rule {rule.code} gave no outcome for {vm.name}"))
     return out, []
 
 

@@ -97,9 +97,7 @@ class Disk:
     id: str | None = None  # managed disk id; None for unmanaged (VHD) disks
     lun: int | None = None  # None for the OS disk
     size_gb: int | None = None
-    sku: str | None = (
-        None  # Standard_LRS, Premium_LRS, StandardSSD_ZRS, UltraSSD_LRS, PremiumV2_LRS
-    )
+    sku: str | None = None  # Standard_LRS, Premium_LRS, StandardSSD_ZRS, UltraSSD_LRS, PremiumV2_LRS
     managed: bool = True
     caching: str | None = None  # None, ReadOnly, ReadWrite
     write_accelerator: bool = False
