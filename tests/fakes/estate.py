@@ -105,6 +105,7 @@ class EstateBuilder:
             }
         ]
         self.estate.add(sub_list(sub, "Microsoft.Network/virtualNetworks"), vnet)
+        self.estate.put(subnet["id"], subnet)  # Subnets_Get
         nsg = example("NetworkSecurityGroupGet.json")
         nsg.update({"id": nsg_id, "name": f"{rg}-nsg", "location": location})
         nsg["properties"]["securityRules"].append(

@@ -2,186 +2,174 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from asr_preflight.azure.ids import norm_location, ref_id, text
+from asr_preflight.azure.ids import norm_location
+from asr_preflight.azure.raw import COMPUTE_API, DISKS_API, dig, get_json, list_all, ref
 from asr_preflight.snapshot import Disk, Extension, VirtualMachine
 
-
-def list_vms(client: Any) -> list[Any]:
-    return list(client.virtual_machines.list_all())
+Json = dict[str, Any]
 
 
-def list_statuses(client: Any) -> dict[str, Any]:
+def _path(sub: str, kind: str) -> str:
+    return f"/subscriptions/{sub}/providers/Microsoft.Compute/{kind}"
+
+
+def list_vms(client: Any, sub: str) -> list[Json]:
+    return list(list_all(client, _path(sub, "virtualMachines"), COMPUTE_API))
+
+
+def list_statuses(client: Any, sub: str) -> dict[str, Json]:
     """Instance views of the subscription's VMs by lower-cased VM id (``statusOnly=true``)."""
-    views: dict[str, Any] = {}
-    for item in client.virtual_machines.list_all(status_only="true"):
-        view = getattr(item, "instance_view", None)
-        if item.id and view is not None:
-            views[item.id.lower()] = view
+    views: dict[str, Json] = {}
+    for item in list_all(client, _path(sub, "virtualMachines"), COMPUTE_API, statusOnly="true"):
+        view = dig(item, "properties", "instanceView")
+        if item.get("id") and isinstance(view, Mapping):
+            views[str(item["id"]).lower()] = dict(view)
     return views
 
 
-def instance_view(client: Any, resource_group: str, name: str) -> Any:
+def instance_view(client: Any, vm_id: str) -> Json:
     """One VM's instance view: only when the status-only list left out its VM agent."""
-    return client.virtual_machines.instance_view(resource_group, name)
+    body = get_json(client, f"{vm_id}/instanceView?api-version={COMPUTE_API}")
+    if not isinstance(body, Mapping):
+        raise ValueError(f"instance view of {vm_id} is not an object")
+    return dict(body)
 
 
-def list_disks(client: Any) -> dict[str, Any]:
-    return {d.id.lower(): d for d in client.disks.list() if d.id}
+def list_disks(client: Any, sub: str) -> dict[str, Json]:
+    return {
+        str(d["id"]).lower(): d
+        for d in list_all(client, _path(sub, "disks"), DISKS_API)
+        if d.get("id")
+    }
 
 
-def needs_agent_view(view: Any) -> bool:
+def needs_agent_view(view: Json | None) -> bool:
     """True when a running VM's status-only instance view carries no VM agent status."""
-    if view is None:
-        return False
-    return getattr(view, "vm_agent", None) is None and _power(view) == "running"
+    return view is not None and view.get("vmAgent") is None and _power(view) == "running"
 
 
-def to_vm(model: Any, view: Any | None, disks: Mapping[str, Any] | None) -> VirtualMachine:
-    """Our fact from the SDK model, its instance view (None = not gathered) and the managed
-    disks of its subscription (None = not gathered)."""
-    vm_id: str = model.id
-    parts = vm_id.strip("/").split("/")
-    props_hw = model.hardware_profile
-    size = getattr(props_hw, "vm_size", None)
-    if not (model.name and model.location and size):
-        raise ValueError(f"virtual machine {vm_id} lacks name, location or hardwareProfile.vmSize")
-    storage = model.storage_profile
-    os_model = getattr(storage, "os_disk", None)
-    os_type = getattr(os_model, "os_type", None)
-    os_disk = _disk(os_model, None, disks) if os_model is not None else None
-    data = tuple(_disk(d, d.lun, disks) for d in (getattr(storage, "data_disks", None) or ()))
+def to_vm(item: Json, view: Json | None, disks: Mapping[str, Json] | None) -> VirtualMachine:
+    """Our fact from the ARM JSON, its instance view (None = not gathered) and the managed disks
+    of its subscription (None = not gathered)."""
+    vm_id = item.get("id")
+    props = item.get("properties")
+    size = dig(props, "hardwareProfile", "vmSize")
+    if not (vm_id and item.get("name") and item.get("location") and size):
+        raise ValueError(
+            f"virtual machine {vm_id or '(no id)'} lacks name, location or hardwareProfile.vmSize"
+        )
+    parts = str(vm_id).strip("/").split("/")
+    storage = dig(props, "storageProfile") or {}
+    os_model = storage.get("osDisk")
+    os_disk = _disk(os_model, None, disks) if isinstance(os_model, Mapping) else None
+    data = tuple(_disk(d, d.get("lun"), disks) for d in (storage.get("dataDisks") or ()))
     nics = sorted(
-        getattr(getattr(model, "network_profile", None), "network_interfaces", None) or (),
-        key=lambda n: not bool(getattr(n, "primary", False)),
+        dig(props, "networkProfile", "networkInterfaces") or (),
+        key=lambda n: not bool(dig(n, "properties", "primary")),
     )
-    security = getattr(model, "security_profile", None)
-    extra = getattr(model, "additional_capabilities", None)
-    zones = list(getattr(model, "zones", None) or ())
-    fields: dict[str, Any] = {}
-    if view is not None:
-        fields.update(_view_fields(view))
-    provisioning = getattr(model, "provisioning_state", None) or fields.pop(
-        "provisioning_state", None
-    )
-    fields.pop("provisioning_state", None)
+    zones = list(item.get("zones") or ())
+    fields: dict[str, Any] = _view_fields(view) if view is not None else {}
+    view_state = fields.pop("provisioning_state", None)
     return VirtualMachine(
-        id=vm_id,
-        name=model.name,
+        id=str(vm_id),
+        name=str(item["name"]),
         subscription_id=parts[1],
         resource_group=parts[3],
-        location=norm_location(model.location),
-        size=str(text(size)),
-        os_type=_os_type(os_type),
+        location=norm_location(item["location"]),
+        size=str(size),
+        os_type=_os_type(dig(os_model, "osType")),
         zone=str(zones[0]) if zones else None,
-        tags=dict(model.tags or {}),
-        provisioning_state=provisioning,
+        tags={str(k): str(v) for k, v in (item.get("tags") or {}).items()},
+        provisioning_state=dig(props, "provisioningState") or view_state,
         os_disk=os_disk,
         data_disks=data,
-        disk_controller=_str(getattr(storage, "disk_controller_type", None)),
-        ultra_ssd_enabled=bool(getattr(extra, "ultra_ssd_enabled", False)),
-        dedicated_host_id=ref_id(getattr(model, "host", None)),
-        dedicated_host_group_id=ref_id(getattr(model, "host_group", None)),
-        availability_set_id=ref_id(getattr(model, "availability_set", None)),
-        proximity_placement_group_id=ref_id(getattr(model, "proximity_placement_group", None)),
-        security_type=_str(getattr(security, "security_type", None)),
-        nic_ids=tuple(n.id for n in nics if n.id),
+        disk_controller=dig(storage, "diskControllerType"),
+        ultra_ssd_enabled=bool(dig(props, "additionalCapabilities", "ultraSSDEnabled")),
+        dedicated_host_id=ref(props, "host"),
+        dedicated_host_group_id=ref(props, "hostGroup"),
+        availability_set_id=ref(props, "availabilitySet"),
+        proximity_placement_group_id=ref(props, "proximityPlacementGroup"),
+        security_type=dig(props, "securityProfile", "securityType"),
+        nic_ids=tuple(str(n["id"]) for n in nics if n.get("id")),
         **fields,
     )
 
 
-def _str(value: Any) -> str | None:
-    return text(value)
-
-
 def _os_type(value: Any) -> Any:
-    text = _str(value)
-    if text is None:
-        return None
-    return {"linux": "Linux", "windows": "Windows"}.get(text.lower())
+    return {"linux": "Linux", "windows": "Windows"}.get(str(value or "").lower())
 
 
-def _disk(model: Any, lun: int | None, disks: Mapping[str, Any] | None) -> Disk:
-    managed = getattr(model, "managed_disk", None)
-    disk_id = ref_id(managed)
+def _disk(model: Mapping[str, Any], lun: Any, disks: Mapping[str, Json] | None) -> Disk:
+    managed = model.get("managedDisk")
+    disk_id = ref(model, "managedDisk")
     resource = disks.get(disk_id.lower()) if (disks is not None and disk_id) else None
-    diff = getattr(model, "diff_disk_settings", None)
-    ade = getattr(model, "encryption_settings", None)
-    size = getattr(model, "disk_size_gb", None)
-    sku = _str(getattr(managed, "storage_account_type", None))
+    size = model.get("diskSizeGB")
+    sku = dig(managed, "storageAccountType")
     encryption_type = None
-    des_id = ref_id(getattr(managed, "disk_encryption_set", None))
-    ade_enabled = bool(getattr(ade, "enabled", False))
+    des_id = ref(managed, "diskEncryptionSet")
+    ade = bool(dig(model, "encryptionSettings", "enabled"))
     if resource is not None:
-        size = getattr(resource, "disk_size_gb", None) or size
-        sku = _str(getattr(getattr(resource, "sku", None), "name", None)) or sku
-        encryption = getattr(resource, "encryption", None)
-        encryption_type = _str(getattr(encryption, "type", None))
-        des_id = _str(getattr(encryption, "disk_encryption_set_id", None)) or des_id
-        collection = getattr(resource, "encryption_settings_collection", None)
-        ade_enabled = ade_enabled or bool(getattr(collection, "enabled", False))
-    elif disk_id is not None and disks is not None:
-        size = None  # listed the subscription's disks and this one was not there: do not guess
+        rprops = resource.get("properties") or {}
+        size = rprops.get("diskSizeGB") or size
+        sku = dig(resource, "sku", "name") or sku
+        encryption_type = dig(rprops, "encryption", "type")
+        des_id = dig(rprops, "encryption", "diskEncryptionSetId") or des_id
+        ade = ade or bool(dig(rprops, "encryptionSettingsCollection", "enabled"))
     return Disk(
-        name=str(getattr(model, "name", None) or (disk_id or "").rsplit("/", 1)[-1] or "disk"),
+        name=str(model.get("name") or (disk_id or "").rsplit("/", 1)[-1] or "disk"),
         id=disk_id,
-        lun=lun,
+        lun=int(lun) if lun is not None else None,
         size_gb=int(size) if size is not None else None,
         sku=sku,
         managed=managed is not None,
-        caching=_str(getattr(model, "caching", None)),
-        write_accelerator=bool(getattr(model, "write_accelerator_enabled", False)),
-        ephemeral=(text(getattr(diff, "option", None)) or "").lower() == "local",
+        caching=model.get("caching"),
+        write_accelerator=bool(model.get("writeAcceleratorEnabled")),
+        ephemeral=str(dig(model, "diffDiskSettings", "option") or "").lower() == "local",
         encryption_type=encryption_type,
         disk_encryption_set_id=des_id,
-        ade_encrypted=ade_enabled,
+        ade_encrypted=ade,
     )
 
 
-def _power(view: Any) -> str | None:
-    for status in getattr(view, "statuses", None) or ():
-        code = str(getattr(status, "code", "") or "")
+def _power(view: Json) -> str | None:
+    for status in view.get("statuses") or ():
+        code = str(dig(status, "code") or "")
         if code.startswith("PowerState/"):
             return code.split("/", 1)[1]
     return None
 
 
-def _view_fields(view: Any) -> dict[str, Any]:
+def _view_fields(view: Json) -> dict[str, Any]:
     fields: dict[str, Any] = {"power_state": _power(view)}
-    for status in getattr(view, "statuses", None) or ():
-        code = str(getattr(status, "code", "") or "")
+    for status in view.get("statuses") or ():
+        code = str(dig(status, "code") or "")
         if code.startswith("ProvisioningState/"):
             fields["provisioning_state"] = code.split("/")[1].capitalize()
-    agent = getattr(view, "vm_agent", None)
-    if agent is not None:
-        statuses = list(getattr(agent, "statuses", None) or ())
-        fields["agent_status"] = (
-            _str(getattr(statuses[0], "display_status", None)) if statuses else None
-        )
-        fields["agent_version"] = _str(getattr(agent, "vm_agent_version", None))
-    fields["extensions"] = tuple(_extension(e) for e in (getattr(view, "extensions", None) or ()))
+    agent = view.get("vmAgent")
+    if isinstance(agent, Mapping):
+        statuses = list(agent.get("statuses") or ())
+        fields["agent_status"] = dig(statuses[0], "displayStatus") if statuses else None
+        fields["agent_version"] = agent.get("vmAgentVersion")
+    fields["extensions"] = tuple(_extension(e) for e in (view.get("extensions") or ()))
     return fields
 
 
-def _extension(view: Any) -> Extension:
-    full_type = str(getattr(view, "type", None) or "")
+def _extension(view: Json) -> Extension:
+    full_type = str(view.get("type") or "")
     publisher, _, kind = full_type.rpartition(".")
-    statuses = list(getattr(view, "statuses", None) or ())
-    first = statuses[0] if statuses else None
-    code = text(getattr(first, "code", None)) or ""
+    statuses = list(view.get("statuses") or ())
+    first = statuses[0] if statuses else {}
+    code = str(dig(first, "code") or "")
     state = code.split("/")[1].capitalize() if code.startswith("ProvisioningState/") else None
     return Extension(
-        name=str(getattr(view, "name", None) or kind),
+        name=str(view.get("name") or kind),
         publisher=publisher,
         type=kind or full_type,
-        version=_str(getattr(view, "type_handler_version", None)),
+        version=view.get("typeHandlerVersion"),
         provisioning_state=state,
-        status=_str(getattr(first, "display_status", None)),
-        status_level=_str(getattr(first, "level", None)),
+        status=dig(first, "displayStatus"),
+        status_level=dig(first, "level"),
     )
-
-
-def index_by_id(items: Iterable[Any]) -> dict[str, Any]:
-    return {i.id.lower(): i for i in items if getattr(i, "id", None)}

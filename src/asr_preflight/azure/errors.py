@@ -33,7 +33,7 @@ def fact_error(exc: BaseException, kind: FactKind, scope: str, needs: str) -> Fa
                 f"`az provider register --namespace {provider} --subscription {sub}`",
             )
         return FactError(kind, scope, str(exc), "this is a bug in asr-preflight; please report it")
-    if isinstance(exc, DecodeError):
+    if isinstance(exc, DecodeError | json.JSONDecodeError):
         return FactError(kind, scope, "ARM returned a malformed (non-JSON) answer", _RETRY)
     if isinstance(exc, HttpResponseError):
         status = exc.status_code or 0

@@ -1,12 +1,12 @@
 """NICs, NSGs, VNets with their subnets and peerings, route tables, public IPs: listed per
-subscription, then trimmed to what the selected VMs reference."""
+subscription (as JSON, see :mod:`raw`), then trimmed to what the selected VMs reference."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from asr_preflight.azure.ids import norm_location, ref_id, text
+from asr_preflight.azure.ids import norm_location
+from asr_preflight.azure.raw import NETWORK_API, dig, get_json, list_all, ref
 from asr_preflight.snapshot import (
     IpConfiguration,
     NetworkInterface,
@@ -18,64 +18,72 @@ from asr_preflight.snapshot import (
     VirtualNetwork,
 )
 
-
-def list_nics(client: Any) -> list[Any]:
-    return list(client.network_interfaces.list_all())
-
-
-def list_nsgs(client: Any) -> list[Any]:
-    return list(client.network_security_groups.list_all())
-
-
-def list_vnets(client: Any) -> list[Any]:
-    return list(client.virtual_networks.list_all())
+Json = dict[str, Any]
+KINDS = {
+    "nics": "networkInterfaces",
+    "nsgs": "networkSecurityGroups",
+    "vnets": "virtualNetworks",
+    "route_tables": "routeTables",
+    "public_ips": "publicIPAddresses",
+}
 
 
-def list_route_tables(client: Any) -> list[Any]:
-    return list(client.route_tables.list_all())
+def list_kind(client: Any, sub: str, kind: str) -> list[Json]:
+    path = f"/subscriptions/{sub}/providers/Microsoft.Network/{KINDS[kind]}"
+    return list(list_all(client, path, NETWORK_API))
 
 
-def list_public_ips(client: Any) -> dict[str, str]:
+def get_item(client: Any, resource_id: str) -> Json:
+    """One network resource by id (only for those outside the listed subscriptions)."""
+    body = get_json(client, f"{resource_id}?api-version={NETWORK_API}")
+    if not isinstance(body, dict):
+        raise ValueError(f"{resource_id}: answer is not an object")
+    return body
+
+
+def public_ips(items: list[Json]) -> dict[str, str]:
     return {
-        p.id.lower(): p.ip_address
-        for p in client.public_ip_addresses.list_all()
-        if getattr(p, "id", None) and getattr(p, "ip_address", None)
+        str(p["id"]).lower(): str(address)
+        for p in items
+        if p.get("id") and (address := dig(p, "properties", "ipAddress"))
     }
 
 
-def to_nic(model: Any, public_ips: dict[str, str]) -> NetworkInterface:
+def _required(item: Json, name: str) -> str:
+    value = item.get(name)
+    if not value:
+        raise ValueError(f"{item.get('type') or 'network resource'} without {name}")
+    return str(value)
+
+
+def to_nic(item: Json, pips: dict[str, str]) -> NetworkInterface:
+    props = item.get("properties") or {}
     configs = []
-    for ipc in model.ip_configurations or ():
-        public_id = ref_id(getattr(ipc, "public_ip_address", None))
+    for ipc in props.get("ipConfigurations") or ():
+        p = ipc.get("properties") or {}
+        public_id = ref(p, "publicIPAddress")
         configs.append(
             IpConfiguration(
-                name=str(ipc.name),
-                primary=bool(getattr(ipc, "primary", False)),
-                private_ip=text(getattr(ipc, "private_ip_address", None)),
+                name=_required(ipc, "name"),
+                primary=bool(p.get("primary")),
+                private_ip=p.get("privateIPAddress"),
                 public_ip_id=public_id,
-                public_ip=public_ips.get(public_id.lower()) if public_id else None,
-                subnet_id=ref_id(getattr(ipc, "subnet", None)),
+                public_ip=pips.get(public_id.lower()) if public_id else None,
+                subnet_id=ref(p, "subnet"),
                 asg_ids=tuple(
-                    a.id for a in (getattr(ipc, "application_security_groups", None) or ()) if a.id
+                    str(a["id"]) for a in (p.get("applicationSecurityGroups") or ()) if a.get("id")
                 ),
             )
         )
     return NetworkInterface(
-        id=_required(model, "id"),
-        name=_required(model, "name"),
-        location=norm_location(model.location) or None,
-        vm_id=ref_id(getattr(model, "virtual_machine", None)),
-        nsg_id=ref_id(getattr(model, "network_security_group", None)),
-        accelerated_networking=bool(getattr(model, "enable_accelerated_networking", False)),
+        id=_required(item, "id"),
+        name=_required(item, "name"),
+        location=norm_location(item.get("location")) or None,
+        vm_id=ref(props, "virtualMachine"),
+        nsg_id=ref(props, "networkSecurityGroup"),
+        accelerated_networking=bool(props.get("enableAcceleratedNetworking")),
         ip_configurations=tuple(configs),
     )
-
-
-def _required(model: Any, name: str) -> str:
-    value = getattr(model, name, None)
-    if not value:
-        raise ValueError(f"{type(model).__name__} without {name}")
-    return str(value)
 
 
 def _merged(single: Any, plural: Any) -> tuple[str, ...]:
@@ -85,97 +93,99 @@ def _merged(single: Any, plural: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def to_rule(model: Any) -> SecurityRule:
-    direction = text(model.direction)
-    access = text(model.access)
+def _asgs(items: Any) -> tuple[str, ...]:
+    return tuple(str(a["id"]) for a in (items or ()) if isinstance(a, dict) and a.get("id"))
+
+
+def to_rule(item: Json) -> SecurityRule:
+    p = item.get("properties") or {}
+    direction, access = p.get("direction"), p.get("access")
     if direction not in ("Inbound", "Outbound") or access not in ("Allow", "Deny"):
         raise ValueError(
-            f"security rule {model.name!r} has direction {direction!r}, access {access!r}"
+            f"security rule {item.get('name')!r}: direction {direction!r}, access {access!r}"
         )
     return SecurityRule(
-        name=str(model.name),
-        priority=int(model.priority),
-        direction=direction,  # type: ignore[arg-type]
-        access=access,  # type: ignore[arg-type]
-        protocol=text(model.protocol) or "*",
-        source_address_prefixes=_merged(model.source_address_prefix, model.source_address_prefixes),
-        source_port_ranges=_merged(model.source_port_range, model.source_port_ranges) or ("*",),
+        name=_required(item, "name"),
+        priority=int(p["priority"]),
+        direction=direction,
+        access=access,
+        protocol=str(p.get("protocol") or "*"),
+        source_address_prefixes=_merged(
+            p.get("sourceAddressPrefix"), p.get("sourceAddressPrefixes")
+        ),
+        source_port_ranges=_merged(p.get("sourcePortRange"), p.get("sourcePortRanges")) or ("*",),
         destination_address_prefixes=_merged(
-            model.destination_address_prefix, model.destination_address_prefixes
+            p.get("destinationAddressPrefix"), p.get("destinationAddressPrefixes")
         ),
-        destination_port_ranges=_merged(model.destination_port_range, model.destination_port_ranges)
-        or ("*",),
-        source_asg_ids=tuple(
-            a.id for a in (getattr(model, "source_application_security_groups", None) or ()) if a.id
-        ),
-        destination_asg_ids=tuple(
-            a.id
-            for a in (getattr(model, "destination_application_security_groups", None) or ())
-            if a.id
-        ),
-    )
-
-
-def to_nsg(model: Any) -> NetworkSecurityGroup:
-    return NetworkSecurityGroup(
-        id=_required(model, "id"),
-        name=_required(model, "name"),
-        location=norm_location(model.location) or None,
-        rules=tuple(to_rule(r) for r in (model.security_rules or ())),
-        default_rules=tuple(to_rule(r) for r in (model.default_security_rules or ())),
-    )
-
-
-def to_vnet(model: Any) -> tuple[VirtualNetwork, list[Subnet]]:
-    vnet_id = _required(model, "id")
-    space = getattr(model, "address_space", None)
-    peered: list[str] = []
-    for peering in getattr(model, "virtual_network_peerings", None) or ():
-        if (text(getattr(peering, "peering_state", None)) or "").lower() != "connected":
-            continue
-        remote = getattr(peering, "remote_address_space", None) or getattr(
-            peering, "remote_virtual_network_address_space", None
+        destination_port_ranges=_merged(
+            p.get("destinationPortRange"), p.get("destinationPortRanges")
         )
-        peered.extend(getattr(remote, "address_prefixes", None) or ())
+        or ("*",),
+        source_asg_ids=_asgs(p.get("sourceApplicationSecurityGroups")),
+        destination_asg_ids=_asgs(p.get("destinationApplicationSecurityGroups")),
+    )
+
+
+def to_nsg(item: Json) -> NetworkSecurityGroup:
+    props = item.get("properties") or {}
+    return NetworkSecurityGroup(
+        id=_required(item, "id"),
+        name=_required(item, "name"),
+        location=norm_location(item.get("location")) or None,
+        rules=tuple(to_rule(r) for r in (props.get("securityRules") or ())),
+        default_rules=tuple(to_rule(r) for r in (props.get("defaultSecurityRules") or ())),
+    )
+
+
+def to_vnet(item: Json) -> tuple[VirtualNetwork, list[Subnet]]:
+    vnet_id = _required(item, "id")
+    props = item.get("properties") or {}
+    peered: list[str] = []
+    for peering in props.get("virtualNetworkPeerings") or ():
+        p = peering.get("properties") or {}
+        if str(p.get("peeringState") or "").lower() != "connected":
+            continue
+        remote = p.get("remoteAddressSpace") or p.get("remoteVirtualNetworkAddressSpace") or {}
+        peered.extend(str(x) for x in (remote.get("addressPrefixes") or ()))
     vnet = VirtualNetwork(
         id=vnet_id,
-        name=_required(model, "name"),
-        location=norm_location(model.location) or None,
-        address_prefixes=tuple(getattr(space, "address_prefixes", None) or ()),
+        name=_required(item, "name"),
+        location=norm_location(item.get("location")) or None,
+        address_prefixes=tuple(
+            str(x) for x in (dig(props, "addressSpace", "addressPrefixes") or ())
+        ),
         peered_address_prefixes=tuple(dict.fromkeys(peered)),
     )
-    subnets = [
-        Subnet(
-            id=_required(s, "id"),
-            name=_required(s, "name"),
-            vnet_id=vnet_id,
-            address_prefixes=_merged(s.address_prefix, getattr(s, "address_prefixes", None)),
-            nsg_id=ref_id(getattr(s, "network_security_group", None)),
-            route_table_id=ref_id(getattr(s, "route_table", None)),
-            service_endpoints=tuple(
-                str(e.service) for e in (getattr(s, "service_endpoints", None) or ()) if e.service
-            ),
+    subnets = []
+    for s in props.get("subnets") or ():
+        p = s.get("properties") or {}
+        subnets.append(
+            Subnet(
+                id=_required(s, "id"),
+                name=_required(s, "name"),
+                vnet_id=vnet_id,
+                address_prefixes=_merged(p.get("addressPrefix"), p.get("addressPrefixes")),
+                nsg_id=ref(p, "networkSecurityGroup"),
+                route_table_id=ref(p, "routeTable"),
+                service_endpoints=tuple(
+                    str(e["service"]) for e in (p.get("serviceEndpoints") or ()) if e.get("service")
+                ),
+            )
         )
-        for s in (model.subnets or ())
-    ]
     return vnet, subnets
 
 
-def to_route_table(model: Any) -> RouteTable:
-    return RouteTable(
-        id=_required(model, "id"),
-        name=_required(model, "name"),
-        routes=tuple(
+def to_route_table(item: Json) -> RouteTable:
+    props = item.get("properties") or {}
+    routes = []
+    for r in props.get("routes") or ():
+        p = r.get("properties") or {}
+        routes.append(
             Route(
-                name=str(r.name),
-                address_prefix=str(r.address_prefix),
-                next_hop_type=text(r.next_hop_type) or "None",
-                next_hop_ip=text(getattr(r, "next_hop_ip_address", None)),
+                name=_required(r, "name"),
+                address_prefix=str(p["addressPrefix"]),
+                next_hop_type=str(p.get("nextHopType") or "None"),
+                next_hop_ip=p.get("nextHopIpAddress"),
             )
-            for r in (model.routes or ())
-        ),
-    )
-
-
-def ids(items: Iterable[Any]) -> set[str]:
-    return {i.lower() for i in items if i}
+        )
+    return RouteTable(id=_required(item, "id"), name=_required(item, "name"), routes=tuple(routes))

@@ -266,15 +266,17 @@ class _Collection:
         submit, scope = self.runner.submit, sub_scope(sub)
         c, n = self.clients.compute(sub), self.clients.network(sub)
         return _Subscription(
-            vms=submit(lambda: compute.list_vms(c), "vms", scope),
+            vms=submit(partial(compute.list_vms, c, sub), "vms", scope),
             # its failure is recorded per selected VM (the VMs themselves were listed)
-            statuses=submit(lambda: compute.list_statuses(c), "vms", scope, record=False),
-            disks=submit(lambda: compute.list_disks(c), "disks", scope),
-            nics=submit(lambda: network.list_nics(n), "network", scope),
-            nsgs=submit(lambda: network.list_nsgs(n), "network", scope),
-            vnets=submit(lambda: network.list_vnets(n), "network", scope),
-            route_tables=submit(lambda: network.list_route_tables(n), "network", scope),
-            public_ips=submit(lambda: network.list_public_ips(n), "network", scope),
+            statuses=submit(partial(compute.list_statuses, c, sub), "vms", scope, record=False),
+            disks=submit(partial(compute.list_disks, c, sub), "disks", scope),
+            nics=submit(partial(network.list_kind, n, sub, "nics"), "network", scope),
+            nsgs=submit(partial(network.list_kind, n, sub, "nsgs"), "network", scope),
+            vnets=submit(partial(network.list_kind, n, sub, "vnets"), "network", scope),
+            route_tables=submit(
+                partial(network.list_kind, n, sub, "route_tables"), "network", scope
+            ),
+            public_ips=submit(partial(network.list_kind, n, sub, "public_ips"), "network", scope),
         )
 
     def run(self) -> dict[str, Any]:
@@ -319,18 +321,13 @@ class _Collection:
                 views.update(got)
         runner.progress.phase("VM details")
         fallback = {
-            m.id.lower(): runner.submit(
-                partial(
-                    compute.instance_view,
-                    self.clients.compute(s),
-                    ResourceId.parse(m.id).resource_group,
-                    m.name,
-                ),
+            str(m["id"]).lower(): runner.submit(
+                partial(compute.instance_view, self.clients.compute(s), str(m["id"])),
                 "vms",
-                m.id,
+                str(m["id"]),
             )
             for s, m in chosen
-            if compute.needs_agent_view(views.get(str(m.id).lower()))
+            if compute.needs_agent_view(views.get(str(m["id"]).lower()))
         }
         for vm_id, future in fallback.items():
             view = _value(future)
@@ -339,10 +336,10 @@ class _Collection:
         vms: list[VirtualMachine] = []
         for sub, model in chosen:
             disks = _value(listed[sub].disks)
-            view = views.get(str(model.id).lower())
+            view = views.get(str(model.get("id")).lower())
             if view is None and sub in statuses_failed:
                 err = statuses_failed[sub]
-                runner.record(FactError("vms", str(model.id), err.cause, err.hint))
+                runner.record(FactError("vms", str(model.get("id")), err.cause, err.hint))
             try:
                 vms.append(compute.to_vm(model, view, disks))
             except Exception as exc:  # noqa: BLE001 - a VM we cannot read makes the run unknown
@@ -518,14 +515,14 @@ class _Collection:
         nic_ids = {n.lower() for vm in vms for n in vm.nic_ids}
         raw: dict[str, dict[str, Any]] = {"nsgs": {}, "vnets": {}, "route_tables": {}}
         for f in listed.values():
-            pips = _value(f.public_ips) or {}
+            pips = network.public_ips(_value(f.public_ips) or [])
             for model in _value(f.nics) or ():
-                if str(getattr(model, "id", "")).lower() in nic_ids:
+                if str(model.get("id")).lower() in nic_ids:
                     self._convert(net.nics, network.to_nic, model, pips)
             for key in raw:
                 for model in _value(getattr(f, key)) or ():
-                    if getattr(model, "id", None):
-                        raw[key][model.id.lower()] = model
+                    if model.get("id"):
+                        raw[key][str(model["id"]).lower()] = model
         # the subnets, VNets, NSGs and route tables the selected NICs use
         subnet_ids = {
             ipc.subnet_id.lower()
@@ -536,7 +533,7 @@ class _Collection:
         listed_subs = {s.lower() for s in listed}
         for _round in range(2):
             vnet_ids = {s.rsplit("/subnets/", 1)[0] for s in subnet_ids}
-            self._fetch_foreign(raw["vnets"], vnet_ids, listed_subs, "virtual_networks")
+            self._fetch_foreign(raw["vnets"], vnet_ids, listed_subs)
             for vnet_id in vnet_ids:
                 model = raw["vnets"].get(vnet_id)
                 if model is not None and vnet_id not in net.vnets:
@@ -552,8 +549,8 @@ class _Collection:
                 n.nsg_id.lower() for n in net.nics.values() if n.nsg_id
             }
             rt_ids = {s.route_table_id.lower() for s in used if s.route_table_id}
-            self._fetch_foreign(raw["nsgs"], nsg_ids, listed_subs, "network_security_groups")
-            self._fetch_foreign(raw["route_tables"], rt_ids, listed_subs, "route_tables")
+            self._fetch_foreign(raw["nsgs"], nsg_ids, listed_subs)
+            self._fetch_foreign(raw["route_tables"], rt_ids, listed_subs)
         for nsg_id in nsg_ids:
             if (model := raw["nsgs"].get(nsg_id)) is not None:
                 self._convert(net.nsgs, network.to_nsg, model)
@@ -568,15 +565,11 @@ class _Collection:
         try:
             fact = fn(model, *args)
         except Exception as exc:  # noqa: BLE001 - an unreadable item is that item's FactError
-            self.runner.record(
-                fact_error(exc, "network", str(getattr(model, "id", "") or ""), READER)
-            )
+            self.runner.record(fact_error(exc, "network", str(model.get("id") or ""), READER))
             return
         into[fact.id.lower()] = fact
 
-    def _fetch_foreign(
-        self, into: dict[str, Any], wanted: Iterable[str], listed: set[str], operation: str
-    ) -> None:
+    def _fetch_foreign(self, into: dict[str, Any], wanted: Iterable[str], listed: set[str]) -> None:
         """GET the network resources that live in subscriptions the plan does not list (a hub
         VNet, a shared NSG): one GET per distinct resource, never per VM."""
         futures = []
@@ -587,14 +580,9 @@ class _Collection:
                 continue
             if ref.subscription.lower() in listed:
                 continue  # listed already: absent means it does not exist
-            ops = getattr(self.clients.network(ref.subscription), operation)
+            client = self.clients.network(ref.subscription)
             futures.append(
-                (
-                    rid,
-                    self.runner.submit(
-                        partial(ops.get, ref.resource_group, ref.name), "network", rid
-                    ),
-                )
+                (rid, self.runner.submit(partial(network.get_item, client, rid), "network", rid))
             )
         for rid, future in futures:
             model = _value(future)
@@ -705,8 +693,8 @@ def _source_subscriptions(plan: Plan) -> list[str]:
 
 def _selected(model: Any, plan: Plan) -> bool:
     select = plan.select
-    vm_id = str(getattr(model, "id", "") or "")
-    name = str(getattr(model, "name", "") or "")
+    vm_id = str(model.get("id") or "")
+    name = str(model.get("name") or "")
     if select.resource_groups:
         try:
             rg = ResourceId.parse(vm_id).resource_group.lower()
@@ -716,7 +704,7 @@ def _selected(model: Any, plan: Plan) -> bool:
             return False
     if select.vms and not ({vm_id.lower(), name.lower()} & {v.lower() for v in select.vms}):
         return False
-    tags = dict(getattr(model, "tags", None) or {})
+    tags = dict(model.get("tags") or {})
     return all(tags.get(k) == v for k, v in select.tags.items())
 
 
