@@ -45,10 +45,9 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
         if not is_allowed_host(address[0]):
             blocked.append(f"connect {address!r}")
             raise PermissionError(f"test network guard: blocked connect to {address!r}")
-    elif event == "socket.getaddrinfo":
-        if not is_allowed_host(args[0]):
-            blocked.append(f"getaddrinfo {args[0]!r}")
-            raise PermissionError(f"test network guard: blocked DNS lookup of {args[0]!r}")
+    elif event == "socket.getaddrinfo" and not is_allowed_host(args[0]):
+        blocked.append(f"getaddrinfo {args[0]!r}")
+        raise PermissionError(f"test network guard: blocked DNS lookup of {args[0]!r}")
 
 
 def install() -> None:

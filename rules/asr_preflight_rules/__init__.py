@@ -1,1 +1,1 @@
-"""asr-preflight's built-in rule pack. The catalogue is :data:`asr_preflight_rules.catalogue.RULES`."""
+"""asr-preflight's built-in rule pack; the catalogue is `catalogue.RULES`."""

@@ -62,20 +62,33 @@ def load_rules(points: Iterable[EntryPoint] | None = None) -> tuple[Rule, ...]:
         dist = f"{point.dist.name} {point.dist.version}" if point.dist else point.value
         try:
             loaded = point.load()
-        except Exception as exc:  # noqa: BLE001 - a broken pack must name itself
-            raise RuleLoadError(f"rule pack {dist} ({point.value}) failed to load: {exc!r}") from exc
+        except Exception as exc:
+            raise RuleLoadError(
+                f"rule pack {dist} ({point.value}) failed to load: {exc!r}"
+            ) from exc
         pack = loaded() if callable(loaded) and not isinstance(loaded, Rule) else loaded
         if isinstance(pack, Rule) or not isinstance(pack, Iterable):
             raise RuleLoadError(f"rule pack {dist} ({point.value}) is not a sequence of rules")
         for item in pack:
             if not isinstance(item, Rule):
-                raise RuleLoadError(f"rule pack {dist} ({point.value}) contains {item!r}, not a Rule")
+                raise RuleLoadError(
+                    f"rule pack {dist} ({point.value}) contains {item!r}, not a Rule"
+                )
             validate_rule(item, dist)
             if item.code in rules:
                 other = rules[item.code].distribution
-                raise RuleLoadError(f"rule code {item.code} is defined twice: by {other} and by {dist}")
+                raise RuleLoadError(
+                    f"rule code {item.code} is defined twice: by {other} and by {dist}"
+                )
             rules[item.code] = Rule(
-                item.code, item.name, item.severity, item.kind, item.func, item.doc, item.title, dist
+                item.code,
+                item.name,
+                item.severity,
+                item.kind,
+                item.func,
+                item.doc,
+                item.title,
+                dist,
             )
     return tuple(rules[code] for code in sorted(rules))
 
@@ -214,7 +227,8 @@ def evaluate(snapshot: Snapshot, plan: Plan, rules: Sequence[Rule]) -> Evaluatio
     for rule in rules:
         findings, rule_errors = _run(rule, ctx)
         errors.extend(rule_errors)
-        results.extend(_to_result(rule, f) for f in findings)
+        area = rule.area
+        results.extend(_to_result(rule, f, area) for f in findings)
     by_vm: dict[str, list[Outcome]] = {}
     for result in results:
         by_vm.setdefault(result.vm_id, []).append(result.outcome)
@@ -266,7 +280,9 @@ def _guarded(
         where = _where(exc)
         msg = f"rule {rule.code} failed while evaluating {vm.name}: {exc!r}"
         return (
-            Finding(vm, Outcome.UNKNOWN, msg, target, "this is a bug in the rule; please report it"),
+            Finding(
+                vm, Outcome.UNKNOWN, msg, target, "this is a bug in the rule; please report it"
+            ),
             [f"{rule.code} [{vm.name}]: {exc!r} ({where})"],
         )
     if not isinstance(finding, Finding):
@@ -301,7 +317,9 @@ def _run_pairs(rule: Rule, ctx: RuleContext) -> tuple[list[Finding], list[str]]:
             for vm in members:
                 grouped.add(vm.id)
                 out.append(
-                    Finding(vm, Outcome.UNKNOWN, f"group {group.name!r} has fewer than two selected VMs")
+                    Finding(
+                        vm, Outcome.UNKNOWN, f"group {group.name!r} has fewer than two selected VMs"
+                    )
                 )
     for vm in ctx.vms:
         if vm.id not in grouped:
@@ -331,16 +349,18 @@ def _run_estate(rule: Rule, ctx: RuleContext) -> tuple[list[Finding], list[str]]
     out = []
     for vm in ctx.vms:
         got = best.get(vm.id)
-        out.append(got or Finding(vm, Outcome.UNKNOWN, f"rule {rule.code} gave no outcome for {vm.name}"))
+        out.append(
+            got or Finding(vm, Outcome.UNKNOWN, f"rule {rule.code} gave no outcome for {vm.name}")
+        )
     return out, []
 
 
-def _to_result(rule: Rule, finding: Finding) -> Result:
+def _to_result(rule: Rule, finding: Finding, area: Area) -> Result:
     vm = finding.vm
     return Result(
         rule=rule.code,
         name=rule.name,
-        area=rule.area,
+        area=area,
         severity=rule.severity,
         vm=vm.name,
         vm_id=vm.id,

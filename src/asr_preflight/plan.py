@@ -65,15 +65,25 @@ class TargetSection(_Section):
     @field_validator("vault")
     @classmethod
     def _vault_is_an_id(cls, value: str | None) -> str | None:
-        if value is not None and "/providers/microsoft.recoveryservices/vaults/" not in value.lower():
-            raise ValueError("must be a Recovery Services vault resource id (/subscriptions/…/vaults/NAME)")
+        if (
+            value is not None
+            and "/providers/microsoft.recoveryservices/vaults/" not in value.lower()
+        ):
+            raise ValueError(
+                "must be a Recovery Services vault resource id (/subscriptions/…/vaults/NAME)"
+            )
         return value
 
     @field_validator("cache_storage_account")
     @classmethod
     def _storage_is_an_id(cls, value: str | None) -> str | None:
-        if value is not None and "/providers/microsoft.storage/storageaccounts/" not in value.lower():
-            raise ValueError("must be a storage account resource id (/subscriptions/…/storageAccounts/NAME)")
+        if (
+            value is not None
+            and "/providers/microsoft.storage/storageaccounts/" not in value.lower()
+        ):
+            raise ValueError(
+                "must be a storage account resource id (/subscriptions/…/storageAccounts/NAME)"
+            )
         return value
 
 
@@ -150,7 +160,9 @@ class Plan(_Section):
             for vm in group.vms:
                 key = vm.lower()
                 if key in seen and seen[key] != group.name:
-                    raise ValueError(f"VM {vm!r} is in two groups ({seen[key]!r} and {group.name!r})")
+                    raise ValueError(
+                        f"VM {vm!r} is in two groups ({seen[key]!r} and {group.name!r})"
+                    )
                 seen[key] = group.name
         return self
 

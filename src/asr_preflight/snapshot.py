@@ -97,7 +97,9 @@ class Disk:
     id: str | None = None  # managed disk id; None for unmanaged (VHD) disks
     lun: int | None = None  # None for the OS disk
     size_gb: int | None = None
-    sku: str | None = None  # Standard_LRS, Premium_LRS, StandardSSD_ZRS, UltraSSD_LRS, PremiumV2_LRS
+    sku: str | None = (
+        None  # Standard_LRS, Premium_LRS, StandardSSD_ZRS, UltraSSD_LRS, PremiumV2_LRS
+    )
     managed: bool = True
     caching: str | None = None  # None, ReadOnly, ReadWrite
     write_accelerator: bool = False
@@ -554,7 +556,8 @@ def snapshot_from_json(text: str) -> Snapshot:
     schema = head.get("schema")
     if schema != SNAPSHOT_SCHEMA:
         raise SnapshotError(
-            f"snapshot schema is {schema!r}; this version of asr-preflight reads {SNAPSHOT_SCHEMA!r}"
+            f"snapshot schema is {schema!r}; "
+            f"this version of asr-preflight reads {SNAPSHOT_SCHEMA!r}"
         )
     try:
         snapshot: Snapshot = _adapter().validate_python(head)
