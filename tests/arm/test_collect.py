@@ -217,6 +217,12 @@ def test_snapshot_round_trip_gives_the_same_results(fake: FakeAzure, plan: Plan)
     assert a.results == b.results and a.verdict == b.verdict
     assert outcomes(a, "TST901")["vm-web-01"] is Outcome.PASS
     assert outcomes(a, "ASR505")["vm-eph-01"] is Outcome.FAIL
+    assert outcomes(a, "ASR501")["vm-db-01"] is Outcome.FAIL  # provisioning Failed
+    assert outcomes(a, "ASR502")["vm-sap-app-01"] is Outcome.FAIL  # deallocated
+    assert outcomes(a, "ASR503")["vm-sap-db-01"] is Outcome.FAIL  # failed extension
+    assert outcomes(a, "ASR009")["vm-sap-db-01"] is Outcome.FAIL  # eligibility error
+    assert outcomes(a, "ASR502")["vm-web-01"] is Outcome.PASS
+    assert not [r for r in a.results if r.outcome is Outcome.UNKNOWN and r.rule.startswith("ASR5")]
 
 
 def test_plan_keys_select_a_custom_cloud(fake: FakeAzure) -> None:

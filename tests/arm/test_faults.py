@@ -123,6 +123,9 @@ def test_missing_instance_view_is_unknown_per_vm(fake: FakeAzure, plan: Plan) ->
     got = outcomes(evaluation, "TST901")
     assert set(got.values()) == {Outcome.UNKNOWN}
     assert "needs Reader on /subscriptions/" in hints(evaluation, "TST901")["vm-web-01"]
+    assert set(outcomes(evaluation, "ASR502").values()) == {Outcome.UNKNOWN}
+    assert "needs Reader on /subscriptions/" in hints(evaluation, "ASR502")["vm-web-01"]
+    assert outcomes(evaluation, "ASR501")["vm-web-01"] is Outcome.PASS  # from the VM model
     assert outcomes(evaluation, "ASR505")["vm-eph-01"] is Outcome.FAIL  # the model was listed
     assert evaluation.notes == ()  # every VM is still in the report
 
@@ -187,6 +190,10 @@ def test_eligibility_failure_is_unknown_for_that_vm(fake: FakeAzure, plan: Plan)
     got = outcomes(evaluation, "TST905")
     assert got["vm-web-01"] is Outcome.UNKNOWN and got["vm-web-02"] is Outcome.PASS
     assert "needs Reader on the VM" in hints(evaluation, "TST905")["vm-web-01"]
+    asr009 = outcomes(evaluation, "ASR009")
+    assert asr009["vm-web-01"] is Outcome.UNKNOWN and asr009["vm-web-02"] is Outcome.PASS
+    assert asr009["vm-sap-db-01"] is Outcome.FAIL  # its eligibility errors were read
+    assert "needs Reader on the VM" in hints(evaluation, "ASR009")["vm-web-01"]
 
 
 def test_wrong_secret_is_one_clear_line(
@@ -210,3 +217,17 @@ def test_no_credential_at_all_is_one_clear_line(
     with pytest.raises(CredentialError, match="az login") as info:
         collect(plan, options(fake))
     assert "\n" not in str(info.value)
+
+
+def test_unreadable_resource_groups_are_unknown(fake: FakeAzure, plan: Plan) -> None:
+    fake.fail("/resourcegroups/rg-shop-prod-asr?", status=403, times=None)
+    fake.fail("/resourcegroups/rg-dr?", status=403, times=None)
+    snap = collect(plan, options(fake, eligibility=False))
+    evaluation = run(snap, plan)
+    asr004, asr001 = outcomes(evaluation, "ASR004"), outcomes(evaluation, "ASR001")
+    assert {asr004[vm] for vm in A_VMS} == {Outcome.UNKNOWN}
+    assert {asr004[vm] for vm in B_VMS} == {Outcome.PASS}
+    assert set(asr001.values()) == {Outcome.UNKNOWN}
+    rg_a = f"/subscriptions/{SUB_A}/resourceGroups"
+    assert hints(evaluation, "ASR004")["vm-web-01"] == f"needs Reader on {rg_a}/rg-shop-prod-asr"
+    assert hints(evaluation, "ASR001")["vm-sap-db-01"] == f"needs Reader on {rg_a}/rg-dr"

@@ -318,6 +318,7 @@ class EstateBuilder:
             sku["locationInfo"] = [{"location": region, "zones": ["1", "2", "3"]}]
             caps = {c["name"]: c for c in sku["capabilities"]}
             caps["vCPUs"]["value"] = "4"
+            caps["vCPUsAvailable"]["value"] = "4"
             caps["MemoryGB"]["value"] = "14"
             caps["MaxDataDiskCount"]["value"] = "16"
             caps["MaxNetworkInterfaces"]["value"] = "4"

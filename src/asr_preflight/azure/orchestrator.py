@@ -382,6 +382,11 @@ class _Collection:
                     None,
                 )
                 vault = resources.to_vault(vault_model, rg_loc)
+                if rg_loc is None:  # the rules ask for it as a vault fact
+                    rg_scope = _rg_id(str(plan.target.vault)).lower()
+                    for err in list(runner.errors):
+                        if err.kind == "resource_groups" and err.scope.lower() == rg_scope:
+                            runner.record(FactError("vault", vault.id, err.cause, err.hint))
         storage: StorageAccount | None = _value(storage_f) if storage_f is not None else None
         eligibility: list[Eligibility] = [
             e for f in elig_f.values() if (e := _value(f)) is not None
