@@ -11,7 +11,8 @@ from asr_preflight.snapshot import FactError, FactKind
 
 
 def fact_error(exc: BaseException, kind: FactKind, scope: str, needs: str) -> FactError:
-    """``needs`` is what the principal needs on ``scope``, e.g. "Reader"."""
+    """``needs`` is what the principal needs on ``scope``, e.g. "Reader" (or, with " on ",
+    what it needs where: "Reader on the VM")."""
     from azure.core.exceptions import (
         DecodeError,
         HttpResponseError,
@@ -43,7 +44,9 @@ def fact_error(exc: BaseException, kind: FactKind, scope: str, needs: str) -> Fa
             f"HTTP {status}" + (f" {code}" if code else "") + (f": {message}" if message else "")
         )
         if status in (401, 403):
-            return FactError(kind, scope, cause, f"needs {needs} on {where}")
+            return FactError(
+                kind, scope, cause, f"needs {needs}" + ("" if " on " in needs else f" on {where}")
+            )
         if status == 409 and code == "MissingSubscriptionRegistration":
             provider = _provider(message) or "the resource provider"
             return FactError(

@@ -303,10 +303,13 @@ class _Collection:
             ),
             "service_tags",
             "",
+            f"Reader on /subscriptions/{tag_sub}",
         )
         rbac_subs = self._rbac_subscriptions()
         rbac_f = self._rbac(rbac_subs)
 
+        if vault_f is not None:
+            vault_f.result()  # a vault that does not exist is a plan error: say so early
         # -- phase 2: VMs and selection
         vm_lists_failed = {s for s, f in listed.items() if _value(f.vms) is None}
         models = [(s, m) for s, f in listed.items() for m in (_value(f.vms) or ())]
