@@ -250,3 +250,24 @@ def test_snapshot_changes_are_additive() -> None:
     assert CollectOptions().retry_total is None
     assert run  # keep the engine import used
     assert Verdict.UNKNOWN
+
+
+def test_hub_network_outside_the_plan_is_read_once(fake: FakeAzure, plan: Plan) -> None:
+    hub_sub = "33333333-3333-4333-8333-333333333333"
+    builder = EstateBuilder(fake.estate)
+    hub_subnet, hub_nsg = builder.network(hub_sub, "rg-hub", "eastus")
+    for name in ("vm-spoke-01", "vm-spoke-02"):
+        builder.vm(SUB_A, VmSpec(name, "rg-shop-prod"))
+        nic = fake.estate.lists[
+            f"/subscriptions/{SUB_A}/providers/microsoft.network/networkinterfaces"
+        ][-1]
+        nic["properties"]["ipConfigurations"][0]["properties"]["subnet"]["id"] = hub_subnet
+    snap = collect(plan, options(fake, eligibility=False))
+    assert hub_subnet in {s.id for s in snap.subnets}
+    assert hub_nsg in {n.id for n in snap.network_security_groups}
+    hub_gets = [r.path for r in fake.arm_requests() if hub_sub in r.path]
+    assert sorted(p.rsplit("/", 2)[1].lower() for p in hub_gets) == [
+        "networksecuritygroups",
+        "routetables",
+        "virtualnetworks",
+    ]  # one GET per distinct resource, none per VM

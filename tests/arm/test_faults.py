@@ -231,3 +231,11 @@ def test_unreadable_resource_groups_are_unknown(fake: FakeAzure, plan: Plan) -> 
     rg_a = f"/subscriptions/{SUB_A}/resourceGroups"
     assert hints(evaluation, "ASR004")["vm-web-01"] == f"needs Reader on {rg_a}/rg-shop-prod-asr"
     assert hints(evaluation, "ASR001")["vm-sap-db-01"] == f"needs Reader on {rg_a}/rg-dr"
+
+
+def test_service_tags_refused(fake: FakeAzure, plan: Plan) -> None:
+    fake.fail("/servicetags", status=403, times=None)
+    snap = collect(plan, options(fake, eligibility=False))
+    assert snap.service_tags is None
+    [err] = [e for e in snap.errors if e.kind == "service_tags"]
+    assert err.hint == f"needs Reader on /subscriptions/{SUB_A}" and err.covers("service_tags", "x")
