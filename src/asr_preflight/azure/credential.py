@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from asr_preflight.azure.clouds import Cloud
@@ -38,7 +41,8 @@ def acquire_token(credential: Any, cloud: Cloud) -> str:
     from azure.core.exceptions import AzureError
 
     try:
-        token = credential.get_token(cloud.scope)
+        with quiet_sdk_logs():
+            token = credential.get_token(cloud.scope)
     except AzureError as exc:
         raise CredentialError(_one_line(exc, cloud)) from None
     except ValueError as exc:  # e.g. azure-identity refusing a malformed authority
@@ -57,7 +61,7 @@ def _one_line(exc: Exception, cloud: Cloud) -> str:
     if not cause:
         cause = text.splitlines()[0].strip() if text.strip() else type(exc).__name__
     cause = re.sub(r"\s+", " ", cause)
-    cause = re.sub(r"Trace ID:.*", "", cause).strip()
+    cause = re.sub(r"Trace ID:.*", "", cause).strip().rstrip(".")
     if len(cause) > 240:
         cause = cause[:237] + "..."
     return (
@@ -81,3 +85,22 @@ def principal_from_token(token: str) -> str | None:
         return None
     oid = claims.get("oid") if isinstance(claims, dict) else None
     return oid if isinstance(oid, str) and oid else None
+
+
+#: SDK loggers whose warnings would garble the console: azure-identity prints each failed
+#: credential over several lines (we print one), and azure-mgmt-core announces "We are
+#: registering for you" for a provider registration the read-only policy refuses.
+NOISY_LOGGERS = ("azure.identity", "azure.mgmt.core.policies", "urllib3.connectionpool")
+
+
+@contextmanager
+def quiet_sdk_logs() -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in NOISY_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)

@@ -30,7 +30,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from asr_preflight.azure import compute, identity, network, regional, resources
 from asr_preflight.azure.clients import Clients
 from asr_preflight.azure.clouds import Cloud, CloudError, resolve_cloud
-from asr_preflight.azure.credential import acquire_token, make_credential, principal_from_token
+from asr_preflight.azure.credential import (
+    acquire_token,
+    make_credential,
+    principal_from_token,
+    quiet_sdk_logs,
+)
 from asr_preflight.azure.eligibility import eligibility as get_eligibility
 from asr_preflight.azure.errors import fact_error
 from asr_preflight.azure.ids import ResourceId, sub_scope
@@ -224,7 +229,8 @@ def collect_azure(plan: Plan, options: CollectOptions, *, credential: Any = None
     progress = _Progress(options.progress)
     runner = _Runner(options.concurrency, progress)
     try:
-        facts = _Collection(plan, options, cloud, clients, runner, principal).run()
+        with quiet_sdk_logs():
+            facts = _Collection(plan, options, cloud, clients, runner, principal).run()
     finally:
         runner.close()
         progress.stop()
