@@ -19,8 +19,17 @@ CHAIN = (
 )
 
 
-class CredentialError(Exception):
-    """No credential in the chain could get an ARM token. ``str()`` is one line for the console."""
+def _base() -> type[Exception]:
+    from azure.core.exceptions import ClientAuthenticationError
+
+    return ClientAuthenticationError
+
+
+class CredentialError(_base()):  # type: ignore[misc]
+    """No credential in the chain could get an ARM token. ``str()`` is one line for the console.
+
+    A ClientAuthenticationError, so code that handles the SDK's authentication failures
+    handles it too."""
 
 
 def make_credential(cloud: Cloud, **extra: Any) -> Any:
