@@ -349,6 +349,15 @@ class _Collection:
             if view is None and sub in statuses_failed:
                 err = statuses_failed[sub]
                 runner.record(FactError("vms", str(model.get("id")), err.cause, err.hint))
+            elif view is None:
+                runner.record(
+                    FactError(
+                        "vms",
+                        str(model.get("id")),
+                        "the VM was missing from ARM's status list (created or deleted meanwhile?)",
+                        "re-run `asr-preflight collect`",
+                    )
+                )
             try:
                 vms.append(compute.to_vm(model, view, disks))
             except Exception as exc:  # noqa: BLE001 - a VM we cannot read makes the run unknown
@@ -361,8 +370,6 @@ class _Collection:
 
         # -- phase 3: regional facts, resource groups, role definitions, eligibility
         runner.progress.phase("regions and eligibility")
-        regions = self._regions(vms)
-        groups_f = self._resource_groups(vms, vault_f)
         elig_f = (
             {
                 vm.id: runner.submit(
@@ -376,7 +383,10 @@ class _Collection:
             if self.options.eligibility
             else {}
         )
+        regions_of = self._regions(vms)  # submitted now, gathered below: all run concurrently
+        groups_of = self._resource_groups(vms, vault_f)
         net = self._network(vms, listed)
+        regions, groups_f = regions_of(), groups_of()
         identity_facts = self._identity(rbac_subs, rbac_f)
         vault: Vault | None = None
         if vault_f is not None:
@@ -438,7 +448,7 @@ class _Collection:
 
     def _resource_groups(
         self, vms: list[VirtualMachine], vault_f: Future[Any] | None
-    ) -> list[ResourceGroup]:
+    ) -> Callable[[], list[ResourceGroup]]:
         wanted: dict[str, tuple[str, str]] = {}
         for vm in vms:
             sub = self.plan.target.subscription or vm.subscription_id
@@ -457,8 +467,12 @@ class _Collection:
             )
             for sub, name in wanted.values()
         ]
-        groups = [g for f in futures if (g := _value(f)) is not None]
-        return sorted(groups, key=lambda g: g.id.lower())
+
+        def gather() -> list[ResourceGroup]:
+            groups = [g for f in futures if (g := _value(f)) is not None]
+            return sorted(groups, key=lambda g: g.id.lower())
+
+        return gather
 
     # -- selection ---------------------------------------------------------------------------------
 
@@ -483,7 +497,7 @@ class _Collection:
 
     # -- regions -----------------------------------------------------------------------------------
 
-    def _regions(self, vms: list[VirtualMachine]) -> tuple[RegionCapacity, ...]:
+    def _regions(self, vms: list[VirtualMachine]) -> Callable[[], tuple[RegionCapacity, ...]]:
         target_region = self.plan.target.region
         targets = {(self.plan.target.subscription or vm.subscription_id).lower() for vm in vms}
         sources = {(vm.subscription_id.lower(), vm.location) for vm in vms}
@@ -505,22 +519,26 @@ class _Collection:
                     partial(regional.network_usages, n, region), "network_usages", scope
                 )
             futures[(sub, region)] = entry
-        out = []
-        for (sub, region), entry in futures.items():
-            out.append(
-                RegionCapacity(
-                    subscription_id=sub,
-                    region=region,
-                    skus=_value(entry["skus"]),
-                    compute_usages=_value(entry["compute_usages"])
-                    if "compute_usages" in entry
-                    else None,
-                    network_usages=_value(entry["network_usages"])
-                    if "network_usages" in entry
-                    else None,
+
+        def gather() -> tuple[RegionCapacity, ...]:
+            out = []
+            for (sub, region), entry in futures.items():
+                out.append(
+                    RegionCapacity(
+                        subscription_id=sub,
+                        region=region,
+                        skus=_value(entry["skus"]),
+                        compute_usages=_value(entry["compute_usages"])
+                        if "compute_usages" in entry
+                        else None,
+                        network_usages=_value(entry["network_usages"])
+                        if "network_usages" in entry
+                        else None,
+                    )
                 )
-            )
-        return tuple(out)
+            return tuple(out)
+
+        return gather
 
     # -- network -----------------------------------------------------------------------------------
 
