@@ -196,17 +196,37 @@ def test_principal_id_option_overrides_the_token(fake: FakeAzure, plan: Plan) ->
     assert filters and all("assignedTo" in q and other in q for q in filters)
 
 
-def test_guest_collection_is_skipped_when_not_available(fake: FakeAzure, plan: Plan) -> None:
+def test_guest_collection_hook(
+    fake: FakeAzure, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import types
+
     from asr_preflight.plan import GuestSection
 
     with_guest = plan.model_copy(update={"guest": GuestSection()})
+    calls = []
+
+    def collect_guests(plan, snapshot, options):  # type: ignore[no-untyped-def]
+        calls.append(len(snapshot.vms))
+        return dataclasses.replace(snapshot, guests=())
+
+    module = types.ModuleType("asr_preflight.guest.collect")
+    module.collect_guests = collect_guests  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "asr_preflight.guest.collect", module)
     snap = collect(with_guest, options(fake, guest=True, eligibility=False))
-    try:
-        import asr_preflight.guest.collect  # noqa: F401
-    except ImportError:
-        assert snap.collection.guest_skipped
-    no_guest = collect(plan, options(fake, guest=True, eligibility=False))
-    assert no_guest.collection.guest_skipped
+    assert calls == [6] and not snap.collection.guest_skipped
+    # --no-guest, or no [guest] in the plan: not called, marked skipped
+    assert collect(
+        with_guest, options(fake, guest=False, eligibility=False)
+    ).collection.guest_skipped
+    assert collect(plan, options(fake, guest=True, eligibility=False)).collection.guest_skipped
+    assert calls == [6]
+    # the guest collector is not installed: skipped
+    monkeypatch.setitem(sys.modules, "asr_preflight.guest.collect", None)
+    assert collect(
+        with_guest, options(fake, guest=True, eligibility=False)
+    ).collection.guest_skipped
 
 
 def test_snapshot_round_trip_gives_the_same_results(fake: FakeAzure, plan: Plan) -> None:
