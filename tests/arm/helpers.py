@@ -24,6 +24,11 @@ def hints(evaluation: Evaluation, code: str) -> dict[str, str]:
 
 
 def assert_read_only(fake: FakeAzure) -> None:
-    """Nothing but GET reached ARM (the token authority's POST is not ARM)."""
-    methods = {(r.method, r.path) for r in fake.arm_requests() if r.method != "GET"}
-    assert methods == set(), methods
+    """Nothing but GET reached the fake, apart from the credential's token request."""
+    others = {
+        (r.method, r.path)
+        for r in fake.requests()
+        if r.method != "GET" and not (r.method == "POST" and r.path.endswith("/oauth2/v2.0/token"))
+    }
+    assert others == set(), others
+    assert fake.arm_requests(), "nothing reached ARM at all"
