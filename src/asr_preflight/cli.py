@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from asr_preflight.plan import Plan
     from asr_preflight.snapshot import Snapshot
 
-ISSUES_URL = "https://github.com/asr-preflight/asr-preflight/issues"  # [project.urls] Issues
+ISSUES_FALLBACK = "the asr-preflight issue tracker"  # until [project.urls] Issues names one
 DEBUG_ENV = "ASR_PREFLIGHT_DEBUG"
 
 
@@ -114,7 +114,7 @@ def _unexpected(exc: Exception) -> int:
         traceback.print_exception(exc, file=sys.stderr)
     _say(
         f"internal error, a bug in asr-preflight {__version__}: {type(exc).__name__}: "
-        f"{_one_line(str(exc))}; please report it at {issues_url()} with the command you ran "
+        f"{_one_line(str(exc))}; please report it to {issues_url()} with the command you ran "
         f"(set {DEBUG_ENV}=1 to see the traceback)"
     )
     return ExitCode.INTERNAL
@@ -132,7 +132,7 @@ def issues_url() -> str:
         label, _, url = str(entry).partition(",")
         if label.strip().lower() == "issues":
             return url.strip()
-    return ISSUES_URL
+    return ISSUES_FALLBACK
 
 
 class _GuardedGroup(TyperGroup):

@@ -154,7 +154,7 @@ def test_unexpected_exceptions_are_bugs_with_exit_5(
     result = runner.invoke(cli.app, ["check", "--snapshot", str(_snapshot_file(tmp_path))])
     assert result.exit_code == 5
     line = _error_line(result)
-    assert "bug" in line and cli.ISSUES_URL in line and "ZeroDivisionError" in line
+    assert "bug" in line and cli.issues_url() in line and "ZeroDivisionError" in line
 
 
 def test_credential_failures_are_one_clear_line(
