@@ -100,3 +100,38 @@ def test_a_write_through_the_sdk_never_leaves_the_process(fake: FakeAzure) -> No
         clients.resources(SUB_A).resource_groups.create_or_update("rg-new", {"location": "eastus"})
     clients.close()
     assert [r for r in fake.requests() if r.method != "GET" and "/oauth2/" not in r.path] == []
+
+
+def test_cloud_from_options_and_plan() -> None:
+    from asr_preflight.azure.orchestrator import cloud_for
+    from asr_preflight.collect import CollectOptions
+    from asr_preflight.plan import PlanError, parse_plan
+
+    china = parse_plan('[azure]\ncloud = "AzureChinaCloud"\n[target]\nregion = "chinanorth3"\n')
+    assert cloud_for(china, CollectOptions()).name == "AzureChinaCloud"
+    assert cloud_for(china, CollectOptions(cloud="AzureUSGovernment")).authority_host == (
+        "https://login.microsoftonline.us"
+    )
+    custom = cloud_for(
+        china, CollectOptions(arm_endpoint="https://a.test", authority_host="https://l.test")
+    )
+    assert custom.custom and custom.arm_endpoint == "https://a.test"
+    with pytest.raises(PlanError, match="both"):
+        cloud_for(china, CollectOptions(arm_endpoint="https://a.test"))
+
+
+def test_credential_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+    import azure.identity
+
+    seen: list[dict[str, object]] = []
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", lambda **kw: seen.append(kw))
+    make_credential(resolve_cloud("AzureUSGovernment"))
+    make_credential(
+        resolve_cloud(None, "https://a.test", "https://l.test"), connection_verify=False
+    )
+    assert seen[0] == {"authority": "https://login.microsoftonline.us"}
+    assert seen[1] == {
+        "authority": "https://l.test",
+        "disable_instance_discovery": True,  # a custom authority is not a Microsoft one
+        "connection_verify": False,
+    }
