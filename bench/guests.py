@@ -104,7 +104,7 @@ def main() -> int:
             log = logging.getLogger("asr_preflight.guest")
             log.addHandler(timings)
             log.setLevel(logging.INFO)
-            options = CollectOptions(concurrency=args.concurrency, progress=False)
+            options = CollectOptions(guest_concurrency=args.concurrency, progress=False)
             import resource
 
             busy0 = _busy()

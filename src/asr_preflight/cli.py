@@ -113,6 +113,11 @@ def _unexpected(exc: Exception) -> int:
     if type(exc).__name__ == "Abort":
         _say("aborted")
         return 1
+    from asr_preflight.azure.credential import CredentialError
+
+    if isinstance(exc, CredentialError):
+        _say(_one_line(str(exc)))  # already names the chain tried, the cause and what to do
+        return ExitCode.USAGE
     if _credential_error(exc):
         _say(
             f"Azure sign-in failed: {_one_line(str(exc))} (sign in with `az login`, or set up "
@@ -285,9 +290,12 @@ PrincipalOpt = Annotated[
     ),
 ]
 ConcurrencyOpt = Annotated[
-    int,
+    int | None,
     typer.Option(
-        "--concurrency", min=1, help="Parallel requests and guests.", rich_help_panel=_COLLECT
+        "--concurrency",
+        min=1,
+        help="Parallel ARM requests and guest probes (default: 16 requests, 32 guests).",
+        rich_help_panel=_COLLECT,
     ),
 ]
 CloudOpt = Annotated[
@@ -320,7 +328,7 @@ def _options(
     no_eligibility: bool,
     no_guest: bool,
     principal_id: str | None,
-    concurrency: int,
+    concurrency: int | None,
     cloud: CloudName | None,
     arm_endpoint: str | None,
     authority_host: str | None,
@@ -335,7 +343,8 @@ def _options(
         principal_id=principal_id,
         eligibility=not no_eligibility,
         guest=not no_guest,
-        concurrency=concurrency,
+        concurrency=concurrency or 16,
+        guest_concurrency=concurrency or 32,
         accept_new_host_keys=accept_new_host_keys,
         progress=sys.stderr.isatty(),
     )
@@ -426,7 +435,7 @@ def check(
     no_eligibility: NoEligibilityOpt = False,
     no_guest: NoGuestOpt = False,
     principal_id: PrincipalOpt = None,
-    concurrency: ConcurrencyOpt = 16,
+    concurrency: ConcurrencyOpt = None,
     cloud: CloudOpt = None,
     arm_endpoint: ArmOpt = None,
     authority_host: AuthorityOpt = None,
@@ -467,7 +476,7 @@ def collect(
     no_eligibility: NoEligibilityOpt = False,
     no_guest: NoGuestOpt = False,
     principal_id: PrincipalOpt = None,
-    concurrency: ConcurrencyOpt = 16,
+    concurrency: ConcurrencyOpt = None,
     cloud: CloudOpt = None,
     arm_endpoint: ArmOpt = None,
     authority_host: AuthorityOpt = None,

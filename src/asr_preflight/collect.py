@@ -25,7 +25,8 @@ class CollectOptions:
     principal_id: str | None = None
     eligibility: bool = True  # False: --no-eligibility (ASR009 says skip)
     guest: bool = True  # False: --no-guest (ASR3xx say skip)
-    concurrency: int = 16
+    concurrency: int = 16  # parallel ARM requests
+    guest_concurrency: int = 32  # guests probed at once
     accept_new_host_keys: bool = False
     progress: bool = True  # rich progress on the console
     retry_total: int | None = None  # ARM retries per request (None = the SDK's default, 10)

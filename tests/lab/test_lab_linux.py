@@ -88,7 +88,7 @@ def collected(guest_lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> dict[
     root.setLevel(logging.DEBUG)
     try:
         plan, snapshot = estate(guest_lab)
-        result = collect_guests(plan, snapshot, CollectOptions(concurrency=8, progress=False))
+        result = collect_guests(plan, snapshot, CollectOptions(guest_concurrency=8, progress=False))
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)

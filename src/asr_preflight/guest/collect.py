@@ -5,9 +5,9 @@ per VM that answered and one ``FactError(kind="guest", scope=<vm id>)`` per VM t
 reached or refused us (an unknown or changed host key, failed authentication, a timeout), so
 that VM's in-guest rules say ``unknown`` with the reason; a guest is never assumed fine.
 
-Guests are probed in parallel (``CollectOptions.concurrency`` workers), each within its own time
-budget (``[guest] budget_seconds``): a hung or unreachable host costs at most its connect
-timeout or its budget, and only its own rules become ``unknown``.
+Guests are probed in parallel (``CollectOptions.guest_concurrency`` workers, default 32), each
+within its own time budget (``[guest] budget_seconds``): a hung or unreachable host costs at most
+its connect timeout or its budget, and only its own rules become ``unknown``.
 """
 
 from __future__ import annotations
@@ -230,7 +230,7 @@ class _Runner:
         if not targets:
             return
         budget = self.guest.budget_seconds
-        workers = max(1, min(self.options.concurrency, len(targets)))
+        workers = max(1, min(self.options.guest_concurrency, len(targets)))
         jobs = [_Job(t) for t in targets]
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asr-guest")
         try:
