@@ -13,6 +13,18 @@ from .capacity.asr104_vm_count_quota import vm_count_quota
 from .capacity.asr105_target_size_fits_nics import target_size_fits_nics
 from .capacity.asr106_target_size_fits_data_disks import target_size_fits_data_disks
 from .capacity.asr107_network_quota import network_quota
+from .guest.asr301_root_certificates_current import root_certificates_current
+from .guest.asr302_tls_to_endpoints import tls_to_endpoints
+from .guest.asr303_dns_resolves_endpoints import dns_resolves_endpoints
+from .guest.asr304_no_authenticating_proxy import no_authenticating_proxy
+from .guest.asr305_proxy_reachable import proxy_reachable
+from .guest.asr306_port_20004_guest import port_20004_guest
+from .guest.asr307_linux_root_free_space import linux_root_free_space
+from .guest.asr308_linux_grub_persistent_names import linux_grub_persistent_names
+from .guest.asr309_windows_vss_complus import windows_vss_complus
+from .identity.asr401_vault_permissions import vault_permissions
+from .identity.asr402_target_create_permissions import target_create_permissions
+from .identity.asr403_source_vm_permissions import source_vm_permissions
 from .plan.asr001_vault_not_in_source_region import vault_not_in_source_region
 from .plan.asr002_target_differs_from_source import target_differs_from_source
 from .plan.asr003_target_matches_vault_region import target_matches_vault_region
@@ -50,6 +62,18 @@ RULES: tuple[Rule, ...] = (
     target_size_fits_nics,
     target_size_fits_data_disks,
     network_quota,
+    root_certificates_current,
+    tls_to_endpoints,
+    dns_resolves_endpoints,
+    no_authenticating_proxy,
+    proxy_reachable,
+    port_20004_guest,
+    linux_root_free_space,
+    linux_grub_persistent_names,
+    windows_vss_complus,
+    vault_permissions,
+    target_create_permissions,
+    source_vm_permissions,
     vm_provisioning_succeeded,
     vm_running_agent_ready,
     no_failed_extensions,

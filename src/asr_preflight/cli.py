@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from asr_preflight import __version__
+from asr_preflight import __version__, cli_gates
 from asr_preflight.engine import ExitCode
 
 if TYPE_CHECKING:
     from asr_preflight.collect import CollectOptions
+    from asr_preflight.gate import Gates
     from asr_preflight.plan import Plan
     from asr_preflight.snapshot import Snapshot
 
@@ -54,13 +55,24 @@ def _one_line(message: str) -> str:
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
+    from asr_preflight.baseline import BaselineError
     from asr_preflight.engine import RuleLoadError
+    from asr_preflight.gate import GateError
     from asr_preflight.plan import PlanError
     from asr_preflight.reporters import FormatError
     from asr_preflight.reporters.json import ResultsError
     from asr_preflight.snapshot import SnapshotError
 
-    return (PlanError, SnapshotError, RuleLoadError, FormatError, ResultsError, UsageProblem)
+    return (
+        PlanError,
+        SnapshotError,
+        RuleLoadError,
+        FormatError,
+        ResultsError,
+        UsageProblem,
+        BaselineError,
+        GateError,
+    )
 
 
 def _credential_error(exc: BaseException) -> bool:
@@ -101,6 +113,11 @@ def _unexpected(exc: Exception) -> int:
     if type(exc).__name__ == "Abort":
         _say("aborted")
         return 1
+    from asr_preflight.azure.credential import CredentialError
+
+    if isinstance(exc, CredentialError):
+        _say(_one_line(str(exc)))  # already names the chain tried, the cause and what to do
+        return ExitCode.USAGE
     if _credential_error(exc):
         _say(
             f"Azure sign-in failed: {_one_line(str(exc))} (sign in with `az login`, or set up "
@@ -169,6 +186,7 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="The rule catalogue.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+cli_gates.register(app)  # `diff` and `waivers check` (docs/gates.md)
 
 
 def _version(value: bool) -> None:
@@ -200,7 +218,46 @@ PlanOpt = Annotated[Path | None, typer.Option("--plan", help="The plan file (TOM
 FormatOpt = Annotated[
     str,
     typer.Option(
-        "--format", help="Comma-separated: junit, html, json, console.", rich_help_panel=_OUTPUT
+        "--format",
+        help="Comma-separated: junit, html, json, sarif, markdown, console.",
+        rich_help_panel=_OUTPUT,
+    ),
+]
+_GATE = "CI gate (docs/gates.md)"
+WaiversOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--waivers",
+        metavar="FILE",
+        help="Waivers (TOML [[waivers]]: rule, target, justification, owner, expires).",
+        rich_help_panel=_GATE,
+    ),
+]
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--baseline",
+        metavar="OLD_results.json",
+        help="Mark each result new, unchanged or fixed against an earlier results.json.",
+        rich_help_panel=_GATE,
+    ),
+]
+FailOnNewOpt = Annotated[
+    bool,
+    typer.Option(
+        "--fail-on-new",
+        help="Gate only on problems that are new against --baseline.",
+        rich_help_panel=_GATE,
+    ),
+]
+FailOnOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--fail-on",
+        metavar="fail|warn|unknown",
+        help="Outcomes that fail the run (repeatable); replaces the default fail,unknown; "
+        "--strict adds warn.",
+        rich_help_panel=_GATE,
     ),
 ]
 StrictOpt = Annotated[
@@ -233,9 +290,12 @@ PrincipalOpt = Annotated[
     ),
 ]
 ConcurrencyOpt = Annotated[
-    int,
+    int | None,
     typer.Option(
-        "--concurrency", min=1, help="Parallel requests and guests.", rich_help_panel=_COLLECT
+        "--concurrency",
+        min=1,
+        help="Parallel ARM requests and guest probes (default: 16 requests, 32 guests).",
+        rich_help_panel=_COLLECT,
     ),
 ]
 CloudOpt = Annotated[
@@ -268,7 +328,7 @@ def _options(
     no_eligibility: bool,
     no_guest: bool,
     principal_id: str | None,
-    concurrency: int,
+    concurrency: int | None,
     cloud: CloudName | None,
     arm_endpoint: str | None,
     authority_host: str | None,
@@ -283,7 +343,8 @@ def _options(
         principal_id=principal_id,
         eligibility=not no_eligibility,
         guest=not no_guest,
-        concurrency=concurrency,
+        concurrency=concurrency or 16,
+        guest_concurrency=concurrency or 32,
         accept_new_host_keys=accept_new_host_keys,
         progress=sys.stderr.isatty(),
     )
@@ -301,17 +362,56 @@ def _load_plan(path: Path) -> Plan:
     return load_plan(path)
 
 
+def load_gates(
+    plan: Plan,
+    plan_path: Path | None,
+    waivers: Path | None,
+    baseline: Path | None,
+    fail_on: Sequence[str] | None,
+    strict: bool,
+    fail_on_new: bool,
+) -> Gates:
+    """Waivers, baseline and gate options, validated before anything is collected."""
+    from asr_preflight.gate import Gates
+
+    return Gates.load(
+        plan_waivers=plan.waivers,
+        plan_source=str(plan_path) if plan_path else "plan",
+        waivers_file=waivers,
+        baseline=baseline,
+        fail_on=fail_on or (),
+        strict=strict,
+        fail_on_new=fail_on_new,
+    )
+
+
 def evaluate_and_report(
-    snapshot: Snapshot, plan: Plan, formats: str, output_dir: Path, strict: bool
+    snapshot: Snapshot,
+    plan: Plan,
+    formats: str,
+    output_dir: Path,
+    strict: bool,
+    gates: Gates | None = None,
+    plan_path: Path | None = None,
 ) -> int:
-    """Evaluate, write the reports, print the console report; the run's exit code."""
+    """Evaluate, apply waivers and the baseline, write the reports, print the console report;
+    the run's exit code (the gate's, see docs/gates.md)."""
+    from dataclasses import replace
+
     from asr_preflight import engine
-    from asr_preflight.reporters import CONSOLE, RunInfo, parse_formats, write_reports
+    from asr_preflight.gate import Gates
+    from asr_preflight.reporters import CONSOLE, RunInfo, parse_formats, sarif, write_reports
 
     chosen = parse_formats(formats)
+    gates = gates or Gates.load(strict=strict)
     evaluation = engine.evaluate(snapshot, plan, engine.load_rules())
-    info = RunInfo.of(snapshot, plan, strict=strict)
-    code = engine.exit_code(evaluation.verdict, strict=strict)
+    run = gates.apply(evaluation)
+    evaluation = run.evaluation
+    info = replace(
+        RunInfo.of(snapshot, plan, strict=strict),
+        plan_path=sarif.plan_uri_of(plan_path) if plan_path is not None else None,
+    )
+    code = run.exit_code
     written = write_reports(evaluation, info, chosen, output_dir)
     if CONSOLE in chosen:
         from asr_preflight.reporters import console
@@ -335,11 +435,15 @@ def check(
     no_eligibility: NoEligibilityOpt = False,
     no_guest: NoGuestOpt = False,
     principal_id: PrincipalOpt = None,
-    concurrency: ConcurrencyOpt = 16,
+    concurrency: ConcurrencyOpt = None,
     cloud: CloudOpt = None,
     arm_endpoint: ArmOpt = None,
     authority_host: AuthorityOpt = None,
     accept_new_host_keys: HostKeysOpt = False,
+    waivers: WaiversOpt = None,
+    baseline: BaselineOpt = None,
+    fail_on_new: FailOnNewOpt = False,
+    fail_on: FailOnOpt = None,
 ) -> int:
     """Collect (or load) the facts, evaluate every rule, write the reports."""
     from asr_preflight.reporters import parse_formats
@@ -351,8 +455,10 @@ def check(
         intent = _load_plan(plan) if plan is not None else facts.plan
         if intent is None:
             raise UsageProblem(f"{snapshot} holds no plan; pass --plan FILE")
+        gates = load_gates(intent, plan, waivers, baseline, fail_on, strict, fail_on_new)
     elif plan is not None:
         intent = _load_plan(plan)
+        gates = load_gates(intent, plan, waivers, baseline, fail_on, strict, fail_on_new)
         options = _options(
             no_eligibility, no_guest, principal_id, concurrency, cloud, arm_endpoint,
             authority_host, accept_new_host_keys,
@@ -360,7 +466,7 @@ def check(
         facts = _collect(intent, options)
     else:
         raise UsageProblem("check needs --plan FILE (to collect) or --snapshot FILE (offline)")
-    return evaluate_and_report(facts, intent, format, output_dir, strict)
+    return evaluate_and_report(facts, intent, format, output_dir, strict, gates, plan)
 
 
 @app.command()
@@ -370,7 +476,7 @@ def collect(
     no_eligibility: NoEligibilityOpt = False,
     no_guest: NoGuestOpt = False,
     principal_id: PrincipalOpt = None,
-    concurrency: ConcurrencyOpt = 16,
+    concurrency: ConcurrencyOpt = None,
     cloud: CloudOpt = None,
     arm_endpoint: ArmOpt = None,
     authority_host: AuthorityOpt = None,
@@ -409,13 +515,18 @@ def demo(
         Path, typer.Option("--output-dir", help="Where reports go.", rich_help_panel=_OUTPUT)
     ] = Path("reports/demo"),
     strict: StrictOpt = False,
+    waivers: WaiversOpt = None,
+    baseline: BaselineOpt = None,
+    fail_on_new: FailOnNewOpt = False,
+    fail_on: FailOnOpt = None,
 ) -> int:
     """Check the bundled, fictional demo estate (no Azure needed)."""
     from asr_preflight.reporters import parse_formats
 
     parse_formats(format)
     intent, facts = load_demo()
-    return evaluate_and_report(facts, intent, format, output_dir, strict)
+    gates = load_gates(intent, None, waivers, baseline, fail_on, strict, fail_on_new)
+    return evaluate_and_report(facts, intent, format, output_dir, strict, gates)
 
 
 @rules_app.command("list")

@@ -173,6 +173,40 @@ def test_credential_failures_are_one_clear_line(
     assert "Azure sign-in failed: DefaultAzureCredential failed" in _error_line(result)
 
 
+def test_the_collectors_credential_error_is_printed_as_it_is(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from asr_preflight.azure.credential import CredentialError
+
+    text = "no Azure credential worked (tried: EnvironmentCredential, AzureCliCredential); run az login"
+
+    def no_login(plan: Plan, options: CollectOptions) -> Snapshot:
+        raise CredentialError(text)
+
+    monkeypatch.setattr(cli, "_collect", no_login)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    result = runner.invoke(cli.app, ["check", "--plan", str(plan)])
+    assert result.exit_code == 2
+    assert _error_line(result).endswith(text)
+    assert "Azure sign-in failed" not in result.output
+
+
+def test_concurrency_defaults_and_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    seen: list[CollectOptions] = []
+
+    def record(plan: Plan, options: CollectOptions) -> Snapshot:
+        seen.append(options)
+        raise cli.UsageProblem("stop here")
+
+    monkeypatch.setattr(cli, "_collect", record)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    runner.invoke(cli.app, ["check", "--plan", str(plan)])
+    runner.invoke(cli.app, ["check", "--plan", str(plan), "--concurrency", "4"])
+    assert [(o.concurrency, o.guest_concurrency) for o in seen] == [(16, 32), (4, 4)]
+
+
 def test_check_collects_with_the_options_given(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -34,6 +34,7 @@ class RunInfo:
     source: str | None = None  # the snapshot's collection source: azure, demo, test
     target_region: str | None = None
     strict: bool = False
+    plan_path: str | None = None  # the plan file as given (SARIF's file location)
 
     @classmethod
     def of(
@@ -79,11 +80,25 @@ def _html(evaluation: Evaluation, info: RunInfo) -> str:
     return html.render(evaluation, info)
 
 
+def _sarif(evaluation: Evaluation, info: RunInfo) -> str:
+    from asr_preflight.reporters import sarif
+
+    return sarif.dumps(evaluation, plan_uri=info.plan_path)
+
+
+def _markdown(evaluation: Evaluation, info: RunInfo) -> str:
+    from asr_preflight.reporters import markdown
+
+    return markdown.render(evaluation)
+
+
 #: Format name -> the file it writes. Renderers import lazily: `rules list` stays fast.
 FILE_REPORTERS: dict[str, FileReporter] = {
     "junit": FileReporter("results.xml", _junit),
     "html": FileReporter("report.html", _html),
     "json": FileReporter("results.json", _json),
+    "sarif": FileReporter("results.sarif", _sarif),
+    "markdown": FileReporter("summary.md", _markdown),
 }
 CONSOLE = "console"
 DEFAULT_FORMATS = ("junit", "html", "json", CONSOLE)

@@ -148,6 +148,8 @@ def _findings(out: Console, evaluation: Evaluation, limit: int) -> None:
         grid.add_column()
         for result in mine[: limit - printed]:
             text = Text(f"{result.rule} {result.name}: ")
+            if result.change == "new":
+                text = Text.assemble(("NEW ", "bold"), text)  # against --baseline (docs/gates.md)
             text.append(result.message)
             if result.hint:
                 text.append(f"\nhint: {result.hint}", style="dim")
@@ -175,10 +177,15 @@ def _summary(
     out.print(Text(f"{len(evaluation.vms)} VMs checked against {region}: {counts or 'none'}"))
     for error in evaluation.rule_errors:
         out.print(Text(f"rule error (a bug, results unknown): {error}", style="red"))
+    for note in evaluation.notes:  # waivers and the baseline comparison, among others
+        out.print(Text(f"note: {note}", style="yellow"))
     for path in written:
         out.print(Text(f"wrote {path}"))
     line = Text("Run verdict: ")
     line.append(evaluation.verdict.label, style=VERDICT_STYLE[evaluation.verdict])
     if exit_code is not None:
-        line.append(f" (exit code {exit_code}: {EXIT_MEANINGS.get(exit_code, '?')})")
+        meaning = EXIT_MEANINGS.get(exit_code, "?")
+        if exit_code == 0 and evaluation.verdict is not Verdict.READY:
+            meaning = "nothing the gate counts (--fail-on, --fail-on-new; docs/gates.md)"
+        line.append(f" (exit code {exit_code}: {meaning})")
     out.print(line)

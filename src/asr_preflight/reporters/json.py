@@ -43,6 +43,8 @@ class ResultEntry(TypedDict):
     area: Area
     vm_id: str
     waiver: str | None  # the waiver's justification when outcome is "waived"
+    original: Outcome | None  # the outcome a waiver replaced (docs/gates.md)
+    change: Literal["new", "unchanged", "fixed"] | None  # against --baseline (docs/gates.md)
 
 
 class RuleEntry(TypedDict):
@@ -144,6 +146,8 @@ def _result(result: Result) -> ResultEntry:
         "area": result.area,
         "vm_id": result.vm_id,
         "waiver": result.waiver or None,
+        "original": result.original,
+        "change": result.change or None,  # type: ignore[typeddict-item]
     }
 
 
