@@ -186,6 +186,8 @@
     tbody.appendChild(rowsHere);
     holder.textContent = "";
     holder.appendChild(blocksHere);
+    // beyond a page, blocks off screen skip layout (keeps "show all" + "expand all" usable)
+    holder.classList.toggle("many", holder.children.length > data.page);
     more(byId("more-vms"), true);
     more(byId("more-blocks"), false);
     shown.textContent = String(matches.length);
