@@ -262,7 +262,8 @@
 
   // Following a link to a VM or rule opens it (a VM outside the page is added to it).
   function follow() {
-    var id = decodeURIComponent(location.hash.slice(1));
+    var id;
+    try { id = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
     var vm = /^vm-(\d+)$/.exec(id);
     var added = false;
     if (vm && Number(vm[1]) < VMS.length) {
