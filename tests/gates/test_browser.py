@@ -12,6 +12,7 @@ import os
 import struct
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pytest
 from chromium import Chromium, Page, find_chromium
 from gatekit import build
 
+from asr_preflight.api import Outcome
 from asr_preflight.engine import Evaluation
 from asr_preflight.reporters import RunInfo, write_reports
 
@@ -30,6 +32,7 @@ PAYLOADS = [
     '"><svg onload="window.__xss=3;alert(3)">-warn',
     "'onmouseover='window.__xss=4'-unk",
     "</textarea></title><script>window.__xss=5</script>",
+    "</script><script>document.title='pwned';window.__xss=6;alert(6)</script>-bad",
 ]
 NAMES = ["vm-ok-01", "vm-ok-02", "vm-bad-01", "vm-old-01", "vm-warn-01", "vm-unk-01", *PAYLOADS]
 SCREENSHOT_ENV = "ASR_PREFLIGHT_SCREENSHOT"  # e.g. docs/report.png
@@ -95,7 +98,8 @@ def test_hostile_names_and_messages_execute_nothing(report: tuple[Page, dict[str
     assert page.dialogs() == []
     # the payloads are there, as text: no element came out of them
     assert page.eval("document.querySelectorAll('img, svg, iframe, textarea').length") == 0
-    assert page.eval("document.scripts.length") == 1  # the report's own
+    # the report's own two: its data (JSON, never run) and its script
+    assert page.eval("Array.from(document.scripts, s => s.type)") == ["application/json", ""]
     shown = page.eval("Array.from(document.querySelectorAll('tr.vm-row td a'), a => a.textContent)")
     assert set(PAYLOADS) <= set(shown)
     # hover and click everything: attribute-injected handlers would fire now
@@ -106,6 +110,19 @@ def test_hostile_names_and_messages_execute_nothing(report: tuple[Page, dict[str
     )
     assert page.eval("typeof window.__xss") == "undefined"
     assert page.dialogs() == []
+    # the opened VM blocks and rules show the payloads as text (in messages and in links)
+    messages = page.eval(
+        "Array.from(document.querySelectorAll('tr.finding td:last-child'), td => td.textContent)"
+    )
+    breakout = PAYLOADS[-1]
+    assert any(m.startswith(f"{breakout}: outbound to storage is blocked") for m in messages)
+    affected = page.eval(
+        "Array.from(document.querySelectorAll('p.affected a'), a => a.textContent)"
+    )
+    assert breakout in affected
+    assert page.eval("document.querySelectorAll('img, svg, iframe, textarea').length") == 0
+    assert page.eval("document.scripts.length") == 2
+    assert page.eval("document.title") == f"ASR readiness: {data['verdict_label']}"
 
 
 def _select(page: Page, element: str, value: str) -> int:
@@ -154,6 +171,148 @@ def test_groups_collapse_and_expand(report: tuple[Page, dict[str, Any]]) -> None
     assert page.eval("document.querySelectorAll('details.vm[open]').length") == 0
     page.eval("document.getElementById('expand-all').click()")
     assert page.eval("document.querySelectorAll('details.vm[open]').length") == len(data["vms"])
+
+
+def test_new_badges_hints_and_waiver_notes(browser: Chromium, tmp_path: Path) -> None:
+    evaluation = build(["vm-ok-01", "vm-bad-01", "vm-unk-01", "vm-old-01"])
+    results = tuple(
+        replace(r, change="new")
+        if r.vm == "vm-bad-01"
+        else replace(r, outcome=Outcome.WAIVED, waiver="ticket CAB-7 <b>ok</b>")
+        if r.vm == "vm-old-01" and r.outcome is Outcome.FAIL
+        else r
+        for r in evaluation.results
+    )
+    path, _ = write(replace(evaluation, results=results), tmp_path)
+    page, _ = browser.open(path)
+    page.eval("document.getElementById('expand-all').click()")
+    new = page.eval(
+        "Array.from(document.querySelectorAll('tr.finding span.change-new'),"
+        " s => s.closest('details').dataset.vm)"
+    )
+    assert new == ["vm-bad-01"]
+    notes = page.eval(
+        "Array.from(document.querySelectorAll('tr.finding .hint'), d => d.textContent)"
+    )
+    assert "Waived: ticket CAB-7 <b>ok</b>" in notes
+    assert any(n.startswith("Hint: ") for n in notes), notes  # the unknown one's hint
+    assert page.eval("document.querySelectorAll('tr.finding b').length") == 0
+
+
+def test_without_javascript_the_summary_and_verdict_table_remain(
+    browser: Chromium, tmp_path: Path
+) -> None:
+    path, data = write(build(NAMES), tmp_path)
+    page = browser.new_page()
+    page.send("Emulation.setScriptExecutionDisabled", value=True)
+    page.send("Page.navigate", url=path.resolve().as_uri())
+    page.wait_for("Page.loadEventFired")
+    assert count(page, "#count-vms") == len(data["vms"])
+    assert count(page, "#count-not-ready") == sum(v["verdict"] == "not-ready" for v in data["vms"])
+    rows = page.eval(
+        "Array.from(document.querySelectorAll('tr.vm-row'),"
+        " r => [r.cells[0].textContent, r.dataset.verdict, r.offsetHeight > 0])"
+    )
+    assert [r[:2] for r in rows] == [[vm["name"], vm["verdict"]] for vm in data["vms"]]
+    assert all(visible for *_, visible in rows)
+    assert "need JavaScript" in page.eval("document.querySelector('.nojs').textContent")
+    # controls that would do nothing are not shown; the rules' documentation is
+    assert page.eval("document.getElementById('filters').offsetHeight") == 0
+    assert page.eval("document.querySelectorAll('details.rule .doc h3').length") > 0
+    assert page.eval("document.querySelectorAll('img, svg, iframe, textarea').length") == 0
+
+
+LARGE = 450  # more than one page (html.PAGE VMs)
+
+
+@pytest.fixture(scope="module")
+def large(
+    browser: Chromium, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Page, dict[str, Any]]:
+    names = [
+        f"vm-{i:04d}{'-bad' if i % 7 == 0 else ''}{'-old' if i % 11 == 0 else ''}"
+        for i in range(LARGE)
+    ]
+    path, data = write(build(names), tmp_path_factory.mktemp("large"))
+    page, _ = browser.open(path)
+    return page, data
+
+
+def _rows(page: Page) -> int:
+    return int(page.eval("document.querySelectorAll('tr.vm-row:not([hidden])').length"))
+
+
+def test_a_large_report_shows_a_page_and_builds_details_on_demand(
+    large: tuple[Page, dict[str, Any]],
+) -> None:
+    from asr_preflight.reporters.html import PAGE
+
+    page, data = large
+    assert count(page, "#shown-count") == LARGE == len(data["vms"])
+    assert _rows(page) == PAGE
+    assert page.eval("document.querySelectorAll('details.vm').length") == PAGE
+    # nothing is open, so no finding was built yet
+    assert page.eval("document.querySelectorAll('details.vm[open], tr.finding').length") == 0
+    many = "document.getElementById('vm-blocks').classList.contains('many')"
+    assert page.eval(many) is False  # off-screen blocks skip layout only beyond one page
+    page.eval("document.getElementById('show-more').click()")
+    assert _rows(page) == 2 * PAGE
+    assert page.eval(many) is True
+    page.eval("document.getElementById('show-all').click()")
+    assert _rows(page) == LARGE
+    assert page.eval("document.getElementById('show-more')") is None
+    # filters work on the data: the count is every match, the page shows the first ones
+    not_ready = sum(vm["verdict"] == "not-ready" for vm in data["vms"])
+    assert _select_count(page, "filter-verdict", "not-ready") == not_ready
+    assert _rows(page) == min(not_ready, PAGE)
+    _select_count(page, "filter-verdict", "")
+    old = {r["vm"] for r in data["results"] if r["rule"] == "TST501" and r["outcome"] == "fail"}
+    assert _select_count(page, "filter-rule", "TST501") == len(old)
+    _select_count(page, "filter-rule", "")
+    assert _rows(page) == PAGE  # a filter change starts again from the first page
+
+
+def _select_count(page: Page, element: str, value: str) -> int:
+    page.eval(
+        f"(() => {{ const s = document.getElementById({json.dumps(element)});"
+        f" s.value = {json.dumps(value)}; s.dispatchEvent(new Event('change')); }})()"
+    )
+    return count(page, "#shown-count")
+
+
+def test_the_rule_filter_hides_other_findings_of_open_vms(
+    large: tuple[Page, dict[str, Any]],
+) -> None:
+    page, _ = large
+    page.eval("document.getElementById('expand-all').click()")
+    _select_count(page, "filter-rule", "TST501")
+    shown = page.eval(
+        "Array.from(document.querySelectorAll('tr.finding:not([hidden])'), r => r.dataset.rule)"
+    )
+    hidden = page.eval("document.querySelectorAll('tr.finding[hidden]').length")
+    assert set(shown) == {"TST501"} and hidden > 0
+    _select_count(page, "filter-rule", "")
+    assert page.eval("document.querySelectorAll('tr.finding[hidden]').length") == 0
+    page.eval("document.getElementById('collapse-all').click()")
+
+
+def test_a_link_to_a_vm_beyond_the_page_shows_it(large: tuple[Page, dict[str, Any]]) -> None:
+    page, data = large
+    last_bad = max(i for i, vm in enumerate(data["vms"]) if "-bad" in vm["name"])
+    assert last_bad >= 200
+    page.eval("document.querySelector('#rule-TST201 summary').click()")
+    links = page.eval(
+        "Array.from(document.querySelectorAll('#rule-TST201 p.affected a'), a => a.textContent)"
+    )
+    assert links == [vm["name"] for vm in data["vms"] if "-bad" in vm["name"]]
+    page.eval(
+        f"document.querySelector('#rule-TST201 p.affected a[href=\"#vm-{last_bad}\"]').click()"
+    )
+    page.eval("new Promise(r => setTimeout(r, 100))")  # hashchange is asynchronous
+    block = f"document.getElementById('vm-{last_bad}')"
+    assert page.eval(f"{block}.open") is True
+    assert page.eval(f"{block}.dataset.vm") == data["vms"][last_bad]["name"]
+    assert page.eval(f"{block}.querySelectorAll('tr.finding[data-rule=TST201]').length") == 1
 
 
 def test_a_screenshot_of_the_report(browser: Chromium, tmp_path: Path) -> None:

@@ -94,7 +94,10 @@ def test_baseline_and_fail_on_new(first: Path, tmp_path: Path) -> None:
     assert "NEW ASR" in output
     html = (tmp_path / "report.html").read_text()
     problems = sum(1 for r in data["results"] if r["outcome"] in ("fail", "warn", "unknown"))
-    assert html.count('data-change="new"') == problems
+    found = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html)
+    assert found is not None
+    page = json.loads(found.group(1))  # the page's script marks these "new" (test_browser)
+    assert sum(f[6] == "new" for vm in page["vms"] for f in vm["f"]) == problems
     assert f"**{problems} new** problem(s)" in (tmp_path / "summary.md").read_text()
 
 

@@ -1,13 +1,25 @@
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 
 from asr_preflight.reporters import html
 from reporting_sample import HOSTILE, sample_evaluation, sample_info
+
+DATA = re.compile(r'<script type="application/json" id="report-data">(.*?)</script>', re.S)
+
+
+def report_data(page: str) -> dict[str, Any]:
+    """The JSON the page's script renders from (exactly one such element)."""
+    found = DATA.findall(page)
+    assert len(found) == 1
+    data: dict[str, Any] = json.loads(found[0])
+    return data
 
 
 class _Collect(HTMLParser):
@@ -53,8 +65,9 @@ def test_hostile_vm_name_is_escaped_everywhere(page: str, parsed: _Collect) -> N
     assert HOSTILE not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<b>badly</b>" not in page
-    assert len(parsed.scripts) == 1  # only our own inline script
+    assert len(parsed.scripts) == 2  # our own data and our own script
     assert HOSTILE in {a.get("data-vm") for a in parsed.with_class("tr", "vm-row")}
+    assert HOSTILE in {vm["n"] for vm in report_data(page)["vms"]}
 
 
 def test_summary_counts_have_stable_ids(parsed: _Collect) -> None:
@@ -73,21 +86,34 @@ def test_summary_counts_have_stable_ids(parsed: _Collect) -> None:
         assert parsed.by_id(ident)["data-count"] == count, ident
 
 
-def test_vm_rows_and_blocks_carry_verdict_and_rules(parsed: _Collect) -> None:
-    rows = parsed.with_class("tr", "vm-row")
-    blocks = parsed.with_class("details", "vm")
-    assert [r["data-vm"] for r in rows] == [b["data-vm"] for b in blocks]
-    fail = next(b for b in blocks if b["data-vm"] == "vm-fail-01")
+def test_vm_rows_and_data_carry_verdict_rules_and_findings(page: str, parsed: _Collect) -> None:
+    rows = parsed.with_class("tr", "vm-row")  # the table shown without JavaScript
+    data = report_data(page)
+    assert [r["data-vm"] for r in rows] == [vm["n"] for vm in data["vms"]]
+    assert [r["data-verdict"] for r in rows] == [vm["v"] for vm in data["vms"]]
+    fail = next(r for r in rows if r["data-vm"] == "vm-fail-01")
     assert fail["data-verdict"] == "not-ready"
     assert set((fail["data-rules"] or "").split()) == {"TST201", "TST101"}
-    findings = parsed.with_class("tr", "finding")
-    assert {(f["data-rule"], f["data-outcome"]) for f in findings} == {
+    codes = [code for code, _ in data["rules"]]
+    findings = {(codes[f[0]], f[1]) for vm in data["vms"] for f in vm["f"]}
+    assert findings == {
         ("TST001", "waived"),
         ("TST101", "warn"),
         ("TST201", "fail"),
         ("TST401", "unknown"),
         ("TST501", "fail"),
     }
+    ok = next(vm for vm in data["vms"] if vm["n"] == "vm-ok-01")
+    assert sorted(codes[i] for i in ok["p"]) == [
+        "TST009",
+        "TST101",
+        "TST201",
+        "TST301",
+        "TST401",
+        "TST501",
+    ]
+    warn = next(vm for vm in data["vms"] if vm["n"] == "vm-warn-01")
+    assert warn["s"] == [["in-guest checks were not requested", [codes.index("TST301")]]]
     rules = [a["data-rule"] for a in parsed.with_class("details", "rule")]
     assert rules == ["TST001", "TST009", "TST101", "TST201", "TST301", "TST401", "TST501"]
 
@@ -98,7 +124,9 @@ def test_self_contained_and_script_never_writes_html(page: str, parsed: _Collect
         assert tag != "link", "external stylesheet"
         assert not (tag == "img" and attrs.get("src")), "external image"
     assert "@import" not in page and "url(" not in page
-    script = parsed.scripts[0]
+    kinds = [a.get("type") for t, a in parsed.elements if t == "script"]
+    assert kinds == ["application/json", None]
+    script = parsed.scripts[1]
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert sink not in script
 
@@ -130,9 +158,42 @@ def test_doc_html_escapes_before_adding_tags(text: str, expected: str | None) ->
         assert href.startswith("https://") and not href.endswith(".")
 
 
-def test_hints_and_waivers_are_shown(page: str) -> None:
-    assert "Hint: fix vm-fail-01" in page
-    assert "Waived: accepted by the DR board, ticket 42" in page
+def test_hints_and_waivers_travel_with_their_findings(page: str) -> None:
+    findings = {f[3]: f for vm in report_data(page)["vms"] for f in vm["f"]}
+    assert findings["vm-fail-01: TST201 failed <b>badly</b>"][4] == "fix vm-fail-01"
+    assert findings["vm-ok-01: TST001 is fine"][5] == "accepted by the DR board, ticket 42"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "</script><script>alert(1)</script>",
+        "</SCRIPT >x",
+        "<!--<script>",
+        "a & b > c \u2028 \\u003c",
+    ],
+)
+def test_script_json_cannot_close_its_element(value: str) -> None:
+    text = str(html.script_json({"name": value, "list": [value]}))
+    assert not set("<>&") & set(text)
+    assert json.loads(text) == {"name": value, "list": [value]}
+
+
+def test_a_hostile_value_stays_inside_the_data() -> None:
+    breakout = "</script><script>alert(6)</script>"
+    evaluation = sample_evaluation()
+    results = tuple(replace(r, message=breakout + r.message) for r in evaluation.results)
+    vms = tuple(
+        replace(vm, name=breakout) if vm.name == "vm-ok-01" else vm for vm in evaluation.vms
+    )
+    page = html.render(replace(evaluation, vms=vms, results=results), sample_info())
+    assert breakout not in page
+    parser = _Collect()
+    parser.feed(page)
+    assert len(parser.scripts) == 2
+    data = report_data(page)
+    assert breakout in {vm["n"] for vm in data["vms"]}
+    assert all(f[3].startswith(breakout) for vm in data["vms"] for f in vm["f"])
 
 
 def test_large_estate_renders_compactly() -> None:
@@ -146,5 +207,8 @@ def test_large_estate_renders_compactly() -> None:
         replace(r, vm=vm.name, vm_id=vm.id) for vm in many for r in evaluation.results[:1]
     )
     page = html.render(replace(evaluation, vms=many, results=results), sample_info())
-    assert page.count('class="vm-row"') == 2000
-    assert len(page) < 2000 * 2000  # well under 2 kB per VM
+    assert page.count('class="vm-row"') == 2000  # the table without JavaScript
+    assert len(report_data(page)["vms"]) == 2000
+    assert not report_data(page)["openNotReady"]
+    assert page.count("<details") == len(evaluation.rules)  # VM blocks are built on demand
+    assert len(page) < 2000 * 1000  # well under 1 kB per VM

@@ -2,25 +2,36 @@
 
 Summary and run verdict, a per-VM verdict table, findings grouped by VM (fail, unknown, warn
 and waived results in full; passes and skips as compact lists of codes), and each rule's
-documentation with the VMs it affects. A little inline JavaScript filters by verdict, rule and
-free text; it reads only ``data-*`` attributes and ``textContent``, never writes HTML. Jinja2
-autoescapes every value; rule docstrings are escaped first and then given a few safe tags
-(paragraphs, lists, ``code``, links to https URLs).
+documentation with the VMs it affects.
+
+The page stays quick for estates of thousands of VMs by building per-VM parts in the browser,
+and only when needed: the server renders the summary, the filters, each rule's documentation
+and (inside ``<noscript>``, so it costs nothing when JavaScript runs) the full verdict table.
+Everything else travels as JSON in one ``<script type="application/json" id="report-data">``
+element, with ``<``, ``>`` and ``&`` written as ``\\u003c``, ``\\u003e``, ``\\u0026`` so no value
+can close the element. The inline script shows the verdict table and the VM blocks a page at a
+time (:data:`PAGE` VMs, more on request), fills a VM's findings or a rule's affected VMs the
+first time it is opened, and filters the data rather than the DOM. It builds elements with
+``createElement``/``textContent`` only, never HTML. Jinja2 autoescapes every server-rendered
+value; rule docstrings are escaped first and then given a few safe tags (paragraphs, lists,
+``code``, links to https URLs).
 
 Stable hooks for tests and scripts: ``#run-verdict[data-verdict]``, ``#count-vms``,
 ``#count-ready``, ``#count-ready-with-conditions``, ``#count-not-ready``, ``#count-unknown``,
-``#count-outcome-<outcome>`` (each with ``data-count``), ``#shown-count``, the filters
-``#filter-verdict``, ``#filter-rule``, ``#filter-text``; rows ``tr.vm-row`` and blocks
-``details.vm`` with ``data-vm``, ``data-verdict``, ``data-rules``; ``tr.finding`` with
-``data-rule`` and ``data-outcome``; ``details.rule`` with ``data-rule``.
+``#count-outcome-<outcome>`` (each with ``data-count``), ``#shown-count`` (VMs matching the
+filters), the filters ``#filter-verdict``, ``#filter-rule``, ``#filter-text``, ``#show-more``,
+``#show-all``; rows ``tr.vm-row`` and blocks ``details.vm`` with ``data-vm``,
+``data-verdict``, ``data-rules``; ``tr.finding`` with ``data-rule``, ``data-outcome`` and
+``data-change``; ``details.rule`` with ``data-rule``; the data in ``#report-data``.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
@@ -37,6 +48,10 @@ if TYPE_CHECKING:
 #: Outcomes shown in full in the findings; passes and skips are listed compactly.
 FINDING_OUTCOMES = (Outcome.FAIL, Outcome.UNKNOWN, Outcome.WARN, Outcome.WAIVED)
 _ORDER = {o: i for i, o in enumerate((*FINDING_OUTCOMES, Outcome.SKIP, Outcome.PASS))}
+#: VMs shown at first (and added per "show more"); smaller estates show everything at once.
+PAGE = 200
+#: With at most this many VMs, the not-ready ones start open (as they always have).
+OPEN_NOT_READY_UP_TO = 50
 
 
 @dataclass
@@ -63,18 +78,17 @@ class RuleView:
     rule: Rule
     sections: list[tuple[str, Markup]]
     counts: dict[str, int]
-    affected: list[tuple[str, list[VmView]]]  # outcome -> VMs, worst first
 
 
 def render(evaluation: Evaluation, info: RunInfo) -> str:
     vms = _vm_views(evaluation)
-    by_id = {vm.id: vm for vm in vms}
     outcome_counts = dict.fromkeys((o.value for o in Outcome), 0)
     for result in evaluation.results:
         outcome_counts[result.outcome.value] += 1
     verdict_counts = dict.fromkeys((v.value for v in Verdict), 0)
     for vm in vms:
         verdict_counts[vm.verdict] += 1
+    verdict_labels = {v.value: v.label for v in Verdict}
     return (
         _environment()
         .get_template("report.html.j2")
@@ -84,10 +98,11 @@ def render(evaluation: Evaluation, info: RunInfo) -> str:
             verdict=evaluation.verdict.value,
             verdict_label=evaluation.verdict.label,
             vms=vms,
-            rules=_rule_views(evaluation, by_id),
+            rules=_rule_views(evaluation),
             outcome_counts=outcome_counts,
             verdict_counts=verdict_counts,
-            verdict_labels={v.value: v.label for v in Verdict},
+            verdict_labels=verdict_labels,
+            data=script_json(_data(evaluation, vms, verdict_labels)),
         )
     )
 
@@ -148,30 +163,88 @@ def _resource_group(resource_id: str) -> str:
     return ""
 
 
-def _rule_views(evaluation: Evaluation, vms: dict[str, VmView]) -> list[RuleView]:
-    results: dict[str, list[Result]] = {rule.code: [] for rule in evaluation.rules}
+def _rule_views(evaluation: Evaluation) -> list[RuleView]:
+    counts: dict[str, dict[str, int]] = {
+        rule.code: dict.fromkeys((o.value for o in Outcome), 0) for rule in evaluation.rules
+    }
     for result in evaluation.results:
-        results.setdefault(result.rule, []).append(result)
-    views = []
-    for rule in evaluation.rules:
-        mine = results.get(rule.code, [])
-        counts = dict.fromkeys((o.value for o in Outcome), 0)
-        affected: dict[str, dict[str, VmView]] = {o.value: {} for o in FINDING_OUTCOMES}
-        for result in mine:
-            counts[result.outcome.value] += 1
-            vm = vms.get(result.vm_id)
-            if vm is not None and result.outcome in FINDING_OUTCOMES:
-                affected[result.outcome.value].setdefault(vm.id, vm)
-        sections = [(h, doc_html(text)) for h, text in doc_sections(rule.doc).items()]
-        views.append(
-            RuleView(
-                rule=rule,
-                sections=sections,
-                counts=counts,
-                affected=[(o, list(v.values())) for o, v in affected.items() if v],
-            )
+        if result.rule in counts:
+            counts[result.rule][result.outcome.value] += 1
+    return [
+        RuleView(
+            rule=rule,
+            sections=[(h, doc_html(text)) for h, text in doc_sections(rule.doc).items()],
+            counts=counts[rule.code],
         )
-    return views
+        for rule in evaluation.rules
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The data the page's script renders from
+# ---------------------------------------------------------------------------------------------
+
+
+def _data(
+    evaluation: Evaluation, vms: list[VmView], verdict_labels: dict[str, str]
+) -> dict[str, Any]:
+    """Everything the script needs, compactly: rules are referred to by their index."""
+    rules: dict[str, int] = {}
+    names: list[list[str]] = []
+
+    def index(code: str, name: str) -> int:
+        if code not in rules:
+            rules[code] = len(names)
+            names.append([code, name])
+        return rules[code]
+
+    for rule in evaluation.rules:
+        index(rule.code, rule.name)
+    return {
+        "page": PAGE,
+        "openNotReady": len(vms) <= OPEN_NOT_READY_UP_TO,
+        "labels": verdict_labels,
+        "outcomes": [o.value for o in FINDING_OUTCOMES],
+        "rules": names,
+        "vms": [
+            {
+                "n": vm.name,
+                "id": vm.id,
+                "rg": vm.resource_group,
+                "v": vm.verdict,
+                "c": [vm.counts[o.value] for o in FINDING_OUTCOMES],
+                # findings: rule, outcome, target ("" = the VM), message, hint, waiver, change
+                "f": [
+                    [
+                        index(r.rule, r.name),
+                        r.outcome.value,
+                        "" if r.target == vm.id else r.target,
+                        r.message,
+                        r.hint,
+                        r.waiver,
+                        r.change,
+                    ]
+                    for r in vm.findings
+                ],
+                "p": [index(code, code) for code in vm.passed],
+                "s": [
+                    [reason, [index(code, code) for code in codes]]
+                    for reason, codes in vm.skipped.items()
+                ],
+            }
+            for vm in vms
+        ],
+    }
+
+
+_SCRIPT_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def script_json(value: object) -> Markup:
+    """JSON safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&`` left,
+    so neither ``</script>`` nor ``<!--`` can appear, whatever the values hold."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.translate(_SCRIPT_UNSAFE))  # noqa: S704 - no markup characters remain
 
 
 # ---------------------------------------------------------------------------------------------
