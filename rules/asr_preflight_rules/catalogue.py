@@ -16,9 +16,36 @@ from .network.asr207_no_ip_allowlist import no_ip_allowlist
 from .network.asr208_no_forced_tunnel import no_forced_tunnel
 from .network.asr209_port_20004_nsg import port_20004_nsg
 from .network.asr210_cache_storage_reachable import cache_storage_reachable
+from .plan.asr001_vault_not_in_source_region import vault_not_in_source_region
+from .plan.asr002_target_differs_from_source import target_differs_from_source
+from .plan.asr003_target_matches_vault_region import target_matches_vault_region
+from .plan.asr004_target_resource_group_region import target_resource_group_region
+from .plan.asr005_region_pair_allowed import region_pair_allowed
+from .plan.asr006_retention_in_range import retention_in_range
+from .plan.asr007_app_consistent_frequency import app_consistent_frequency
+from .plan.asr008_replication_group_size import replication_group_size
+from .plan.asr009_asr_eligibility import asr_eligibility
+from .vm.asr501_vm_provisioning_succeeded import vm_provisioning_succeeded
+from .vm.asr502_vm_running_agent_ready import vm_running_agent_ready
+from .vm.asr503_no_failed_extensions import no_failed_extensions
+from .vm.asr504_no_stale_asr_extension import no_stale_asr_extension
 from .vm.asr505_no_ephemeral_os_disk import no_ephemeral_os_disk
+from .vm.asr506_disk_sizes import disk_sizes
+from .vm.asr507_data_disk_count import data_disk_count
+from .vm.asr508_supported_disk_types import supported_disk_types
+from .vm.asr509_minimum_vm_size import minimum_vm_size
+from .vm.asr510_not_on_dedicated_host import not_on_dedicated_host
 
 RULES: tuple[Rule, ...] = (
+    vault_not_in_source_region,
+    target_differs_from_source,
+    target_matches_vault_region,
+    target_resource_group_region,
+    region_pair_allowed,
+    retention_in_range,
+    app_consistent_frequency,
+    replication_group_size,
+    asr_eligibility,
     outbound_storage,
     outbound_entra_id,
     outbound_site_recovery,
@@ -29,5 +56,14 @@ RULES: tuple[Rule, ...] = (
     no_forced_tunnel,
     port_20004_nsg,
     cache_storage_reachable,
+    vm_provisioning_succeeded,
+    vm_running_agent_ready,
+    no_failed_extensions,
+    no_stale_asr_extension,
     no_ephemeral_os_disk,
+    disk_sizes,
+    data_disk_count,
+    supported_disk_types,
+    minimum_vm_size,
+    not_on_dedicated_host,
 )

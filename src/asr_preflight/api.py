@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -339,34 +339,45 @@ class RuleContext:
         return self.plan.target.subscription or vm.subscription_id
 
     def guest(self, vm: VirtualMachine) -> GuestFacts:
-        for facts in self.snapshot.guests:
-            if facts.vm_id.lower() == vm.id.lower():
-                return facts
-        raise self.missing("guest", vm.id, f"in-guest facts of {vm.name}")
+        index = self.cached("guests-by-vm", lambda: _by_vm(self.snapshot.guests))
+        found: GuestFacts | None = index.get(vm.id.lower())
+        if found is None:
+            raise self.missing("guest", vm.id, f"in-guest facts of {vm.name}")
+        return found
 
     def eligibility(self, vm: VirtualMachine) -> Eligibility:
-        for result in self.snapshot.eligibility:
-            if result.vm_id.lower() == vm.id.lower():
-                return result
-        raise self.missing("eligibility", vm.id, f"ASR eligibility result of {vm.name}")
+        index = self.cached("eligibility-by-vm", lambda: _by_vm(self.snapshot.eligibility))
+        found: Eligibility | None = index.get(vm.id.lower())
+        if found is None:
+            raise self.missing("eligibility", vm.id, f"ASR eligibility result of {vm.name}")
+        return found
 
     # -- groups -------------------------------------------------------------------------------
 
-    def groups(self) -> Iterator[tuple[Group, tuple[VirtualMachine, ...]]]:
+    def groups(self) -> tuple[tuple[Group, tuple[VirtualMachine, ...]], ...]:
         """Each plan group with the selected VMs it names (names or ids, case-insensitive)."""
-        for group in self.plan.groups:
-            members = tuple(vm for ref in group.vms if (vm := self.vm_named(ref)) is not None)
-            yield group, members
+
+        def resolve() -> tuple[tuple[Group, tuple[VirtualMachine, ...]], ...]:
+            return tuple(
+                (group, tuple(vm for ref in group.vms if (vm := self.vm_named(ref)) is not None))
+                for group in self.plan.groups
+            )
+
+        return self.cached("groups", resolve)
 
     def group_of(self, vm: VirtualMachine) -> Group | None:
         for group, members in self.groups():
-            if vm in members:
+            if any(member.id == vm.id for member in members):
                 return group
         return None
 
 
 def _names(vms: Iterable[VirtualMachine]) -> Mapping[str, VirtualMachine]:
     return {vm.name.lower(): vm for vm in vms}
+
+
+def _by_vm(items: Iterable[Any]) -> dict[str, Any]:
+    return {item.vm_id.lower(): item for item in items}
 
 
 def _leaf(resource_id: str) -> str:

@@ -227,7 +227,8 @@ def evaluate(snapshot: Snapshot, plan: Plan, rules: Sequence[Rule]) -> Evaluatio
     for rule in rules:
         findings, rule_errors = _run(rule, ctx)
         errors.extend(rule_errors)
-        results.extend(_to_result(rule, f) for f in findings)
+        area = rule.area
+        results.extend(_to_result(rule, f, area) for f in findings)
     by_vm: dict[str, list[Outcome]] = {}
     for result in results:
         by_vm.setdefault(result.vm_id, []).append(result.outcome)
@@ -334,12 +335,12 @@ def _run_estate(rule: Rule, ctx: RuleContext) -> tuple[list[Finding], list[str]]
     return out, []
 
 
-def _to_result(rule: Rule, finding: Finding) -> Result:
+def _to_result(rule: Rule, finding: Finding, area: Area) -> Result:
     vm = finding.vm
     return Result(
         rule=rule.code,
         name=rule.name,
-        area=rule.area,
+        area=area,
         severity=rule.severity,
         vm=vm.name,
         vm_id=vm.id,

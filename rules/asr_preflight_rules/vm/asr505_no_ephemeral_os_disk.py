@@ -1,4 +1,4 @@
-from asr_preflight.api import Finding, RuleContext, failed, passed, unknown, vm_rule
+from asr_preflight.api import Finding, RuleContext, failed, passed, vm_rule
 from asr_preflight.snapshot import VirtualMachine
 
 
@@ -24,7 +24,7 @@ def no_ephemeral_os_disk(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     - https://learn.microsoft.com/azure/site-recovery/azure-to-azure-support-matrix
     """
     if vm.os_disk is None:
-        return unknown(vm, f"{vm.name}: the OS disk was not reported", hint="re-run collect")
+        raise ctx.missing("vms", vm.id, f"the OS disk of {vm.name}")
     if vm.os_disk.ephemeral:
         return failed(
             vm, f"{vm.name}: OS disk {vm.os_disk.name} is ephemeral; ASR cannot replicate it"

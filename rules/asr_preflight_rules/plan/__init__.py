@@ -1,0 +1,1 @@
+"""ASR0xx: plan, regions, vault and replication policy."""

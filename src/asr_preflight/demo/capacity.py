@@ -1,0 +1,14 @@
+"""Demo estate: target-region SKUs and quota (westus2 RegionCapacity).
+Owned by the **sizing** helper.
+
+`apply` receives the snapshot built so far and returns it with this area's facts added
+(`dataclasses.replace`). Until the sizing area fills it in, it adds nothing.
+"""
+
+from __future__ import annotations
+
+from asr_preflight.snapshot import Snapshot
+
+
+def apply(snapshot: Snapshot) -> Snapshot:
+    return snapshot
