@@ -784,7 +784,7 @@ def forced_tunnel_routes(table: RouteTable) -> tuple[str, ...]:
 
 def service_tags_from_document(document: Mapping[str, object]) -> ServiceTags:
     """Facts from Microsoft's published service-tag JSON (the weekly download, or the body of
-    ARM's ``serviceTags`` list): ``{"changeNumber", "cloud", "values": [{"name", "properties"}]}``."""
+    ARM's ``serviceTags`` list): ``{"changeNumber", "cloud", "values": [{name, properties}]}``."""
     from asr_preflight.snapshot import ServiceTag
 
     values = document.get("values")

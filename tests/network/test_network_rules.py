@@ -56,6 +56,26 @@ OUTBOUND = [
     (outbound_site_recovery, "AzureSiteRecovery"),
     (outbound_event_hub, "EventHub.WestUS2"),
 ]
+CODES = {
+    "ASR201": outbound_storage,
+    "ASR202": outbound_entra_id,
+    "ASR203": outbound_site_recovery,
+    "ASR204": outbound_event_hub,
+    "ASR205": outbound_key_vault,
+    "ASR206": outbound_automation,
+    "ASR207": no_ip_allowlist,
+    "ASR208": no_forced_tunnel,
+    "ASR209": port_20004_nsg,
+    "ASR210": cache_storage_reachable,
+}
+
+
+def test_each_module_defines_its_own_rule() -> None:
+    for code, rule_ in CODES.items():
+        assert rule_.code == code
+        assert rule_.func.__module__.startswith(f"asr_preflight_rules.network.{code.lower()}_")
+    # the outbound family shares its check but not its documentation
+    assert len({CODES[f"ASR20{i}"].doc for i in range(1, 7)}) == 6
 
 
 @pytest.mark.parametrize(("rule_", "tag"), OUTBOUND)

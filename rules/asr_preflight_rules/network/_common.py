@@ -158,11 +158,14 @@ def outbound_tag_rule(
     severity: str,
     tag: str,
     doc: str,
+    module: str,
     port: int = HTTPS,
     applies: Applies | None = None,
 ) -> Rule:
     """One rule of the outbound family: TCP ``port`` from the VM's primary NIC must be allowed to
-    every prefix of the service tag ``tag`` (``Storage.{source}``, ``EventHub.{target}``, …)."""
+    every prefix of the service tag ``tag`` (``Storage.{source}``, ``EventHub.{target}``, …).
+
+    ``module`` is the calling rule module's ``__name__``: the rule is defined there."""
 
     def check(ctx: RuleContext, vm: VirtualMachine) -> Finding:
         if applies is not None and (reason := applies(ctx, vm)) is not None:
@@ -190,4 +193,5 @@ def outbound_tag_rule(
 
     check.__doc__ = doc
     check.__name__ = check.__qualname__ = name.replace("-", "_")
+    check.__module__ = module
     return vm_rule(code=code, name=name, severity=severity)(check)

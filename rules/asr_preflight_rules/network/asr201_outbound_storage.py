@@ -29,5 +29,10 @@ on the NSG that denies (NIC or subnet). Prefer the service tag to a list of IP p
 """
 
 outbound_storage: Rule = outbound_tag_rule(
-    code="ASR201", name="outbound-storage", severity="fail", tag="Storage.{source}", doc=DOC
+    code="ASR201",
+    name="outbound-storage",
+    severity="fail",
+    tag="Storage.{source}",
+    doc=DOC,
+    module=__name__,
 )

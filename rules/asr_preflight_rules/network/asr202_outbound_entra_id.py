@@ -25,5 +25,10 @@ outbound access: add a NAT gateway or outbound rules.
 """
 
 outbound_entra_id: Rule = outbound_tag_rule(
-    code="ASR202", name="outbound-entra-id", severity="fail", tag="AzureActiveDirectory", doc=DOC
+    code="ASR202",
+    name="outbound-entra-id",
+    severity="fail",
+    tag="AzureActiveDirectory",
+    doc=DOC,
+    module=__name__,
 )

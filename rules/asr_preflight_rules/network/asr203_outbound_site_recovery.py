@@ -28,4 +28,5 @@ outbound_site_recovery: Rule = outbound_tag_rule(
     severity="fail",
     tag="AzureSiteRecovery",
     doc=DOC,
+    module=__name__,
 )

@@ -23,5 +23,10 @@ Allow outbound TCP 443 to the service tag `EventHub.<target-region>` (for exampl
 """
 
 outbound_event_hub: Rule = outbound_tag_rule(
-    code="ASR204", name="outbound-event-hub", severity="fail", tag="EventHub.{target}", doc=DOC
+    code="ASR204",
+    name="outbound-event-hub",
+    severity="fail",
+    tag="EventHub.{target}",
+    doc=DOC,
+    module=__name__,
 )

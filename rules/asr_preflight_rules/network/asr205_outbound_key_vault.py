@@ -34,5 +34,6 @@ outbound_key_vault: Rule = outbound_tag_rule(
     severity="fail",
     tag="AzureKeyVault",
     doc=DOC,
+    module=__name__,
     applies=_uses_ade,
 )

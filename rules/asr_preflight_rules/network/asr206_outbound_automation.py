@@ -36,5 +36,6 @@ outbound_automation: Rule = outbound_tag_rule(
     severity="warn",
     tag="GuestAndHybridManagement",
     doc=DOC,
+    module=__name__,
     applies=_auto_update,
 )
