@@ -25,10 +25,11 @@ and each rule costs a few bisections, never a scan of the tag list. Approximatio
 from __future__ import annotations
 
 import ipaddress
+import socket
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from asr_preflight.snapshot import (
@@ -81,6 +82,20 @@ def parse_range(text: str) -> tuple[int, int] | None:
     text = text.strip()
     if not text or not (text[0].isdigit() or ":" in text):
         return None
+    if ":" not in text:  # IPv4 in C: ipaddress is ten times slower and tags hold thousands
+        address, _, bits = text.partition("/")
+        if address.count(".") != 3:
+            return None
+        try:
+            value = int.from_bytes(socket.inet_aton(address), "big")
+        except OSError:
+            return None
+        length = int(bits) if bits.isdigit() else (32 if not bits else -1)
+        if not 0 <= length <= 32:
+            return None
+        size = 1 << (32 - length)
+        lo = value & ~(size - 1)
+        return lo, lo + size - 1
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError:
@@ -176,6 +191,10 @@ class AddressSet:
             while j < len(b_lo) and b_lo[j] <= hi:
                 out.append((max(lo, b_lo[j]), min(hi, b_hi[j])))
                 j += 1
+        if len(out) == len(self.lo) and all(
+            o == r for o, r in zip(out, zip(self.lo, self.hi, strict=True), strict=True)
+        ):
+            return self  # nothing cut away: keep the identity (callers memoise on it)
         return AddressSet(out, _merged=True)
 
     def difference(self, other: AddressSet) -> AddressSet:
@@ -292,15 +311,51 @@ class _Side:
     unresolved: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
 class _Rule:
-    hit: RuleHit
-    allow: bool
-    protocol: str | None  # lower case; None = any
-    src_ports: tuple[tuple[int, int], ...] | None  # None = any
-    dst_ports: tuple[tuple[int, int], ...] | None
-    src: _Side
-    dst: _Side
+    """A compiled rule. Its address sides are resolved on first use: most rules never match a
+    given flow's direction, protocol and port, so most sides are never needed."""
+
+    __slots__ = (
+        "_dst",
+        "_src",
+        "allow",
+        "dst_ports",
+        "hit",
+        "protocol",
+        "rule",
+        "scope",
+        "src_ports",
+        "tags",
+    )
+
+    def __init__(self, rule: SecurityRule, hit: RuleHit, scope: VnetScope, tags: TagIndex) -> None:
+        protocol = rule.protocol.strip().lower()
+        self.rule = rule
+        self.hit = hit
+        self.allow = rule.access.lower() == "allow"
+        self.protocol: str | None = None if protocol in ("*", "any", "") else protocol
+        self.src_ports = parse_ports(rule.source_port_ranges)
+        self.dst_ports = parse_ports(rule.destination_port_ranges)
+        self.scope = scope
+        self.tags = tags
+        self._src: _Side | None = None
+        self._dst: _Side | None = None
+
+    @property
+    def src(self) -> _Side:
+        if self._src is None:
+            r = self.rule
+            self._src = self.scope.side(r.source_address_prefixes, r.source_asg_ids, self.tags)
+        return self._src
+
+    @property
+    def dst(self) -> _Side:
+        if self._dst is None:
+            r = self.rule
+            self._dst = self.scope.side(
+                r.destination_address_prefixes, r.destination_asg_ids, self.tags
+            )
+        return self._dst
 
 
 DEFAULT_RULES: tuple[SecurityRule, ...] = (
@@ -330,7 +385,8 @@ DEFAULT_RULES: tuple[SecurityRule, ...] = (
 )  # fmt: skip
 
 
-def parse_ports(values: Sequence[str]) -> tuple[tuple[int, int], ...] | None:
+@lru_cache(maxsize=4096)
+def parse_ports(values: tuple[str, ...]) -> tuple[tuple[int, int], ...] | None:
     """``("*",)`` -> None (any); ``("80", "1000-2000")`` -> ranges. Malformed -> EvaluationGap."""
     out: list[tuple[int, int]] = []
     for raw in values:
@@ -369,6 +425,15 @@ class VnetScope:
         public = public.union(AddressSet.of([PUBLIC_V6]))
         self.internet = public.difference(self.virtual_network)
         self.load_balancer = AddressSet.of(AZURE_LOAD_BALANCER)
+        self._sides: dict[tuple[tuple[str, ...], tuple[str, ...]], _Side] = {}
+
+    def side(self, prefixes: tuple[str, ...], asgs: tuple[str, ...], tags: TagIndex) -> _Side:
+        """A rule's source or destination, resolved once per distinct text in this VNet."""
+        key = (prefixes, asgs)
+        found = self._sides.get(key)
+        if found is None:
+            found = self._sides[key] = _side(prefixes, asgs, self, tags)
+        return found
 
 
 class CompiledNsg:
@@ -391,16 +456,8 @@ class CompiledNsg:
     def _compile(
         self, rule: SecurityRule, scope: VnetScope, tags: TagIndex, default: bool
     ) -> _Rule:
-        protocol = rule.protocol.strip().lower()
-        return _Rule(
-            hit=RuleHit(self.name, rule.name, rule.priority, rule.access, default),
-            allow=rule.access.lower() == "allow",
-            protocol=None if protocol in ("*", "any", "") else protocol,
-            src_ports=parse_ports(rule.source_port_ranges),
-            dst_ports=parse_ports(rule.destination_port_ranges),
-            src=_side(rule.source_address_prefixes, rule.source_asg_ids, scope, tags),
-            dst=_side(rule.destination_address_prefixes, rule.destination_asg_ids, scope, tags),
-        )
+        hit = RuleHit(self.name, rule.name, rule.priority, rule.access, default)
+        return _Rule(rule, hit, scope, tags)
 
     def rules(self, direction: Direction) -> tuple[_Rule, ...]:
         return self.inbound if direction == "Inbound" else self.outbound
@@ -540,10 +597,15 @@ class Verdict:
         return f"{subject}: {flow}: {self.blocked} of {self.total} prefixes denied: {rules}"
 
 
+_Denied = tuple[tuple[AddressSet, RuleHit], ...]
+#: one NSG pass: (input set, allowed output, denied pieces, allowing rules)
+_Step = tuple[AddressSet, AddressSet, _Denied, tuple[RuleHit, ...]]
+
+
 @dataclass
 class _Pieces:
     allowed: AddressSet
-    denied: list[tuple[int, int, RuleHit]] = field(default_factory=list)
+    denied: list[tuple[AddressSet, RuleHit]] = field(default_factory=list)
     allowing: list[RuleHit] = field(default_factory=list)
 
 
@@ -557,8 +619,20 @@ class NetworkEvaluator:
         self.tags = TagIndex(service_tags)
         self._scopes: dict[str, VnetScope] = {}
         self._compiled: dict[tuple[str, str], CompiledNsg] = {}
+        self._by_object: dict[
+            tuple[int, int], tuple[NetworkSecurityGroup, VirtualNetwork | None, CompiledNsg]
+        ] = {}
+        self._counts: dict[tuple[int, ...], tuple[int, tuple[tuple[int, int], ...]]] = {}
         self._chains: dict[tuple[object, ...], Verdict] = {}
         self._filtered: dict[tuple[object, ...], tuple[_Rule, ...]] = {}
+        self._meets: dict[tuple[int, int], tuple[AddressSet, AddressSet, AddressSet]] = {}
+        self._minus: dict[tuple[int, int], tuple[AddressSet, AddressSet, AddressSet]] = {}
+        self._interned: dict[tuple[tuple[int, ...], tuple[int, ...]], AddressSet] = {}
+        self._steps: dict[tuple[object, ...], _Step] = {}
+        self._signatures: dict[tuple[object, ...], tuple[int, ...]] = {}
+        self._local_sides: dict[
+            tuple[int, Flow], tuple[tuple[_Side, _Rule, tuple[int, ...]], ...]
+        ] = {}
 
     # -- compilation -------------------------------------------------------------------------
 
@@ -570,10 +644,15 @@ class NetworkEvaluator:
         return found
 
     def compiled(self, nsg: NetworkSecurityGroup, vnet: VirtualNetwork | None) -> CompiledNsg:
+        fast = (id(nsg), id(vnet))  # the same fact objects come back for every VM of a subnet
+        hit = self._by_object.get(fast)
+        if hit is not None and hit[0] is nsg and hit[1] is vnet:
+            return hit[2]
         key = (nsg.id.lower(), vnet.id.lower() if vnet else "")
         found = self._compiled.get(key)
         if found is None:
             found = self._compiled[key] = CompiledNsg(nsg, self.scope(vnet), self.tags)
+        self._by_object[fast] = (nsg, vnet, found)
         return found
 
     # -- verification ------------------------------------------------------------------------
@@ -587,22 +666,70 @@ class NetworkEvaluator:
         if flow.direction == "Inbound":
             order = (nic.subnet_nsg, nic.nic_nsg)
         chain = [self.compiled(n, nic.vnet) for n in order if n is not None]
-        signature = tuple(
-            (c.id, self._signature(c, flow, local, nic.asg_ids, remote)) for c in chain
-        )
+        signature = tuple((c.id, self._signature(c, flow, local, nic.asg_ids)) for c in chain)
+        single = len(remote.prefixes) == 1 and remote.prefixes[0][0] == remote.prefixes[0][1]
+        if single and family_of(remote.prefixes[0][0]) == family:
+            return self._verify_one(chain, signature, flow, remote)
         key = None
         if remote.key is not None:
             key = (remote.key, flow, family, *signature, self.scope(nic.vnet).id)
             cached = self._chains.get(key)
             if cached is not None:
                 return cached
-        pieces = _Pieces(remote.addresses.intersection(fam_all))
+        pieces = _Pieces(self._canon(self._intersect(remote.addresses, fam_all)))
         for compiled, (_, rules) in zip(chain, signature, strict=True):
             pieces = self._through(compiled, rules, pieces, remote, flow)
         verdict = self._summarise(flow, remote, family, pieces, tuple(c.name for c in chain))
         if key is not None:
             self._chains[key] = verdict
         return verdict
+
+    def _verify_one(
+        self,
+        chain: list[CompiledNsg],
+        signature: tuple[tuple[str, tuple[int, ...]], ...],
+        flow: Flow,
+        remote: Remote,
+    ) -> Verdict:
+        """The flow to or from one address (a peer NIC): first match per NSG, no set algebra."""
+        value = remote.prefixes[0][0]
+        outbound = flow.direction == "Outbound"
+        names = tuple(c.name for c in chain)
+        allowing: tuple[RuleHit, ...] = ()
+        for nsg, (_, indices) in zip(chain, signature, strict=True):
+            candidates = self._candidates(nsg, flow)
+            decided: RuleHit | None = None
+            for i in indices:
+                rule = candidates[i]
+                side = rule.dst if outbound else rule.src
+                if side.asgs and not side.asgs.isdisjoint(remote.asg_ids):
+                    decided = rule.hit
+                elif side.unresolved:
+                    raise _unresolved(nsg, rule, side)
+                elif side.addresses.contains(value):
+                    decided = rule.hit
+                if decided is not None:
+                    break
+            if decided is None:  # only possible with collected default rules that leave a gap
+                decided = RuleHit(nsg.name, "(no rule matched)", None, "Deny")
+            if decided.access != "Allow":
+                return Verdict(flow, remote.label, False, 1, 1, ((decided, 1),), (), names)
+            allowing = (decided,)
+        return Verdict(flow, remote.label, True, 1, 0, (), allowing, names)
+
+    def _intersect(self, remaining: AddressSet, addresses: AddressSet) -> AddressSet:
+        """``remaining ∩ addresses``, memoised: a tag meets the same rule sets (other tags,
+        ``Internet``) in NSG after NSG, and ``remaining`` is usually still the whole tag."""
+        if addresses is EVERYTHING:
+            return remaining
+        key = (id(remaining), id(addresses))
+        hit = self._meets.get(key)
+        if hit is not None and hit[0] is remaining and hit[1] is addresses:
+            return hit[2]
+        result = self._canon(remaining.intersection(addresses))
+        if len(self._meets) < 200_000:
+            self._meets[key] = (remaining, addresses, result)  # keeps both alive: ids stay valid
+        return result
 
     def _candidates(self, nsg: CompiledNsg, flow: Flow) -> tuple[_Rule, ...]:
         """The rules of ``nsg`` that match the flow's direction, protocol and ports."""
@@ -630,18 +757,59 @@ class NetworkEvaluator:
         return found
 
     def _signature(
-        self, nsg: CompiledNsg, flow: Flow, local: int, asgs: frozenset[str], remote: Remote
+        self, nsg: CompiledNsg, flow: Flow, local: int, asgs: frozenset[str]
     ) -> tuple[int, ...]:
-        """Indices of the candidate rules whose local side matches the interface."""
-        out = []
-        outbound = flow.direction == "Outbound"
-        for i, rule in enumerate(self._candidates(nsg, flow)):
-            side = rule.src if outbound else rule.dst
+        """Indices of the candidate rules whose local side matches the interface (memoised: the
+        flows to the six ASR tags share them)."""
+        key = (id(nsg), flow, local, asgs)
+        found = self._signatures.get(key)
+        if found is None:
+            found = self._signatures[key] = self._match_local(nsg, flow, local, asgs)
+        return found
+
+    def _match_local(
+        self, nsg: CompiledNsg, flow: Flow, local: int, asgs: frozenset[str]
+    ) -> tuple[int, ...]:
+        # candidates share side objects ("*", the subnet's prefix…): test each distinct one once
+        groups = self._local_sides.get((id(nsg), flow))
+        if groups is None:
+            outbound = flow.direction == "Outbound"
+            by_side: dict[int, tuple[_Side, _Rule, list[int]]] = {}
+            for i, rule in enumerate(self._candidates(nsg, flow)):
+                side = rule.src if outbound else rule.dst
+                by_side.setdefault(id(side), (side, rule, []))[2].append(i)
+            groups = self._local_sides[(id(nsg), flow)] = tuple(
+                (side, rule, tuple(ix)) for side, rule, ix in by_side.values()
+            )
+        out: list[int] = []
+        for side, rule, indices in groups:
             if side.addresses.contains(local) or (side.asgs and not side.asgs.isdisjoint(asgs)):
-                out.append(i)
+                out.extend(indices)
             elif side.unresolved:
                 raise _unresolved(nsg, rule, side)
-        return tuple(out)
+        return tuple(sorted(out))
+
+    def _subtract(self, remaining: AddressSet, claimed: AddressSet) -> AddressSet:
+        """``remaining - claimed``, memoised on the (interned) operands like :meth:`_intersect`."""
+        key = (id(remaining), id(claimed))
+        hit = self._minus.get(key)
+        if hit is not None and hit[0] is remaining and hit[1] is claimed:
+            return hit[2]
+        result = self._canon(remaining.difference(claimed))
+        if len(self._minus) < 200_000:
+            self._minus[key] = (remaining, claimed, result)
+        return result
+
+    def _canon(self, value: AddressSet) -> AddressSet:
+        """One object per distinct set (interned by content), so that the memo tables keyed on
+        identity hit whenever the same set comes back from another NSG or another VM."""
+        if not value:
+            return EMPTY
+        key = (tuple(value.lo), tuple(value.hi))
+        found = self._interned.get(key)
+        if found is None:
+            found = self._interned[key] = value
+        return found
 
     def _through(
         self,
@@ -651,9 +819,22 @@ class NetworkEvaluator:
         remote: Remote,
         flow: Flow,
     ) -> _Pieces:
+        """Pass the still-allowed addresses through one NSG: first matching rule per address."""
+        key = (id(nsg), flow, indices, id(pieces.allowed), remote.asg_ids)
+        step = self._steps.get(key)
+        if step is None or step[0] is not pieces.allowed:
+            step = (pieces.allowed, *self._step(nsg, indices, pieces.allowed, remote, flow))
+            self._steps[key] = step
+        _, allowed, denied, hits = step
+        return _Pieces(allowed, [*pieces.denied, *denied], list(hits))
+
+    def _step(
+        self, nsg: CompiledNsg, indices: tuple[int, ...], remaining: AddressSet, remote: Remote,
+        flow: Flow,
+    ) -> tuple[AddressSet, _Denied, tuple[RuleHit, ...]]:  # fmt: skip
         candidates = self._candidates(nsg, flow)
-        remaining = pieces.allowed
         allowed: list[AddressSet] = []
+        denied: list[tuple[AddressSet, RuleHit]] = []
         hits: list[RuleHit] = []
         outbound = flow.direction == "Outbound"
         for i in indices:
@@ -666,41 +847,47 @@ class NetworkEvaluator:
             else:
                 if side.unresolved:
                     raise _unresolved(nsg, rule, side)
-                claimed = remaining.intersection(side.addresses)
+                claimed = self._intersect(remaining, side.addresses)
             if not claimed:
                 continue
-            remaining = remaining.difference(claimed) if claimed is not remaining else EMPTY
+            remaining = EMPTY if claimed is remaining else self._subtract(remaining, claimed)
             if rule.allow:
                 allowed.append(claimed)
                 hits.append(rule.hit)
             else:
-                pieces.denied.extend((lo, hi, rule.hit) for lo, hi in claimed.ranges())
+                denied.append((claimed, rule.hit))
         if remaining:  # only possible with collected default rules that leave a gap
-            gap = RuleHit(nsg.name, "(no rule matched)", None, "Deny")
-            pieces.denied.extend((lo, hi, gap) for lo, hi in remaining.ranges())
+            denied.append((remaining, RuleHit(nsg.name, "(no rule matched)", None, "Deny")))
         result = EMPTY
         for part in allowed:
             result = result.union(part)
-        return _Pieces(result, pieces.denied, hits)
+        return self._canon(result), tuple(denied), tuple(hits)
 
-    @staticmethod
     def _summarise(
-        flow: Flow, remote: Remote, family: int, pieces: _Pieces, nsgs: tuple[str, ...]
+        self, flow: Flow, remote: Remote, family: int, pieces: _Pieces, nsgs: tuple[str, ...]
     ) -> Verdict:
-        prefixes = [p for p in remote.prefixes if family_of(p[0]) == family]
-        denied = sorted(pieces.denied, key=lambda d: d[0])
-        starts = [d[0] for d in denied]
-        ends = [d[1] for d in denied]
+        split = bisect_left(remote.prefixes, (V6_BASE, 0))  # prefixes are sorted: IPv4 first
+        prefixes = remote.prefixes[:split] if family == 4 else remote.prefixes[split:]
         counts: dict[RuleHit, int] = {}
         blocked = 0
-        for lo, hi in prefixes:
-            if pieces.allowed.covers(lo, hi):
-                continue
-            blocked += 1
-            j = bisect_left(ends, lo)
-            hit = denied[j][2] if j < len(starts) and starts[j] <= hi else None
-            if hit is not None:
-                counts[hit] = counts.get(hit, 0) + 1
+        hits = {hit for _, hit in pieces.denied}
+        if not pieces.denied:
+            pass  # every address reached an allow rule in each NSG
+        elif not pieces.allowed and len(hits) == 1:
+            blocked = len(prefixes)
+            counts = {hits.pop(): blocked} if blocked else {}
+        else:
+            parts = tuple(part for part, _ in pieces.denied)
+            key = (id(remote.prefixes), family, id(pieces.allowed), *map(id, parts))
+            found = self._counts.get(key) if remote.key is not None else None
+            if found is None:
+                found = _count_blocked(prefixes, pieces.allowed, parts)
+                if remote.key is not None:  # tags and interned sets live as long as the run
+                    self._counts[key] = found
+            blocked, per_part = found
+            for index, n in per_part:
+                hit = pieces.denied[index][1]
+                counts[hit] = counts.get(hit, 0) + n
         blocking = tuple(
             sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].nsg, kv[0].priority or 0))
         )
@@ -714,6 +901,26 @@ class NetworkEvaluator:
             allowing=tuple(dict.fromkeys(pieces.allowing)),
             nsgs=nsgs,
         )
+
+
+def _count_blocked(
+    prefixes: Sequence[tuple[int, int]], allowed: AddressSet, parts: Sequence[AddressSet]
+) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """How many prefixes are not wholly allowed, and per denied part (by index) how many it
+    blocks: a prefix is attributed to the part holding its lowest denied address."""
+    denied = sorted((lo, hi, i) for i, part in enumerate(parts) for lo, hi in part.ranges())
+    starts = [d[0] for d in denied]
+    ends = [d[1] for d in denied]
+    blocked = 0
+    per_part: dict[int, int] = {}
+    for lo, hi in prefixes:
+        if allowed.covers(lo, hi):
+            continue
+        blocked += 1
+        j = bisect_left(ends, lo)
+        if j < len(starts) and starts[j] <= hi:
+            per_part[denied[j][2]] = per_part.get(denied[j][2], 0) + 1
+    return blocked, tuple(sorted(per_part.items()))
 
 
 def _source_ports_ok(rule: _Rule) -> bool:

@@ -114,11 +114,21 @@ def required_tag(ctx: RuleContext, vm: VirtualMachine, template: str) -> Resolve
     """Resolve ``Storage.{source}``/``EventHub.{target}``/``AzureActiveDirectory`` for ``vm``."""
     if ctx.snapshot.service_tags is None:
         raise missing(ctx, "service_tags", vm, "the service-tag list")
+    region = ""
+    if ".{" in template:
+        region = tag_regions(ctx, vm)[template.split(".{", 1)[1].rstrip("}")]
+    memo: dict[tuple[str, str], ResolvedTag] = ctx.cached("netsec.required-tags", dict)
+    found = memo.get((template, region))
+    if found is None:
+        found = memo[(template, region)] = _resolve_required(ctx, template, region)
+    return found
+
+
+def _resolve_required(ctx: RuleContext, template: str, region: str) -> ResolvedTag:
     index = evaluator(ctx).tags
     name = template
     if ".{" in template:
-        base, key = template.split(".{", 1)
-        region = tag_regions(ctx, vm)[key.rstrip("}")]
+        base = template.split(".{", 1)[0]
         regional = index.regional(base, region)
         if regional is None:
             raise MissingFact(

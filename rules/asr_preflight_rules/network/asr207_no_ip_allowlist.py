@@ -48,15 +48,17 @@ def no_ip_allowlist(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     where = placement(ctx, vm)
     table = ctx.route_table(where.subnet.route_table_id) if where.subnet.route_table_id else None
     nsgs = tuple(n for n in (where.interface.nic_nsg, where.interface.subnet_nsg) if n is not None)
-    key = (
-        tuple(n.id.lower() for n in nsgs),
-        table.id.lower() if table else "",
-        tuple(t.name for t in tags),
-    )
+    names = tuple(t.name for t in tags)
     cache: dict[object, tuple[str, ...]] = ctx.cached("netsec.asr207", dict)
-    items = cache.get(key)
-    if items is None:
-        items = cache[key] = _allowlists(nsgs, table, tags)
+    items: list[str] = []
+    for part in (*nsgs, table):  # each NSG and route table is looked at once per tag set
+        if part is None:
+            continue
+        key = (part.id.lower(), names)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = _allowlists(part, tags)
+        items.extend(found)
     if items:
         return warned(
             vm,
@@ -78,29 +80,30 @@ def _overlapping(prefix: str, tags: tuple[ResolvedTag, ...]) -> list[str]:
 
 
 def _allowlists(
-    nsgs: tuple[NetworkSecurityGroup, ...], table: RouteTable | None, tags: tuple[ResolvedTag, ...]
+    part: NetworkSecurityGroup | RouteTable, tags: tuple[ResolvedTag, ...]
 ) -> tuple[str, ...]:
     items: list[str] = []
-    for nsg in nsgs:
-        for rule in sorted(nsg.rules, key=lambda r: r.priority):
-            if rule.direction != "Outbound" or rule.access != "Allow":
-                continue
-            hits: dict[str, int] = {}
-            for prefix in rule.destination_address_prefixes:
-                for name in _overlapping(prefix, tags):
-                    hits[name] = hits.get(name, 0) + 1
-            if hits:
-                count = sum(1 for p in rule.destination_address_prefixes if _overlapping(p, tags))
-                items.append(
-                    f"{nsg.name}/{rule.name} (priority {rule.priority}) allows {count} IP"
-                    f" prefix{'es' if count != 1 else ''} of {', '.join(hits)}"
-                )
-    if table is not None:
-        for route in table.routes:
+    if isinstance(part, RouteTable):
+        for route in part.routes:
             names = _overlapping(route.address_prefix, tags)
             if names:
                 items.append(
-                    f"route {table.name}/{route.name} ({route.address_prefix}) covers"
+                    f"route {part.name}/{route.name} ({route.address_prefix}) covers"
                     f" {', '.join(names)} addresses"
                 )
+        return tuple(items)
+    for rule in sorted(part.rules, key=lambda r: r.priority):
+        if rule.direction != "Outbound" or rule.access != "Allow":
+            continue
+        hits: dict[str, None] = {}
+        count = 0
+        for prefix in rule.destination_address_prefixes:
+            overlapping = _overlapping(prefix, tags)
+            count += bool(overlapping)
+            hits.update(dict.fromkeys(overlapping))
+        if hits:
+            items.append(
+                f"{part.name}/{rule.name} (priority {rule.priority}) allows {count} IP"
+                f" prefix{'es' if count != 1 else ''} of {', '.join(hits)}"
+            )
     return tuple(items)

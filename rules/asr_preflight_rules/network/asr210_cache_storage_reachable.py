@@ -66,7 +66,10 @@ def cache_storage_reachable(ctx: RuleContext, vm: VirtualMachine) -> Finding:
             problems.append((Outcome.FAIL, "firewall denies by default and does not admit trusted"
                              " Azure services (bypass AzureServices)"))  # fmt: skip
         subnet = placement(ctx, vm).subnet
-        admitted = {s.lower() for s in account.virtual_network_subnet_ids}
+        admitted = ctx.cached(
+            "netsec.asr210.subnets",
+            lambda: frozenset(s.lower() for s in account.virtual_network_subnet_ids),
+        )
         if subnet.id.lower() not in admitted:
             problems.append(
                 (
