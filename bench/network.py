@@ -1,13 +1,14 @@
 """Time the network rules (ASR201–ASR210) on a large synthetic estate with the real service tags.
 
     python bench/network.py [--vms 10000] [--rules-per-nsg 50] [--vms-per-subnet 20]
+                            [--nic-nsg-every 20]
 
 The estate: ``--vms`` VMs in East US spread over VNets of 16 subnets, ``--vms-per-subnet`` VMs per
 subnet; every subnet has its own NSG of about ``--rules-per-nsg`` rules (inbound allows by port
 and prefix, outbound allows by service tag, by raw IP prefixes and by ASG, port denies, a final
-``Deny-Internet-Out``), one VM in ``--nic-nsg-every`` (20) also has its own NIC NSG of the same size, every fourth subnet
-has a route table, one VM in three is in a multi-VM group of four, a cache storage account
-with a firewall. Service tags: Microsoft's full published file (3,039 tags,
+``Deny-Internet-Out``); one VM in ``--nic-nsg-every`` (20) also has its own NIC NSG of the same
+size; every fourth subnet has a route table; one VM in three is in a multi-VM group of four;
+a cache storage account with a firewall. Service tags: Microsoft's full published file (3,039 tags,
 ``tests/data/ServiceTags_Public_20251028.json``).
 
 Prints one row per rule (results, outcomes, seconds, run in one shared RuleContext as the engine
@@ -84,11 +85,17 @@ def nsg_rules(
         nonlocal priority
         rules.append(
             SecurityRule(
-                f"{name}-{priority}", priority, direction, access, proto,  # type: ignore[arg-type]
-                source_address_prefixes=src, destination_address_prefixes=dst,
-                destination_port_ranges=ports, **extra,
+                f"{name}-{priority}",
+                priority,
+                direction,
+                access,
+                proto,  # type: ignore[arg-type]
+                source_address_prefixes=src,
+                destination_address_prefixes=dst,
+                destination_port_ranges=ports,
+                **extra,
             )
-        )  # fmt: skip
+        )
         priority += rng.choice((5, 10, 10, 20))
 
     while len(rules) < count - 6:
@@ -124,8 +131,16 @@ def nsg_rules(
             ips = tuple(rng.sample(storage.address_prefixes[:100], 3))
             add("Allow-IPs", "Outbound", "Allow", "Tcp", ("*",), ips, ("443",))
         else:
-            add("Allow-Asg", "Inbound", "Allow", "Tcp", ("VirtualNetwork",), (), ("20004", "30000-30100"),
-                destination_asg_ids=(asg,))  # fmt: skip
+            add(
+                "Allow-Asg",
+                "Inbound",
+                "Allow",
+                "Tcp",
+                ("VirtualNetwork",),
+                (),
+                ("20004", "30000-30100"),
+                destination_asg_ids=(asg,),
+            )
     for tag in rng.sample(ASR_TAGS, rng.randrange(3, 7)):
         add("Allow-ASR", "Outbound", "Allow", "Tcp", (local,), (tag,), ("443",))
     add("Deny-Internet-Out", "Outbound", "Deny", "*", ("*",), ("Internet",), ("*",))
@@ -142,20 +157,46 @@ def estate(
         v, k = divmod(s, 16)
         vnet_id = f"{NET}/virtualNetworks/vnet-{v}"
         if k == 0:
-            vnets.append(VirtualNetwork(vnet_id, f"vnet-{v}", "eastus", (f"10.{v % 256}.0.0/16",),
-                                        (f"10.{(v + 1) % 256}.0.0/16",)))  # fmt: skip
+            vnets.append(
+                VirtualNetwork(
+                    vnet_id,
+                    f"vnet-{v}",
+                    "eastus",
+                    (f"10.{v % 256}.0.0/16",),
+                    (f"10.{(v + 1) % 256}.0.0/16",),
+                )
+            )
         prefix = f"10.{v % 256}.{k * 16}.0/20"
-        nsg = NetworkSecurityGroup(f"{NET}/networkSecurityGroups/nsg-{s}", f"nsg-{s}", "eastus",
-                                   nsg_rules(rng, rules_per_nsg, prefix, tags))  # fmt: skip
+        nsg = NetworkSecurityGroup(
+            f"{NET}/networkSecurityGroups/nsg-{s}",
+            f"nsg-{s}",
+            "eastus",
+            nsg_rules(rng, rules_per_nsg, prefix, tags),
+        )
         nsgs.append(nsg)
         table_id = None
         if s % 4 == 0:
             table_id = f"{NET}/routeTables/rt-{s}"
             hop = rng.choice(("VirtualAppliance", "Internet", "VirtualNetworkGateway"))
-            tables.append(RouteTable(table_id, f"rt-{s}", (Route("default", "0.0.0.0/0", hop, "10.0.0.4"),
-                                                            Route("onprem", "192.168.0.0/16", "VirtualNetworkGateway"))))  # fmt: skip
-        subnet = Subnet(f"{vnet_id}/subnets/snet-{k}", f"snet-{k}", vnet_id, (prefix,), nsg.id,
-                        table_id, ("Microsoft.Storage",))  # fmt: skip
+            tables.append(
+                RouteTable(
+                    table_id,
+                    f"rt-{s}",
+                    (
+                        Route("default", "0.0.0.0/0", hop, "10.0.0.4"),
+                        Route("onprem", "192.168.0.0/16", "VirtualNetworkGateway"),
+                    ),
+                )
+            )
+        subnet = Subnet(
+            f"{vnet_id}/subnets/snet-{k}",
+            f"snet-{k}",
+            vnet_id,
+            (prefix,),
+            nsg.id,
+            table_id,
+            ("Microsoft.Storage",),
+        )
         subnets.append(subnet)
         for j in range(per_subnet):
             i = s * per_subnet + j
@@ -165,30 +206,61 @@ def estate(
             ip = f"10.{v % 256}.{k * 16 + j // 250}.{4 + j % 250}"
             nic_nsg = None
             if nic_every and i % nic_every == 0:
-                extra = NetworkSecurityGroup(f"{NET}/networkSecurityGroups/nsg-nic-{i}", f"nsg-nic-{i}",
-                                             "eastus", nsg_rules(rng, rules_per_nsg, f"{ip}/32", tags))  # fmt: skip
+                extra = NetworkSecurityGroup(
+                    f"{NET}/networkSecurityGroups/nsg-nic-{i}",
+                    f"nsg-nic-{i}",
+                    "eastus",
+                    nsg_rules(rng, rules_per_nsg, f"{ip}/32", tags),
+                )
                 nsgs.append(extra)
                 nic_nsg = extra.id
             assert vm.primary_nic_id is not None
             asgs = (f"{NET}/applicationSecurityGroups/asg-{i % 20}",)
-            nics.append(NetworkInterface(vm.primary_nic_id, f"vm-{i:05d}-nic", "eastus", vm.id, nic_nsg,
-                                         ip_configurations=(IpConfiguration("ipconfig1", True, ip, subnet_id=subnet.id, asg_ids=asgs),)))  # fmt: skip
+            nics.append(
+                NetworkInterface(
+                    vm.primary_nic_id,
+                    f"vm-{i:05d}-nic",
+                    "eastus",
+                    vm.id,
+                    nic_nsg,
+                    ip_configurations=(
+                        IpConfiguration("ipconfig1", True, ip, subnet_id=subnet.id, asg_ids=asgs),
+                    ),
+                )
+            )
             vms.append(vm)
     grouped = [vm.name for vm in vms[::3]]
     groups = [{"name": f"g{g}", "vms": grouped[g : g + 4]} for g in range(0, len(grouped) - 3, 4)]
     plan = make_plan(
-        target={"region": "westus2", "cache_storage_account": CACHE,
-                "vault": f"/subscriptions/{SUB}/resourceGroups/dr-rg/providers/Microsoft.RecoveryServices/vaults/v"},
+        target={
+            "region": "westus2",
+            "cache_storage_account": CACHE,
+            "vault": f"/subscriptions/{SUB}/resourceGroups/dr-rg"
+            "/providers/Microsoft.RecoveryServices/vaults/v",
+        },
         groups=groups,
-    )  # fmt: skip
-    cache = StorageAccount(CACHE, "cache", "eastus", blob_soft_delete_enabled=False, allow_shared_key_access=True,
-                           network_default_action="Deny", network_bypass=("AzureServices",),
-                           virtual_network_subnet_ids=tuple(s.id for s in subnets[::2]))  # fmt: skip
+    )
+    cache = StorageAccount(
+        CACHE,
+        "cache",
+        "eastus",
+        blob_soft_delete_enabled=False,
+        allow_shared_key_access=True,
+        network_default_action="Deny",
+        network_bypass=("AzureServices",),
+        virtual_network_subnet_ids=tuple(s.id for s in subnets[::2]),
+    )
     snapshot = make_snapshot(
-        vms, plan, network_interfaces=tuple(nics), network_security_groups=tuple(nsgs),
-        virtual_networks=tuple(vnets), subnets=tuple(subnets), route_tables=tuple(tables),
-        service_tags=tags, cache_storage=cache,
-    )  # fmt: skip
+        vms,
+        plan,
+        network_interfaces=tuple(nics),
+        network_security_groups=tuple(nsgs),
+        virtual_networks=tuple(vnets),
+        subnets=tuple(subnets),
+        route_tables=tuple(tables),
+        service_tags=tags,
+        cache_storage=cache,
+    )
     return snapshot, plan
 
 
