@@ -179,40 +179,55 @@ class AddressSet:
             return other
         return AddressSet([*self.ranges(), *other.ranges()])
 
+    @classmethod
+    def _raw(cls, lo: list[int], hi: list[int]) -> AddressSet:
+        made = cls.__new__(cls)
+        made.lo, made.hi = lo, hi
+        return made
+
     def intersection(self, other: AddressSet) -> AddressSet:
-        out: list[tuple[int, int]] = []
-        a_lo, a_hi, b_lo, b_hi = self.lo, self.hi, other.lo, other.hi
-        if not a_lo or not b_lo:
+        if not self.lo or not other.lo:
             return EMPTY
-        if len(a_lo) > len(b_lo):  # walk the smaller, bisect into the larger
-            a_lo, a_hi, b_lo, b_hi = b_lo, b_hi, a_lo, a_hi
-        for lo, hi in zip(a_lo, a_hi, strict=True):
-            j = bisect_left(b_hi, lo)
-            while j < len(b_lo) and b_lo[j] <= hi:
-                out.append((max(lo, b_lo[j]), min(hi, b_hi[j])))
-                j += 1
-        if len(out) == len(self.lo) and all(
-            o == r for o, r in zip(out, zip(self.lo, self.hi, strict=True), strict=True)
-        ):
+        small, large = (self, other) if len(self.lo) <= len(other.lo) else (other, self)
+        b_lo, b_hi = large.lo, large.hi
+        out_lo: list[int] = []
+        out_hi: list[int] = []
+        # walk the smaller set; copy the larger set's ranges inside each of its ranges by slicing
+        for lo, hi in zip(small.lo, small.hi, strict=True):
+            j0 = bisect_left(b_hi, lo)
+            j1 = bisect_right(b_lo, hi)
+            if j0 >= j1:
+                continue
+            start = len(out_lo)
+            out_lo.extend(b_lo[j0:j1])
+            out_hi.extend(b_hi[j0:j1])
+            out_lo[start] = max(out_lo[start], lo)
+            out_hi[-1] = min(out_hi[-1], hi)
+        if out_lo == self.lo and out_hi == self.hi:
             return self  # nothing cut away: keep the identity (callers memoise on it)
-        return AddressSet(out, _merged=True)
+        if out_lo == other.lo and out_hi == other.hi:
+            return other
+        return AddressSet._raw(out_lo, out_hi)
+
+    def complement(self) -> AddressSet:
+        """Everything on the line (IPv4 and IPv6) that is not in this set."""
+        out_lo: list[int] = []
+        out_hi: list[int] = []
+        cur = 0
+        for lo, hi in zip(self.lo, self.hi, strict=True):
+            if lo > cur:
+                out_lo.append(cur)
+                out_hi.append(lo - 1)
+            cur = hi + 1
+        if cur <= V6_ALL[1]:
+            out_lo.append(cur)
+            out_hi.append(V6_ALL[1])
+        return AddressSet._raw(out_lo, out_hi)
 
     def difference(self, other: AddressSet) -> AddressSet:
         if not self or not other:
             return self
-        out: list[tuple[int, int]] = []
-        b_lo, b_hi = other.lo, other.hi
-        for lo, hi in self.ranges():
-            j = bisect_left(b_hi, lo)
-            cur = lo
-            while j < len(b_lo) and b_lo[j] <= hi:
-                if b_lo[j] > cur:
-                    out.append((cur, b_lo[j] - 1))
-                cur = max(cur, b_hi[j] + 1)
-                j += 1
-            if cur <= hi:
-                out.append((cur, hi))
-        return AddressSet(out, _merged=True)
+        return self.intersection(other.complement())
 
     def family(self, version: Literal[4, 6]) -> AddressSet:
         return self.intersection(_V4 if version == 4 else _V6)
