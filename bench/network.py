@@ -5,9 +5,9 @@
 
 The estate: ``--vms`` VMs in East US spread over VNets of 16 subnets, ``--vms-per-subnet`` VMs per
 subnet; every subnet has its own NSG of about ``--rules-per-nsg`` rules (inbound allows by port
-and prefix, outbound allows by service tag, by raw IP prefixes and by ASG, port denies, a final
-``Deny-Internet-Out``); one VM in ``--nic-nsg-every`` (20) also has its own NIC NSG of the same
-size; every fourth subnet has a route table; one VM in three is in a multi-VM group of four;
+and prefix, inbound by ASG, outbound allows by service tag and to on-premises prefixes, in one NSG
+in ten also by copied Storage IP prefixes, port denies, a final ``Deny-Internet-Out``); one VM
+in ``--nic-nsg-every`` (20) also has its own NIC NSG of the same size; every fourth subnet has a route table; one VM in three is in a multi-VM group of four;
 a cache storage account with a firewall. Service tags: Microsoft's full published file (3,039 tags,
 ``tests/data/ServiceTags_Public_20251028.json``).
 
@@ -80,6 +80,7 @@ def nsg_rules(
     rules: list[SecurityRule] = []
     priority = 100
     asg = f"{NET}/applicationSecurityGroups/asg-{rng.randrange(20)}"
+    legacy_ips = rng.random() < 0.1
 
     def add(name: str, direction: str, access: str, proto: str, src, dst, ports, **extra) -> None:
         nonlocal priority
@@ -127,9 +128,13 @@ def nsg_rules(
                 ("Internet",),
                 (str(rng.choice((25, 445, 3389))),),
             )
-        elif kind == 6:
+        elif kind == 6 and legacy_ips:  # one NSG in ten still carries copied Storage IPs
             ips = tuple(rng.sample(storage.address_prefixes[:100], 3))
             add("Allow-IPs", "Outbound", "Allow", "Tcp", ("*",), ips, ("443",))
+        elif kind == 6:
+            onprem = (f"192.168.{rng.randrange(256)}.0/24",)
+            ports = (str(rng.choice((443, 1433, 5432))),)
+            add("Allow-OnPrem", "Outbound", "Allow", "Tcp", (local,), onprem, ports)
         else:
             add(
                 "Allow-Asg",

@@ -30,7 +30,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from asr_preflight.snapshot import (
     NetworkInterface,
@@ -108,7 +108,12 @@ def parse_range(text: str) -> tuple[int, int] | None:
 
 def address_value(ip: str) -> int:
     """One IP address as a point on the line."""
-    addr = ipaddress.ip_address(ip.strip())
+    text = ip.strip()
+    if ":" not in text and "/" not in text:
+        found = parse_range(text)
+        if found is not None:
+            return found[0]
+    addr = ipaddress.ip_address(text)
     return int(addr) + (V6_BASE if addr.version == 6 else 0)
 
 
@@ -560,8 +565,9 @@ class Remote:
         return cls(label, AddressSet(ranges), ranges)
 
 
-@dataclass(frozen=True)
-class Flow:
+class Flow(NamedTuple):
+    """What IP flow verify is asked (a named tuple: it keys the evaluator's memo tables)."""
+
     direction: Direction
     protocol: Literal["Tcp", "Udp", "Icmp"]
     port: int  # destination port (ignored for ICMP)
@@ -645,6 +651,10 @@ class NetworkEvaluator:
         self._interned: dict[tuple[tuple[int, ...], tuple[int, ...]], AddressSet] = {}
         self._steps: dict[tuple[object, ...], _Step] = {}
         self._signatures: dict[tuple[object, ...], tuple[int, ...]] = {}
+        self._setups: dict[
+            tuple[int, Flow],
+            tuple[Interface, int, list[CompiledNsg], tuple[tuple[str, tuple[int, ...]], ...]],
+        ] = {}
         self._local_sides: dict[
             tuple[int, Flow], tuple[tuple[_Side, _Rule, tuple[int, ...]], ...]
         ] = {}
@@ -674,14 +684,10 @@ class NetworkEvaluator:
 
     def verify(self, nic: Interface, flow: Flow, remote: Remote) -> Verdict:
         """Allow/deny for ``flow`` between ``nic`` and ``remote``, with the deciding rules."""
-        local = nic.value
-        family = family_of(local)
-        fam_all = _V4 if family == 4 else _V6
-        order = (nic.nic_nsg, nic.subnet_nsg)
-        if flow.direction == "Inbound":
-            order = (nic.subnet_nsg, nic.nic_nsg)
-        chain = [self.compiled(n, nic.vnet) for n in order if n is not None]
-        signature = tuple((c.id, self._signature(c, flow, local, nic.asg_ids)) for c in chain)
+        setup = self._setups.get((id(nic), flow))
+        if setup is None or setup[0] is not nic:
+            setup = self._setups[(id(nic), flow)] = (nic, *self._setup(nic, flow))
+        _, family, chain, signature = setup
         single = len(remote.prefixes) == 1 and remote.prefixes[0][0] == remote.prefixes[0][1]
         if single and family_of(remote.prefixes[0][0]) == family:
             return self._verify_one(chain, signature, flow, remote)
@@ -691,6 +697,7 @@ class NetworkEvaluator:
             cached = self._chains.get(key)
             if cached is not None:
                 return cached
+        fam_all = _V4 if family == 4 else _V6
         pieces = _Pieces(self._canon(self._intersect(remote.addresses, fam_all)))
         for compiled, (_, rules) in zip(chain, signature, strict=True):
             pieces = self._through(compiled, rules, pieces, remote, flow)
@@ -698,6 +705,18 @@ class NetworkEvaluator:
         if key is not None:
             self._chains[key] = verdict
         return verdict
+
+    def _setup(
+        self, nic: Interface, flow: Flow
+    ) -> tuple[int, list[CompiledNsg], tuple[tuple[str, tuple[int, ...]], ...]]:
+        """The NSGs a flow of ``nic`` meets, in order, and which of their rules apply to it."""
+        local = nic.value
+        order = (nic.nic_nsg, nic.subnet_nsg)
+        if flow.direction == "Inbound":
+            order = (nic.subnet_nsg, nic.nic_nsg)
+        chain = [self.compiled(n, nic.vnet) for n in order if n is not None]
+        signature = tuple((c.id, self._signature(c, flow, local, nic.asg_ids)) for c in chain)
+        return family_of(local), chain, signature
 
     def _verify_one(
         self,
