@@ -7,8 +7,9 @@ The estate: ``--vms`` VMs in East US spread over VNets of 16 subnets, ``--vms-pe
 subnet; every subnet has its own NSG of about ``--rules-per-nsg`` rules (inbound allows by port
 and prefix, inbound by ASG, outbound allows by service tag and to on-premises prefixes, in one NSG
 in ten also by copied Storage IP prefixes, port denies, a final ``Deny-Internet-Out``); one VM
-in ``--nic-nsg-every`` (20) also has its own NIC NSG of the same size; every fourth subnet has a route table; one VM in three is in a multi-VM group of four;
-a cache storage account with a firewall. Service tags: Microsoft's full published file (3,039 tags,
+in ``--nic-nsg-every`` (20) also has its own NIC NSG of the same size; every fourth subnet has
+a route table; one VM in three is in a multi-VM group of four; a cache storage account with a
+firewall. Service tags: Microsoft's full published file (3,039 tags,
 ``tests/data/ServiceTags_Public_20251028.json``).
 
 Prints one row per rule (results, outcomes, seconds, run in one shared RuleContext as the engine

@@ -644,7 +644,7 @@ class NetworkEvaluator:
             tuple[int, int], tuple[NetworkSecurityGroup, VirtualNetwork | None, CompiledNsg]
         ] = {}
         self._counts: dict[tuple[int, ...], tuple[int, tuple[tuple[int, int], ...]]] = {}
-        self._chains: dict[tuple[object, ...], Verdict] = {}
+        self._chains: dict[tuple[str, Flow, int], Verdict] = {}
         self._filtered: dict[tuple[object, ...], tuple[_Rule, ...]] = {}
         self._meets: dict[tuple[int, int], tuple[AddressSet, AddressSet, AddressSet]] = {}
         self._minus: dict[tuple[int, int], tuple[AddressSet, AddressSet, AddressSet]] = {}
@@ -653,8 +653,9 @@ class NetworkEvaluator:
         self._signatures: dict[tuple[object, ...], tuple[int, ...]] = {}
         self._setups: dict[
             tuple[int, Flow],
-            tuple[Interface, int, list[CompiledNsg], tuple[tuple[str, tuple[int, ...]], ...]],
+            tuple[Interface, int, list[CompiledNsg], tuple[tuple[str, tuple[int, ...]], ...], int],
         ] = {}
+        self._shapes: dict[tuple[object, ...], int] = {}
         self._local_sides: dict[
             tuple[int, Flow], tuple[tuple[_Side, _Rule, tuple[int, ...]], ...]
         ] = {}
@@ -686,14 +687,19 @@ class NetworkEvaluator:
         """Allow/deny for ``flow`` between ``nic`` and ``remote``, with the deciding rules."""
         setup = self._setups.get((id(nic), flow))
         if setup is None or setup[0] is not nic:
-            setup = self._setups[(id(nic), flow)] = (nic, *self._setup(nic, flow))
-        _, family, chain, signature = setup
+            family, chain, signature = self._setup(nic, flow)
+            # one small number per distinct (family, NSG chain, matching rules, VNet): the key
+            # of the verdict cache, so that VMs placed alike share verdicts cheaply
+            shape = (family, signature, self.scope(nic.vnet).id)
+            number = self._shapes.setdefault(shape, len(self._shapes))
+            setup = self._setups[(id(nic), flow)] = (nic, family, chain, signature, number)
+        _, family, chain, signature, number = setup
         single = len(remote.prefixes) == 1 and remote.prefixes[0][0] == remote.prefixes[0][1]
         if single and family_of(remote.prefixes[0][0]) == family:
             return self._verify_one(chain, signature, flow, remote)
         key = None
         if remote.key is not None:
-            key = (remote.key, flow, family, *signature, self.scope(nic.vnet).id)
+            key = (remote.key, flow, number)
             cached = self._chains.get(key)
             if cached is not None:
                 return cached

@@ -182,7 +182,11 @@ def outbound_tag_rule(
             return skipped(vm, f"{vm.name}: {reason}")
         resolved = required_tag(ctx, vm, tag)
         where = placement(ctx, vm)
-        verdict = verify(ctx, where.interface, Flow("Outbound", "Tcp", port), Remote.tag(resolved))
+        remotes: dict[str, Remote] = ctx.cached("netsec.remotes", dict)
+        remote = remotes.get(resolved.name)
+        if remote is None:
+            remote = remotes[resolved.name] = Remote.tag(resolved)
+        verdict = verify(ctx, where.interface, Flow("Outbound", "Tcp", port), remote)
         if verdict.total == 0:
             raise MissingFact(
                 f"service tag {resolved.name} has no prefix of {vm.name}'s IP family",
