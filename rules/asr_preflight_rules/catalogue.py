@@ -6,6 +6,25 @@ Registered through the same entry point a third-party pack uses:
 
 from asr_preflight.api import Rule
 
+from .capacity.asr101_size_available_in_target import size_available_in_target
+from .capacity.asr102_family_vcpu_quota import family_vcpu_quota
+from .capacity.asr103_regional_vcpu_quota import regional_vcpu_quota
+from .capacity.asr104_vm_count_quota import vm_count_quota
+from .capacity.asr105_target_size_fits_nics import target_size_fits_nics
+from .capacity.asr106_target_size_fits_data_disks import target_size_fits_data_disks
+from .capacity.asr107_network_quota import network_quota
+from .guest.asr301_root_certificates_current import root_certificates_current
+from .guest.asr302_tls_to_endpoints import tls_to_endpoints
+from .guest.asr303_dns_resolves_endpoints import dns_resolves_endpoints
+from .guest.asr304_no_authenticating_proxy import no_authenticating_proxy
+from .guest.asr305_proxy_reachable import proxy_reachable
+from .guest.asr306_port_20004_guest import port_20004_guest
+from .guest.asr307_linux_root_free_space import linux_root_free_space
+from .guest.asr308_linux_grub_persistent_names import linux_grub_persistent_names
+from .guest.asr309_windows_vss_complus import windows_vss_complus
+from .identity.asr401_vault_permissions import vault_permissions
+from .identity.asr402_target_create_permissions import target_create_permissions
+from .identity.asr403_source_vm_permissions import source_vm_permissions
 from .network.asr201_outbound_storage import outbound_storage
 from .network.asr202_outbound_entra_id import outbound_entra_id
 from .network.asr203_outbound_site_recovery import outbound_site_recovery
@@ -46,6 +65,13 @@ RULES: tuple[Rule, ...] = (
     app_consistent_frequency,
     replication_group_size,
     asr_eligibility,
+    size_available_in_target,
+    family_vcpu_quota,
+    regional_vcpu_quota,
+    vm_count_quota,
+    target_size_fits_nics,
+    target_size_fits_data_disks,
+    network_quota,
     outbound_storage,
     outbound_entra_id,
     outbound_site_recovery,
@@ -56,6 +82,18 @@ RULES: tuple[Rule, ...] = (
     no_forced_tunnel,
     port_20004_nsg,
     cache_storage_reachable,
+    root_certificates_current,
+    tls_to_endpoints,
+    dns_resolves_endpoints,
+    no_authenticating_proxy,
+    proxy_reachable,
+    port_20004_guest,
+    linux_root_free_space,
+    linux_grub_persistent_names,
+    windows_vss_complus,
+    vault_permissions,
+    target_create_permissions,
+    source_vm_permissions,
     vm_provisioning_succeeded,
     vm_running_agent_ready,
     no_failed_extensions,

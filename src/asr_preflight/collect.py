@@ -7,11 +7,14 @@ gathered. It is the only entry point the CLI uses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from asr_preflight.azure.credential import CredentialError
 from asr_preflight.plan import Plan
 from asr_preflight.snapshot import Snapshot
+
+__all__ = ["CollectOptions", "CredentialError", "collect"]
 
 
 @dataclass(frozen=True)
@@ -22,11 +25,29 @@ class CollectOptions:
     principal_id: str | None = None
     eligibility: bool = True  # False: --no-eligibility (ASR009 says skip)
     guest: bool = True  # False: --no-guest (ASR3xx say skip)
-    concurrency: int = 16
+    concurrency: int = 16  # parallel ARM requests
+    guest_concurrency: int = 32  # guests probed at once
     accept_new_host_keys: bool = False
     progress: bool = True  # rich progress on the console
+    retry_total: int | None = None  # ARM retries per request (None = the SDK's default, 10)
+    read_timeout: float | None = None  # seconds to wait for an ARM answer (None = SDK default)
 
 
 def collect(plan: Plan, options: CollectOptions, *, credential: Any = None) -> Snapshot:
-    """Gather every fact ``check`` would use. ``credential`` overrides DefaultAzureCredential."""
-    raise NotImplementedError("Azure collection arrives with the Azure collection issue")
+    """Gather every fact ``check`` would use. ``credential`` overrides DefaultAzureCredential.
+
+    Raises :class:`asr_preflight.azure.credential.CredentialError` (one line, no traceback
+    needed) when no credential can get a token, and :class:`asr_preflight.plan.PlanError` for a
+    plan the estate contradicts (a named vault that does not exist, group members not selected).
+    """
+    from asr_preflight.azure.orchestrator import collect_azure
+
+    snapshot = collect_azure(plan, options, credential=credential)
+    if not (options.guest and plan.guest is not None):
+        return replace(snapshot, collection=replace(snapshot.collection, guest_skipped=True))
+    try:
+        from asr_preflight.guest.collect import collect_guests  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        return replace(snapshot, collection=replace(snapshot.collection, guest_skipped=True))
+    guests: Snapshot = collect_guests(plan, snapshot, options)
+    return guests

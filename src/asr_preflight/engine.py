@@ -152,6 +152,8 @@ class Result:
     message: str
     hint: str = ""
     waiver: str = ""  # the justification, when waived
+    original: Outcome | None = None  # the outcome a waiver replaced (gates: waivers.py)
+    change: str = ""  # against a baseline scan: "new", "unchanged" or "fixed" (gates: baseline.py)
 
     @property
     def label(self) -> str:
@@ -233,7 +235,27 @@ def evaluate(snapshot: Snapshot, plan: Plan, rules: Sequence[Rule]) -> Evaluatio
     for result in results:
         by_vm.setdefault(result.vm_id, []).append(result.outcome)
     vms = tuple(_vm_verdict(vm, by_vm.get(vm.id, [])) for vm in snapshot.vms)
-    return Evaluation(run_verdict(vms), vms, tuple(results), tuple(rules), tuple(errors))
+    verdict = run_verdict(vms)
+    notes = unlisted_vms(snapshot)
+    if notes and _VERDICT_RANK[verdict] < _VERDICT_RANK[Verdict.UNKNOWN]:
+        verdict = Verdict.UNKNOWN  # VMs that could not be listed cannot be called ready
+    return Evaluation(verdict, vms, tuple(results), tuple(rules), tuple(errors), notes)
+
+
+def unlisted_vms(snapshot: Snapshot) -> tuple[str, ...]:
+    """Notes for VMs the collector could not list (a ``vms`` FactError on a subscription or
+    broader scope, not on one VM): they have no results, so the run is at best unknown."""
+    known = {vm.id.lower() for vm in snapshot.vms}
+    notes = []
+    for err in snapshot.errors:
+        scope = err.scope.lower().rstrip("/")
+        if err.kind == "vms" and scope not in known and scope.count("/") <= 2:
+            hint = f" ({err.hint})" if err.hint else ""
+            notes.append(
+                f"VMs in {scope or 'the estate'} could not be read and are not in this report: "
+                f"{err.cause}{hint}"
+            )
+    return tuple(notes)
 
 
 def _run(rule: Rule, ctx: RuleContext) -> tuple[list[Finding], list[str]]:

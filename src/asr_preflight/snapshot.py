@@ -405,6 +405,10 @@ class DenyAssignment:
     permissions: tuple[Permission, ...] = ()
     principal_ids: tuple[str, ...] = ()  # 00000000-0000-0000-0000-000000000000 = everyone
     exclude_principal_ids: tuple[str, ...] = ()
+    do_not_apply_to_child_scopes: bool = False
+    # principal id -> "User", "Group", "ServicePrincipal", "SystemDefined" (principals[].type)
+    # for the principals and excluded principals; an id absent here may be a group
+    principal_types: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -417,6 +421,12 @@ class IdentityFacts:
     role_definitions: tuple[RoleDefinition, ...] = ()
     deny_assignments: tuple[DenyAssignment, ...] = ()
     scopes: tuple[str, ...] = ()  # the scopes the collector read assignments for
+    # the principal's group object ids (transitive), None = membership not gathered; groups that
+    # hold one of the role assignments above are known members either way
+    group_ids: tuple[str, ...] | None = None
+    # subscription id -> the management group names above it, nearest first (root last); a
+    # subscription absent here: its management group ancestry was not gathered
+    management_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -485,6 +495,11 @@ class GuestFacts:
     services: tuple[ServiceState, ...] | None = None
     clock_utc: str | None = None
     collected_at: str | None = None
+    # why a probe reported nothing (probe name -> reason); its facts above are then None
+    probe_errors: Mapping[str, str] = field(default_factory=dict)
+    trust_store: str | None = None  # the bundle file (Linux) or store (Windows) that was read
+    grub_files: tuple[str, ...] | None = None  # the GRUB files grub_device_names came from
+    address: str | None = None  # the address the checker connected to
 
 
 # ---------------------------------------------------------------------------------------------

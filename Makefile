@@ -1,0 +1,69 @@
+# asr-preflight: the two commands of the README, on a fresh Debian machine with python3 and make.
+#   make demo   check the bundled demo estate (reports in reports/demo/)
+#   make test   lint, type-check and run the whole test suite
+# As root, missing Debian packages (python3-venv, the test lab's tools) are installed with apt-get.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Debian packages the tests need (sshd, proxy, firewall and namespaces for the guest lab,
+# headless Chromium for the browser test). Add yours here.
+APT_PACKAGES ?= openssh-server tinyproxy nftables iproute2 chromium
+DEMO_ARGS ?=
+PYTEST_ARGS ?= -q
+LINT_PATHS := $(wildcard src rules checks tests bench)
+
+.PHONY: demo test lint venv apt-packages clean
+
+venv: $(BIN)/python
+
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV) >/dev/null 2>&1 || { \
+	  rm -rf $(VENV); \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "python3 -m venv failed: installing python3-venv"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null \
+	      && $(PYTHON) -m venv $(VENV); \
+	  else \
+	    echo "error: '$(PYTHON) -m venv' failed; install python3-venv (as root: apt-get install python3-venv)" >&2; \
+	    exit 1; \
+	  fi; }
+
+demo: venv
+	$(BIN)/python -m pip install -q .
+	@code=0; $(BIN)/asr-preflight demo $(DEMO_ARGS) || code=$$?; \
+	case $$code in \
+	  0) meaning="every VM Ready";; \
+	  1) meaning="at least one VM Not ready";; \
+	  2) meaning="usage or plan error, nothing was checked";; \
+	  3) meaning="no failure, but readiness unknown for at least one VM";; \
+	  4) meaning="warnings only, with --strict";; \
+	  5) meaning="internal error (a bug)";; \
+	  *) meaning="unexpected exit code";; \
+	esac; \
+	echo ""; echo "asr-preflight demo exited with $$code: $$meaning"; \
+	case $$code in 0|1|3|4) exit 0;; *) exit 1;; esac
+
+apt-packages:
+	@missing=""; for pkg in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+	  echo "warning: missing Debian packages:$$missing (not root: tests that need them will skip)" >&2; \
+	fi
+
+test: venv apt-packages
+	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy
+	@code=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || code=$$?; \
+	if [ $$code = 5 ]; then echo "error: pytest collected no tests (exit 5); that is a failure" >&2; fi; \
+	exit $$code
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""ASR1xx: target capacity (size and quota); the logic is in ``asr_preflight.sizing``."""

@@ -1,0 +1,3 @@
+from asr_preflight.cli import main
+
+main()

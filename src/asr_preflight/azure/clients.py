@@ -1,0 +1,124 @@
+"""One management client per (service, subscription), all sharing one credential, one HTTP
+session and the read-only policy."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from asr_preflight.azure.clouds import Cloud
+from asr_preflight.azure.readonly import ReadOnlyPolicy
+
+
+class Clients:
+    def __init__(
+        self,
+        credential: Any,
+        cloud: Cloud,
+        *,
+        pool_size: int = 16,
+        retry_total: int | None = None,
+        read_timeout: float | None = None,
+    ) -> None:
+        import requests
+        from azure.core.pipeline.transport import RequestsTransport
+
+        self.credential = credential
+        self.cloud = cloud
+        self._session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=pool_size + 4)
+        self._session.mount("https://", adapter)
+        transport_kwargs: dict[str, Any] = {"session": self._session, "session_owner": False}
+        if read_timeout is not None:
+            transport_kwargs["read_timeout"] = read_timeout
+        self._transport = RequestsTransport(**transport_kwargs)
+        self._retry_total = retry_total
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def _kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "base_url": self.cloud.arm_endpoint,
+            "credential_scopes": [self.cloud.scope],
+            "per_retry_policies": [ReadOnlyPolicy()],
+            "transport": self._transport,
+        }
+        if self._retry_total is not None:
+            kwargs["retry_total"] = self._retry_total
+        return kwargs
+
+    def _get(self, service: str, subscription: str, factory: Callable[[], Any]) -> Any:
+        key = (service, subscription.lower())
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = factory()
+                self._clients[key] = client
+            return client
+
+    def compute(self, subscription: str) -> Any:
+        from azure.mgmt.compute import ComputeManagementClient
+
+        return self._get(
+            "compute",
+            subscription,
+            lambda: ComputeManagementClient(self.credential, subscription, **self._kwargs()),
+        )
+
+    def network(self, subscription: str) -> Any:
+        from azure.mgmt.network import NetworkManagementClient
+
+        return self._get(
+            "network",
+            subscription,
+            lambda: NetworkManagementClient(self.credential, subscription, **self._kwargs()),
+        )
+
+    def authorization(self, subscription: str) -> Any:
+        from azure.mgmt.authorization import AuthorizationManagementClient
+
+        return self._get(
+            "authorization",
+            subscription,
+            lambda: AuthorizationManagementClient(self.credential, subscription, **self._kwargs()),
+        )
+
+    def recovery_services(self, subscription: str) -> Any:
+        from azure.mgmt.recoveryservices import RecoveryServicesClient
+
+        return self._get(
+            "recoveryservices",
+            subscription,
+            lambda: RecoveryServicesClient(self.credential, subscription, **self._kwargs()),
+        )
+
+    def site_recovery(self, subscription: str) -> Any:
+        from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
+
+        return self._get(
+            "siterecovery",
+            subscription,
+            lambda: SiteRecoveryManagementClient(self.credential, subscription, **self._kwargs()),
+        )
+
+    def storage(self, subscription: str) -> Any:
+        from azure.mgmt.storage import StorageManagementClient
+
+        return self._get(
+            "storage",
+            subscription,
+            lambda: StorageManagementClient(self.credential, subscription, **self._kwargs()),
+        )
+
+    def resources(self, subscription: str) -> Any:
+        from azure.mgmt.resource.resources import ResourceManagementClient
+
+        return self._get(
+            "resources",
+            subscription,
+            lambda: ResourceManagementClient(self.credential, subscription, **self._kwargs()),
+        )
+
+    def close(self) -> None:
+        self._session.close()

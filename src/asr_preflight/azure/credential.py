@@ -1,0 +1,115 @@
+"""The credential: DefaultAzureCredential for the chosen cloud, and the operating principal."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from asr_preflight.azure.clouds import Cloud
+
+CHAIN = (
+    "environment (AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET or certificate), "
+    "workload identity, managed identity, Azure CLI (az login), Azure PowerShell, "
+    "Azure Developer CLI"
+)
+
+
+def _base() -> type[Exception]:
+    from azure.core.exceptions import ClientAuthenticationError
+
+    return ClientAuthenticationError
+
+
+class CredentialError(_base()):  # type: ignore[misc]
+    """No credential in the chain could get an ARM token. ``str()`` is one line for the console.
+
+    A ClientAuthenticationError, so code that handles the SDK's authentication failures
+    handles it too."""
+
+
+def make_credential(cloud: Cloud, **extra: Any) -> Any:
+    """``DefaultAzureCredential`` for ``cloud``. A custom cloud's authority is not a Microsoft one,
+    so MSAL instance discovery (a call to login.microsoftonline.com) is disabled for it.
+    ``extra`` is passed through to the credential (the product's hook for tests and embedders)."""
+    from azure.identity import DefaultAzureCredential
+
+    kwargs: dict[str, Any] = {"authority": cloud.authority_host}
+    if cloud.custom:
+        kwargs["disable_instance_discovery"] = True
+    kwargs.update(extra)
+    return DefaultAzureCredential(**kwargs)
+
+
+def acquire_token(credential: Any, cloud: Cloud) -> str:
+    """An ARM access token, or :class:`CredentialError` with one line saying what to do."""
+    from azure.core.exceptions import AzureError
+
+    try:
+        with quiet_sdk_logs():
+            token = credential.get_token(cloud.scope)
+    except AzureError as exc:
+        raise CredentialError(_one_line(exc, cloud)) from None
+    except ValueError as exc:  # e.g. azure-identity refusing a malformed authority
+        raise CredentialError(f"Azure credential configuration error: {exc}") from None
+    return str(token.token)
+
+
+def _one_line(exc: Exception, cloud: Cloud) -> str:
+    text = str(getattr(exc, "message", None) or exc)
+    cause = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if re.match(r"^\w+Credential:", line) and "unavailable" not in line.lower():
+            cause = line
+            break
+    if not cause:
+        cause = text.splitlines()[0].strip() if text.strip() else type(exc).__name__
+    cause = re.sub(r"\s+", " ", cause)
+    cause = re.sub(r"Trace ID:.*", "", cause).strip().rstrip(".")
+    if len(cause) > 240:
+        cause = cause[:237] + "..."
+    return (
+        f"no Azure credential could get a token for {cloud.name} ({cloud.authority_host}); "
+        f"tried DefaultAzureCredential: {CHAIN}. Cause: {cause}. "
+        "Run `az login` (or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET) "
+        "and retry."
+    )
+
+
+def principal_from_token(token: str) -> str | None:
+    """The ``oid`` claim of a JWT access token (read, never verified: it only names the principal
+    whose role assignments are read; ARM itself verifies the token)."""
+    parts = token.split(".")
+    if len(parts) < 2:
+        return None
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    oid = claims.get("oid") if isinstance(claims, dict) else None
+    return oid if isinstance(oid, str) and oid else None
+
+
+#: SDK loggers whose warnings would garble the console: azure-identity prints each failed
+#: credential over several lines (we print one), and azure-mgmt-core announces "We are
+#: registering for you" for a provider registration the read-only policy refuses.
+NOISY_LOGGERS = ("azure.identity", "azure.mgmt.core.policies", "urllib3.connectionpool")
+
+
+@contextmanager
+def quiet_sdk_logs() -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in NOISY_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)

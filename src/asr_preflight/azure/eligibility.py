@@ -1,0 +1,39 @@
+"""ASR's own ``replicationEligibilityResults/default`` of one VM: the one per-VM call.
+
+A plain GET through the Site Recovery client's pipeline (credential, retries, read-only policy),
+read as JSON like the bulk lists, so 10,000 of them cost requests, not model building.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from asr_preflight.azure.raw import dig, get_json
+from asr_preflight.snapshot import Eligibility, EligibilityError, VirtualMachine
+
+SITE_RECOVERY_API = "2024-04-01"
+PATH = "providers/Microsoft.RecoveryServices/replicationEligibilityResults/default"
+
+
+def eligibility(client: Any, vm: VirtualMachine) -> Eligibility:
+    body = get_json(client, f"{vm.id}/{PATH}?api-version={SITE_RECOVERY_API}")
+    props = dig(body, "properties")
+    if not isinstance(props, Mapping):
+        raise ValueError(f"eligibility result of {vm.name} has no properties")
+    errors = props.get("errors") or []
+    if not isinstance(errors, list):
+        raise ValueError(f"eligibility result of {vm.name}: 'errors' is not a list")
+    return Eligibility(
+        vm_id=vm.id,
+        errors=tuple(
+            EligibilityError(
+                code=str(e.get("code") or ""),
+                message=str(e.get("message") or ""),
+                possible_causes=e.get("possibleCauses") or None,
+                recommended_action=e.get("recommendedAction") or None,
+            )
+            for e in errors
+            if isinstance(e, Mapping)
+        ),
+    )

@@ -1,0 +1,48 @@
+"""ARM resource id helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class ResourceId:
+    subscription: str
+    resource_group: str
+    name: str
+
+    @classmethod
+    def parse(cls, resource_id: str) -> ResourceId:
+        parts = resource_id.strip("/").split("/")
+        lower = [p.lower() for p in parts]
+        try:
+            sub = parts[lower.index("subscriptions") + 1]
+            rg = parts[lower.index("resourcegroups") + 1]
+        except (ValueError, IndexError):
+            raise ValueError(f"not an ARM resource id: {resource_id!r}") from None
+        return cls(sub, rg, parts[-1])
+
+
+def norm_location(location: str | None) -> str:
+    """ARM locations as region codes: "West US" -> "westus"."""
+    return (location or "").replace(" ", "").lower()
+
+
+def sub_scope(subscription: str) -> str:
+    return f"/subscriptions/{subscription}"
+
+
+def ref_id(ref: object) -> str | None:
+    """The ``id`` of a SubResource-like model, or None."""
+    value = getattr(ref, "id", None) if ref is not None else None
+    return str(value) if value else None
+
+
+def text(value: object) -> str | None:
+    """A model field as text: SDK enums by value ("Info", not "StatusLevelTypes.INFO")."""
+    if value is None:
+        return None
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)

@@ -1,0 +1,117 @@
+"""CLI commands for CI gates and audits: ``asr-preflight diff`` and ``asr-preflight waivers check``.
+
+Registered on the main Typer app by :func:`register`; thin shells over :mod:`baseline` and
+:mod:`waivers`, imported lazily so that other commands stay fast.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from asr_preflight.engine import ExitCode
+
+waivers_app = typer.Typer(
+    help="Lint waiver files (rule, target, justification, owner, expiry).", no_args_is_help=True
+)
+
+
+class DiffFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+def _today(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier results.json.")],
+    new: Annotated[Path, typer.Argument(help="The later results.json.")],
+    fmt: Annotated[
+        DiffFormat, typer.Option("--format", help="text, json, or markdown (a PR comment).")
+    ] = DiffFormat.TEXT,
+    fail_on_new: Annotated[
+        bool, typer.Option("--fail-on-new", help="Exit 1 when the later scan has new problems.")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="At most this many lines per section.")] = 200,
+) -> None:
+    """Print what changed between two scans: verdicts, VMs, new, fixed and gone problems."""
+    from asr_preflight.baseline import (
+        BaselineError,
+        compare,
+        comparison_to_json,
+        diff_lines,
+        diff_markdown,
+        load_scan,
+    )
+
+    err = Console(stderr=True)
+    try:
+        comparison = compare(load_scan(old), load_scan(new))
+    except BaselineError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(ExitCode.USAGE) from None
+    if fmt is DiffFormat.JSON:
+        typer.echo(json.dumps(comparison_to_json(comparison), indent=2, ensure_ascii=False))
+    elif fmt is DiffFormat.MARKDOWN:
+        typer.echo(diff_markdown(comparison, limit=limit), nl=False)
+    else:
+        for line in diff_lines(comparison, limit=limit):
+            typer.echo(line)
+    if fail_on_new and comparison.new:
+        raise typer.Exit(ExitCode.NOT_READY)
+
+
+@waivers_app.command("check")
+def waivers_check(
+    file: Annotated[Path, typer.Argument(help="The waiver file (TOML, [[waivers]] tables).")],
+    today: Annotated[
+        str | None, typer.Option(help="Judge expiry as of this date (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Validate a waiver file: exit 2 if malformed (naming the line), 1 if a waiver has expired
+    or names no installed rule, 0 otherwise (waivers expiring within 14 days are listed)."""
+    from asr_preflight.engine import RuleLoadError, load_rules
+    from asr_preflight.plan import PlanError
+    from asr_preflight.waivers import lint_waivers, load_waivers
+
+    err = Console(stderr=True)
+    day = _today(today)
+    try:
+        loaded = load_waivers(file)
+    except PlanError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(ExitCode.USAGE) from None
+    try:
+        rules = load_rules()
+    except RuleLoadError as exc:
+        err.print(f"[yellow]warning:[/] rule codes not checked: {escape(str(exc))}")
+        rules = ()
+    findings = lint_waivers(loaded, rules, day)
+    for finding in findings:
+        colour = {"error": "red", "warning": "yellow"}.get(finding.level, "cyan")
+        err.print(f"[{colour}]{finding.level}:[/] {escape(finding.message)}")
+    errors = sum(1 for f in findings if f.level == "error")
+    typer.echo(f"{file}: {len(loaded)} waiver(s), {errors} error(s)")
+    if errors:
+        raise typer.Exit(ExitCode.NOT_READY)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``diff`` and ``waivers`` to the main CLI app."""
+    app.command("diff")(diff)
+    app.add_typer(waivers_app, name="waivers")

@@ -1,0 +1,448 @@
+"""The guest collector: run the probe scripts on every selected VM and record what they saw.
+
+``collect_guests(plan, snapshot, options)`` returns the snapshot with one :class:`GuestFacts`
+per VM that answered and one ``FactError(kind="guest", scope=<vm id>)`` per VM that could not be
+reached or refused us (an unknown or changed host key, failed authentication, a timeout), so
+that VM's in-guest rules say ``unknown`` with the reason; a guest is never assumed fine.
+
+Guests are probed in parallel (``CollectOptions.guest_concurrency`` workers, default 32), each
+within its own time budget (``[guest] budget_seconds``): a hung or unreachable host costs at most
+its connect timeout or its budget, and only its own rules become ``unknown``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from asr_preflight.collect import CollectOptions
+from asr_preflight.guest import parse
+from asr_preflight.guest.endpoints import Endpoint, required_endpoints
+from asr_preflight.guest.redact import Scrubber
+from asr_preflight.guest.scripts import Invocation
+from asr_preflight.guest.transport import CommandResult, Deadline, GuestAccessError, Transport
+from asr_preflight.plan import GuestLinux, GuestSection, GuestWindows, Plan
+from asr_preflight.snapshot import FactError, GuestFacts, NetworkInterface, Snapshot, VirtualMachine
+
+log = logging.getLogger("asr_preflight.guest")
+
+PORT_20004 = 20004
+LOCAL_PROBE_TIMEOUT = 15.0  # facts, trust, proxy: local reads only
+
+
+@dataclass(frozen=True)
+class Target:
+    """One guest to probe: where to connect, what to probe."""
+
+    vm: VirtualMachine
+    family: Literal["linux", "windows"]
+    host: str
+    port: int | None
+    peers: dict[str, list[str]] = field(default_factory=dict)  # peer private IP -> peer VM ids
+
+
+class _Job:
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.started: float | None = None
+        self.transport: Transport | None = None
+        self.lock = threading.Lock()
+
+    def abort(self) -> None:
+        with self.lock:
+            transport = self.transport
+        if transport is not None:
+            with contextlib.suppress(Exception):  # aborting a hung host is best effort
+                transport.close()
+
+
+def collect_guests(plan: Plan, snapshot: Snapshot, options: CollectOptions) -> Snapshot:
+    """Probe every selected VM's guest; see the module docstring."""
+    if not options.guest:
+        return replace(snapshot, collection=replace(snapshot.collection, guest_skipped=True))
+    guest = plan.guest
+    if guest is None:
+        return snapshot
+    scrub = _scrubber(guest)
+    errors: list[FactError] = []
+    try:
+        endpoints = required_endpoints(plan, snapshot)
+    except ValueError as exc:
+        endpoints = ()
+        errors.extend(
+            FactError("guest", vm.id, str(exc), "fix [guest.endpoints] in the plan")
+            for vm in snapshot.vms
+        )
+    targets: list[Target] = []
+    if endpoints or not errors:
+        for vm in snapshot.vms:
+            found = _target(vm, plan, guest, snapshot)
+            if isinstance(found, FactError):
+                errors.append(found)
+            else:
+                targets.append(found)
+    runner = _Runner(guest, options, endpoints, scrub)
+    facts: list[GuestFacts] = []
+    with _progress(options, len(targets)) as advance:
+        for _done, outcome in runner.run_all(targets, advance):
+            if isinstance(outcome, GuestFacts):
+                facts.append(outcome)
+            else:
+                errors.append(outcome)
+    probed = {f.vm_id.lower() for f in facts} | {e.scope.lower() for e in errors}
+    keep_facts = tuple(f for f in snapshot.guests if f.vm_id.lower() not in probed)
+    keep_errors = tuple(
+        e for e in snapshot.errors if not (e.kind == "guest" and e.scope.lower() in probed)
+    )
+    return replace(
+        snapshot,
+        guests=keep_facts + tuple(sorted(facts, key=lambda f: f.vm_id.lower())),
+        errors=keep_errors + tuple(sorted(errors, key=lambda e: e.scope.lower())),
+    )
+
+
+def _scrubber(guest: GuestSection) -> Scrubber:
+    scrub = Scrubber()
+    for section in (guest.linux, guest.windows):
+        if section is not None and section.password_env:
+            scrub.add(os.environ.get(section.password_env))
+    return scrub
+
+
+# -- what to probe ---------------------------------------------------------------------------
+
+
+def _nic_index(snapshot: Snapshot) -> dict[str, NetworkInterface]:
+    return {nic.id.lower(): nic for nic in snapshot.network_interfaces}
+
+
+def _private_ip(vm: VirtualMachine, nics: dict[str, NetworkInterface]) -> str | None:
+    nic = nics.get((vm.primary_nic_id or "").lower())
+    ipc = nic.primary_ip_configuration if nic is not None else None
+    return ipc.private_ip if ipc is not None else None
+
+
+def _split_host(value: str) -> tuple[str, int | None]:
+    value = value.strip()
+    if value.startswith("["):  # [v6]:port
+        host, _, rest = value[1:].partition("]")
+        return host, int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else None
+    if value.count(":") == 1:
+        host, _, port = value.partition(":")
+        if port.isdigit():
+            return host, int(port)
+    return value, None
+
+
+def _target(
+    vm: VirtualMachine, plan: Plan, guest: GuestSection, snapshot: Snapshot
+) -> Target | FactError:
+    if vm.os_type is None:
+        return FactError(
+            "guest", vm.id, "the OS type is unknown, so no transport could be chosen",
+            "re-run collect; the VM's storage profile should name Linux or Windows",
+        )  # fmt: skip
+    family: Literal["linux", "windows"] = "windows" if vm.os_type == "Windows" else "linux"
+    nics = _nic_index(snapshot)
+    override = next(
+        (v for k, v in guest.hosts.items() if k.lower() in (vm.name.lower(), vm.id.lower())), None
+    )
+    port: int | None
+    if override:
+        host, port = _split_host(override)
+    else:
+        nic = nics.get((vm.primary_nic_id or "").lower())
+        ipc = nic.primary_ip_configuration if nic is not None else None
+        address = None
+        if ipc is not None:
+            address = ipc.private_ip if guest.address == "private" else ipc.public_ip
+        if not address:
+            return FactError(
+                "guest", vm.id,
+                f"no {guest.address} IP address on its primary network interface",
+                "set [guest.hosts] for this VM, or [guest] address = \"public\"/\"private\"",
+            )  # fmt: skip
+        host, port = address, None
+    peers: dict[str, list[str]] = {}
+    by_ref = {v.name.lower(): v for v in snapshot.vms} | {v.id.lower(): v for v in snapshot.vms}
+    for group in plan.groups:
+        members = [m for ref in group.vms if (m := by_ref.get(ref.lower())) is not None]
+        if vm not in members:
+            continue
+        for peer in members:
+            if peer.id == vm.id:
+                continue
+            ip = _private_ip(peer, nics)
+            if ip:
+                peers.setdefault(ip, []).append(peer.id)
+    return Target(vm, family, host, port, peers)
+
+
+# -- probing ---------------------------------------------------------------------------------
+
+
+class _Runner:
+    def __init__(
+        self,
+        guest: GuestSection,
+        options: CollectOptions,
+        endpoints: tuple[Endpoint, ...],
+        scrub: Scrubber,
+    ) -> None:
+        self.guest = guest
+        self.options = options
+        self.endpoints = endpoints
+        self.scrub = scrub
+        self._host_keys: Any = None
+        self._jump: Any = None
+        self._lock = threading.Lock()
+
+    # the SSH pieces are created on first use, so a Windows-only estate never imports paramiko
+    def _ssh_shared(self) -> tuple[Any, Any]:
+        from asr_preflight.guest.ssh import HostKeys, JumpHost
+
+        with self._lock:
+            config = self.guest.linux or GuestLinux()
+            if self._host_keys is None:
+                self._host_keys = HostKeys(config.known_hosts, self.options.accept_new_host_keys)
+                if config.jump_host:
+                    self._jump = JumpHost(
+                        config.jump_host,
+                        config,
+                        self._host_keys,
+                        self.guest.connect_timeout_seconds,
+                    )
+            return self._host_keys, self._jump
+
+    def run_all(
+        self, targets: list[Target], advance: Callable[[str], None]
+    ) -> Iterator[tuple[Target, GuestFacts | FactError]]:
+        if not targets:
+            return
+        budget = self.guest.budget_seconds
+        workers = max(1, min(self.options.guest_concurrency, len(targets)))
+        jobs = [_Job(t) for t in targets]
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asr-guest")
+        try:
+            pending: dict[Future[GuestFacts | FactError], _Job] = {
+                pool.submit(self._probe, job): job for job in jobs
+            }
+            while pending:
+                done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = pending.pop(future)
+                    advance(job.target.vm.name)
+                    yield job.target, self._result(job, future)
+                now = time.monotonic()
+                for future, job in list(pending.items()):
+                    if job.started is not None and now > job.started + budget + 2.0:
+                        # a host that ignores every timeout: give up on it, free its worker
+                        job.abort()
+                        pending.pop(future)
+                        advance(job.target.vm.name)
+                        yield job.target, self._budget_error(job)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+            if self._jump is not None:
+                self._jump.close()
+
+    def _result(self, job: _Job, future: Future[GuestFacts | FactError]) -> GuestFacts | FactError:
+        try:
+            return future.result()
+        except Exception as exc:
+            log.exception("guest %s: probing failed", job.target.vm.name)
+            return FactError(
+                "guest", job.target.vm.id,
+                f"probing failed ({type(exc).__name__})",
+                "this is a bug; please report it with the log",
+            )  # fmt: skip
+
+    def _budget_error(self, job: _Job) -> FactError:
+        return FactError(
+            "guest", job.target.vm.id,
+            "probing did not finish within its budget of "
+            f"{self.guest.budget_seconds:g} s",
+            "raise [guest] budget_seconds, or check why the guest answers so slowly",
+        )  # fmt: skip
+
+    def _transport(self, target: Target, deadline: Deadline) -> Transport:
+        timeout = self.guest.connect_timeout_seconds
+        if target.family == "linux":
+            from asr_preflight.guest.ssh import SshTransport
+
+            host_keys, jump = self._ssh_shared()
+            config = self.guest.linux or GuestLinux()
+            return SshTransport(
+                target.host, target.port or config.port, config, host_keys, deadline, timeout, jump
+            )
+        from asr_preflight.guest.winrm import WinrmTransport
+
+        return WinrmTransport(
+            target.host, self.guest.windows or GuestWindows(), deadline, timeout, target.port
+        )
+
+    def _probe(self, job: _Job) -> GuestFacts | FactError:
+        target = job.target
+        job.started = time.monotonic()
+        deadline = Deadline(self.guest.budget_seconds)
+        transport = self._transport(target, deadline)
+        with job.lock:
+            job.transport = transport
+        try:
+            transport.connect()
+            facts = self._gather(target, transport, deadline)
+        except GuestAccessError as exc:
+            elapsed = time.monotonic() - job.started
+            log.info("guest %s: refused or unreachable after %.2f s", target.vm.name, elapsed)
+            log.debug("guest %s: %s", target.vm.name, self.scrub(exc.cause))
+            return FactError(
+                "guest",
+                target.vm.id,
+                self.scrub(exc.cause),
+                self.scrub(exc.hint),
+            )
+        finally:
+            transport.close()
+        log.info("guest %s: probed in %.2f s", target.vm.name, time.monotonic() - job.started)
+        return facts
+
+    def _gather(self, target: Target, transport: Transport, deadline: Deadline) -> GuestFacts:
+        family = target.family
+        windows = family == "windows"
+        t = self.guest.probe_timeout_seconds
+        first = transport.run_many(
+            [Invocation("facts", family), Invocation("trust", family), Invocation("proxy", family)],
+            LOCAL_PROBE_TIMEOUT,
+            together=True,
+        )
+        errors: dict[str, str] = {}
+        data = {r.probe: self._decoded(r, errors) for r in first}
+
+        values: dict[str, Any] = {}
+        if (facts_data := data.get("facts")) is not None:
+            try:
+                basic = parse.parse_facts(facts_data, windows)
+                values.update(
+                    os_release=basic.os_release, kernel=basic.kernel,
+                    root_free_bytes=basic.root_free_bytes,
+                    grub_device_names=basic.grub_device_names,
+                    grub_files=basic.grub_files, services=basic.services, clock_utc=basic.clock_utc,
+                )  # fmt: skip
+            except (parse.ProbeOutputError, KeyError, TypeError, ValueError) as exc:
+                errors["facts"] = f"unexpected output: {exc}"
+        if (trust_data := data.get("trust")) is not None:
+            try:
+                store, roots = parse.parse_trust(trust_data)
+                values.update(trust_store=store, root_certificates=roots)
+            except (parse.ProbeOutputError, KeyError, TypeError, ValueError) as exc:
+                errors["trust"] = str(exc)
+        proxies = None
+        if (proxy_data := data.get("proxy")) is not None:
+            try:
+                proxies = parse.parse_proxies(proxy_data)
+                values["proxies"] = proxies
+            except (parse.ProbeOutputError, KeyError, TypeError, ValueError) as exc:
+                errors["proxy"] = f"unexpected output: {exc}"
+
+        # second round, at once: endpoints (grouped by the proxy each one goes through) and ports
+        agent = parse.agent_proxy(proxies or (), windows)
+        groups: dict[str | None, list[Endpoint]] = {}
+        for endpoint in self.endpoints:
+            groups.setdefault(parse.proxy_for(agent, endpoint.host), []).append(endpoint)
+        second: list[Invocation] = []
+        for proxy, members in groups.items():
+            args = (f"{t:g}", proxy or "-", *(e.spec for e in members))
+            second.append(Invocation("endpoints", family, args))
+        if target.peers:
+            second.append(
+                Invocation("ports", family, (f"{t:g}", str(PORT_20004), *sorted(target.peers)))
+            )
+        results = transport.run_many(second, 2 * t + 10) if second else []
+        endpoint_probes: list[Any] = []
+        endpoint_ok = True
+        for inv, result in zip(second, results, strict=True):
+            decoded = self._decoded(result, errors)
+            if decoded is None:
+                endpoint_ok = endpoint_ok and inv.probe != "endpoints"
+                continue
+            try:
+                if inv.probe == "endpoints":
+                    proxy = None if inv.args[1] == "-" else inv.args[1]
+                    endpoint_probes.extend(parse.parse_endpoints(decoded, proxy))
+                else:
+                    values["port_probes"] = parse.parse_ports(decoded, target.peers)
+            except (parse.ProbeOutputError, KeyError, TypeError, ValueError) as exc:
+                errors[inv.probe] = f"unexpected output: {exc}"
+                endpoint_ok = endpoint_ok and inv.probe != "endpoints"
+        if self.endpoints and endpoint_ok:
+            values["endpoints"] = tuple(sorted(endpoint_probes, key=lambda e: e.name))
+        values["probe_errors"] = {k: self.scrub(v) for k, v in errors.items()}
+        facts = GuestFacts(
+            vm_id=target.vm.id,
+            transport="winrm" if windows else "ssh",
+            collected_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            address=target.host,
+            **values,
+        )
+        del deadline
+        return _scrub_facts(facts, self.scrub)
+
+    def _decoded(self, result: CommandResult, errors: dict[str, str]) -> dict[str, Any] | None:
+        if result.exit_status is None:
+            why = result.stderr.strip()
+            errors[result.probe] = self.scrub(
+                f"did not finish in time: {why}" if why else "timed out"
+            )
+            return None
+        if result.exit_status != 0:
+            detail = result.stderr.strip().splitlines()[-1:] or ["no error output"]
+            errors[result.probe] = self.scrub(
+                f"exit status {result.exit_status}: {detail[0][:200]}"
+            )
+            return None
+        try:
+            return parse.decode(result.stdout)
+        except parse.ProbeOutputError as exc:
+            errors[result.probe] = self.scrub(str(exc))
+            return None
+
+
+def _scrub_facts(facts: GuestFacts, scrub: Scrubber) -> GuestFacts:
+    endpoints = facts.endpoints
+    if endpoints is not None:
+        endpoints = tuple(
+            replace(e, error=scrub(e.error) if e.error else e.error) for e in endpoints
+        )
+    ports = facts.port_probes
+    if ports is not None:
+        ports = tuple(replace(p, detail=scrub(p.detail) if p.detail else p.detail) for p in ports)
+    proxies = facts.proxies
+    if proxies is not None:
+        proxies = tuple(replace(p, url=scrub(p.url)) for p in proxies)
+    return replace(facts, endpoints=endpoints, port_probes=ports, proxies=proxies)
+
+
+@contextmanager
+def _progress(options: CollectOptions, total: int) -> Iterator[Callable[[str], None]]:
+    if not (options.progress and total and sys.stderr.isatty()):
+        yield lambda _name: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("probing guests"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"), console=Console(stderr=True), transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("", total=total)
+        yield lambda name: progress.update(task, advance=1, description=name)

@@ -1,0 +1,186 @@
+"""WinRM transport (pywinrm), safe by default.
+
+- HTTPS on 5986 with the server certificate validated (against ``[guest.windows] ca_bundle``
+  when set, else the default trust of ``requests``/certifi or ``REQUESTS_CA_BUNDLE``).
+- Authentication: ``ntlm`` (default), ``kerberos``, ``credssp`` or ``certificate``
+  (``cert_pem``/``cert_key_pem``). The password is read from the environment variable the plan
+  names (``password_env``); it is never part of a URL.
+- Plain HTTP (5985) only when the plan says ``scheme = "http"``, and then only with an auth
+  that encrypts the messages (ntlm, kerberos, credssp; message encryption forced on).
+- One WinRS shell per host, reused for all its probes; proxies from the environment are not
+  used to reach a guest.
+
+pywinrm is imported when the first Windows guest is probed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from asr_preflight.guest.scripts import Invocation, encoded_powershell
+from asr_preflight.guest.transport import CommandResult, Deadline, GuestAccessError
+from asr_preflight.plan import GuestWindows
+
+ENCRYPTING = ("ntlm", "kerberos", "credssp")
+
+
+def endpoint_url(host: str, config: GuestWindows) -> str:
+    port = config.port or (5986 if config.scheme == "https" else 5985)
+    shown = f"[{host}]" if ":" in host else host
+    return f"{config.scheme}://{shown}:{port}/wsman"
+
+
+class WinrmTransport:
+    def __init__(
+        self,
+        host: str,
+        config: GuestWindows,
+        deadline: Deadline,
+        connect_timeout: float,
+        port: int | None = None,
+    ) -> None:
+        self.host = host
+        self.config = config if port is None else config.model_copy(update={"port": port})
+        self.deadline = deadline
+        self.connect_timeout = connect_timeout
+        self.protocol: Any = None
+        self.shell_id: str | None = None
+
+    def _protocol(self, operation_timeout: int) -> Any:
+        config = self.config
+        if config.scheme == "http" and config.transport not in ENCRYPTING:
+            raise GuestAccessError(
+                f"refused: WinRM over plain HTTP with {config.transport} auth would send "
+                "unencrypted messages",
+                'use scheme = "https", or an auth that encrypts (ntlm, kerberos, credssp)',
+            )
+        password: str | None = None
+        if config.transport in ("ntlm", "credssp") or (
+            config.transport == "kerberos" and config.password_env
+        ):
+            if not config.password_env:
+                raise GuestAccessError(
+                    f"no password for WinRM {config.transport} auth",
+                    "set [guest.windows] password_env to the name of an environment variable",
+                )
+            password = os.environ.get(config.password_env)
+            if not password:
+                raise GuestAccessError(
+                    f"environment variable {config.password_env} (the WinRM password) is not set",
+                    f"export {config.password_env} before running",
+                )
+        try:
+            from winrm.protocol import Protocol
+        except ImportError:  # pragma: no cover - pywinrm is a dependency
+            raise GuestAccessError("pywinrm is not installed", "pip install pywinrm") from None
+        kwargs: dict[str, Any] = {
+            "endpoint": endpoint_url(self.host, config),
+            "transport": config.transport,
+            "username": config.user,
+            "password": password,
+            "server_cert_validation": "validate",
+            "read_timeout_sec": operation_timeout + 10,
+            "operation_timeout_sec": operation_timeout,
+            "message_encryption": "always" if config.scheme == "http" else "auto",
+            "proxy": None,
+        }
+        if config.ca_bundle:
+            kwargs["ca_trust_path"] = os.path.expanduser(config.ca_bundle)
+        if config.transport == "certificate":
+            if not (config.cert_pem and config.cert_key_pem):
+                raise GuestAccessError(
+                    "certificate auth needs cert_pem and cert_key_pem",
+                    "set them in [guest.windows]",
+                )
+            kwargs["cert_pem"] = os.path.expanduser(config.cert_pem)
+            kwargs["cert_key_pem"] = os.path.expanduser(config.cert_key_pem)
+        try:
+            return Protocol(**kwargs)
+        except Exception as exc:  # noqa: BLE001 - e.g. "kerberos requested but not installed"
+            raise GuestAccessError(
+                f"WinRM {config.transport} auth is not available: {exc}",
+                f"install the extra it needs (pip install 'pywinrm[{config.transport}]')",
+            ) from None
+
+    def connect(self) -> None:
+        timeout = max(1, int(self.deadline.clamp(self.connect_timeout)))
+        self.protocol = self._protocol(max(timeout, 20))
+        try:
+            self.shell_id = self.protocol.open_shell(codepage=65001)
+        except Exception as exc:  # noqa: BLE001 - requests/pywinrm raise many kinds
+            raise self._describe(exc) from None
+
+    def _describe(self, exc: Exception) -> GuestAccessError:
+        from winrm.exceptions import InvalidCredentialsError
+
+        url = endpoint_url(self.host, self.config)
+        name = type(exc).__name__
+        text = str(exc)
+        if isinstance(exc, InvalidCredentialsError):
+            return GuestAccessError(
+                f"WinRM {self.config.transport} login as {self.config.user!r} on {url} failed",
+                "check [guest.windows] user, password_env and transport",
+            )
+        if "CERTIFICATE_VERIFY_FAILED" in text or name == "SSLError":
+            return GuestAccessError(
+                f"refused: the WinRM certificate of {url} could not be verified",
+                "give the CA that issued the listener's certificate in [guest.windows] ca_bundle",
+            )
+        if "timed out" in text.lower() or "Timeout" in name:
+            return GuestAccessError(
+                f"no WinRM answer from {url} within {self.connect_timeout:g} s",
+                "check that the address is reachable and the WinRM HTTPS listener (5986) is open",
+            )
+        return GuestAccessError(
+            f"cannot connect to {url}: {name}", "check the address, the port and the WinRM listener"
+        )
+
+    def run_many(
+        self, invocations: Sequence[Invocation], timeout: float, together: bool = False
+    ) -> list[CommandResult]:
+        results = []
+        for inv in invocations:
+            if self.deadline.expired:
+                results.append(CommandResult(inv.probe, None, "", "the host's time budget ran out"))
+                continue
+            try:
+                command_id = self.protocol.run_command(
+                    self.shell_id,
+                    "powershell.exe",
+                    [
+                        "-NoProfile",
+                        "-NonInteractive",
+                        "-EncodedCommand",
+                        encoded_powershell(inv.powershell()),
+                    ],
+                )
+                stdout, stderr, status = self.protocol.get_command_output(self.shell_id, command_id)
+                self.protocol.cleanup_command(self.shell_id, command_id)
+            except Exception as exc:  # noqa: BLE001
+                results.append(CommandResult(inv.probe, None, "", f"{type(exc).__name__}: {exc}"))
+                continue
+            results.append(
+                CommandResult(inv.probe, status, stdout.decode("utf-8", "replace"), _clean(stderr))
+            )
+        return results
+
+    def close(self) -> None:
+        if self.protocol is not None and self.shell_id is not None:
+            with contextlib.suppress(Exception):  # closing is best effort
+                self.protocol.close_shell(self.shell_id)
+        self.protocol = None
+        self.shell_id = None
+
+
+def _clean(stderr: bytes) -> str:
+    """PowerShell's CLIXML error stream, as plain text."""
+    text = stderr.decode("utf-8", "replace")
+    if text.startswith("#< CLIXML"):
+        import re
+
+        parts = re.findall(r"<S S=\"Error\">(.*?)</S>", text, re.S)
+        text = "".join(parts).replace("_x000D__x000A_", "\n").strip()
+    return text

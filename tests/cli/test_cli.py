@@ -1,0 +1,274 @@
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from asr_preflight import __version__, cli, engine
+from asr_preflight.collect import CollectOptions
+from asr_preflight.plan import Plan
+from asr_preflight.snapshot import Snapshot, snapshot_from_json, snapshot_to_json
+from asr_preflight.testing import make_vm
+from reporting_sample import RULES, sample_snapshot
+
+runner = CliRunner()
+PLAN = """\
+[azure]
+subscriptions = ["00000000-0000-0000-0000-0000000000a1"]
+[target]
+region = "westus2"
+"""
+
+
+@pytest.fixture(autouse=True)
+def scripted_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check` runs the scripted rules, so outcomes (and exit codes) are the test's choice."""
+    monkeypatch.setattr(engine, "load_rules", lambda points=None: RULES)
+
+
+def _snapshot_file(tmp_path: Path, vms: list | None = None) -> Path:  # type: ignore[type-arg]
+    path = tmp_path / "snap.json"
+    path.write_text(snapshot_to_json(sample_snapshot(vms)))
+    return path
+
+
+def _error_line(result) -> str:  # type: ignore[no-untyped-def]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def test_version() -> None:
+    result = runner.invoke(cli.app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"asr-preflight {__version__}"
+
+
+def test_check_snapshot_writes_every_report(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    result = runner.invoke(
+        cli.app, ["check", "--snapshot", str(_snapshot_file(tmp_path)), "--output-dir", str(out)]
+    )
+    assert result.exit_code == 1, result.output  # the sample has Not ready VMs
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "results.json", "results.xml"]
+    assert json.loads((out / "results.json").read_text())["verdict"] == "not-ready"
+    assert "Run verdict: Not ready" in result.stdout
+    assert f"wrote {out / 'results.xml'}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("tags", "strict", "code"),
+    [
+        ({}, False, 0),
+        ({"TST101": "warn"}, False, 0),
+        ({"TST101": "warn"}, True, 4),
+        ({"TST401": "unknown"}, False, 3),
+        ({"TST201": "fail", "TST401": "unknown"}, False, 1),
+    ],
+)
+def test_exit_code_follows_the_verdict(
+    tmp_path: Path, tags: dict[str, str], strict: bool, code: int
+) -> None:
+    snap = _snapshot_file(tmp_path, [make_vm("vm-ok-01"), make_vm("vm-warn-01", tags=tags)])
+    args = ["check", "--snapshot", str(snap), "--output-dir", str(tmp_path / "r")]
+    result = runner.invoke(cli.app, [*args, "--format", "json", *(["--strict"] if strict else [])])
+    assert result.exit_code == code, result.output
+    assert result.stdout == ""  # no console format chosen
+    assert [p.name for p in (tmp_path / "r").iterdir()] == ["results.json"]
+
+
+def test_plan_overrides_the_snapshot_plan(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN.replace("westus2", "northeurope"))
+    args = ["check", "--snapshot", str(_snapshot_file(tmp_path)), "--plan", str(plan)]
+    result = runner.invoke(cli.app, [*args, "--format", "json", "--output-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert json.loads((tmp_path / "results.json").read_text())["target_region"] == "northeurope"
+
+
+def test_snapshot_without_plan_needs_one(tmp_path: Path) -> None:
+    path = tmp_path / "snap.json"
+    path.write_text(snapshot_to_json(replace(sample_snapshot(), plan=None)))
+    result = runner.invoke(cli.app, ["check", "--snapshot", str(path)])
+    assert result.exit_code == 2
+    assert "--plan" in _error_line(result)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["check"], "--plan FILE"),
+        (["check", "--plan", "missing.toml"], "missing.toml: cannot read plan file"),
+        (["check", "--snapshot", "missing.json"], "cannot read snapshot"),
+        (["check", "--format", "pdf", "--snapshot", "x.json"], "unknown format 'pdf'"),
+        (["check", "--concurrency", "0"], "--concurrency"),
+        (["check", "--no-such-option"], "No such option"),
+        (["rules", "explain", "ASR999"], "unknown rule 'ASR999'"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(args: list[str], needle: str) -> None:
+    result = runner.invoke(cli.app, args)
+    assert result.exit_code == 2, result.output
+    assert needle in _error_line(result)
+    assert "Traceback" not in result.output
+
+
+def test_plan_errors_name_the_line(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN + "regoin = 'x'\n")
+    result = runner.invoke(cli.app, ["check", "--plan", str(plan)])
+    assert result.exit_code == 2
+    assert f"{plan}:5" in _error_line(result)
+
+
+def test_bad_snapshot_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "snap.json"
+    bad.write_text('{"schema": "asr-preflight/snapshot/v0"}')
+    result = runner.invoke(cli.app, ["check", "--snapshot", str(bad)])
+    assert result.exit_code == 2
+    assert "snapshot schema" in _error_line(result)
+
+
+def test_rule_pack_errors_are_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(points: object = None) -> tuple[()]:
+        raise engine.RuleLoadError("rule pack contoso 1.0 (contoso:RULES) failed to load")
+
+    monkeypatch.setattr(engine, "load_rules", broken)
+    result = runner.invoke(cli.app, ["check", "--snapshot", str(_snapshot_file(tmp_path))])
+    assert result.exit_code == 2
+    assert "contoso" in _error_line(result)
+
+
+def test_unexpected_exceptions_are_bugs_with_exit_5(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*args: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(engine, "evaluate", boom)
+    monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+    result = runner.invoke(cli.app, ["check", "--snapshot", str(_snapshot_file(tmp_path))])
+    assert result.exit_code == 5
+    line = _error_line(result)
+    assert "bug" in line and cli.issues_url() in line and "ZeroDivisionError" in line
+
+
+def test_credential_failures_are_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from azure.identity import CredentialUnavailableError
+
+    def no_login(plan: Plan, options: CollectOptions) -> Snapshot:
+        raise CredentialUnavailableError("DefaultAzureCredential failed to retrieve a token.\nmore")
+
+    monkeypatch.setattr(cli, "_collect", no_login)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    result = runner.invoke(cli.app, ["check", "--plan", str(plan)])
+    assert result.exit_code == 2
+    assert "Azure sign-in failed: DefaultAzureCredential failed" in _error_line(result)
+
+
+def test_the_collectors_credential_error_is_printed_as_it_is(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from asr_preflight.azure.credential import CredentialError
+
+    text = "no Azure credential worked (tried: EnvironmentCredential, AzureCliCredential); run az login"
+
+    def no_login(plan: Plan, options: CollectOptions) -> Snapshot:
+        raise CredentialError(text)
+
+    monkeypatch.setattr(cli, "_collect", no_login)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    result = runner.invoke(cli.app, ["check", "--plan", str(plan)])
+    assert result.exit_code == 2
+    assert _error_line(result).endswith(text)
+    assert "Azure sign-in failed" not in result.output
+
+
+def test_concurrency_defaults_and_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    seen: list[CollectOptions] = []
+
+    def record(plan: Plan, options: CollectOptions) -> Snapshot:
+        seen.append(options)
+        raise cli.UsageProblem("stop here")
+
+    monkeypatch.setattr(cli, "_collect", record)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    runner.invoke(cli.app, ["check", "--plan", str(plan)])
+    runner.invoke(cli.app, ["check", "--plan", str(plan), "--concurrency", "4"])
+    assert [(o.concurrency, o.guest_concurrency) for o in seen] == [(16, 32), (4, 4)]
+
+
+def test_check_collects_with_the_options_given(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[CollectOptions] = []
+
+    def fake(plan: Plan, options: CollectOptions) -> Snapshot:
+        seen.append(options)
+        return sample_snapshot([make_vm("vm-ok-01")])
+
+    monkeypatch.setattr(cli, "_collect", fake)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    args = ["check", "--plan", str(plan), "--output-dir", str(tmp_path), "--format", "json"]
+    flags = ["--no-guest", "--no-eligibility", "--principal-id", "oid-1", "--concurrency", "4"]
+    more = ["--cloud", "AzureUSGovernment", "--accept-new-host-keys"]
+    result = runner.invoke(cli.app, [*args, *flags, *more])
+    assert result.exit_code == 0, result.output
+    [options] = seen
+    assert (options.guest, options.eligibility, options.principal_id) == (False, False, "oid-1")
+    assert (options.concurrency, options.cloud, options.accept_new_host_keys) == (
+        4,
+        "AzureUSGovernment",
+        True,
+    )
+
+
+def test_collect_writes_the_snapshot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(cli, "_collect", lambda plan, options: sample_snapshot())
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    out = tmp_path / "sub" / "snap.json"
+    result = runner.invoke(cli.app, ["collect", "--plan", str(plan), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert snapshot_from_json(out.read_text()) == sample_snapshot()
+    assert "5 VMs" in result.stdout
+    assert [p.name for p in out.parent.iterdir()] == ["snap.json"]
+
+
+def test_demo_checks_the_bundled_estate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    snapshot = sample_snapshot()
+    assert snapshot.plan is not None
+    monkeypatch.setattr(cli, "load_demo", lambda: (snapshot.plan, snapshot))
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli.app, ["demo"])
+    assert result.exit_code == 1, result.output
+    names = sorted(p.name for p in (tmp_path / "reports" / "demo").iterdir())
+    assert names == ["report.html", "results.json", "results.xml"]
+    assert "vm-unknown-01" in result.stdout
+
+
+def test_rules_list_json_and_explain() -> None:
+    listed = runner.invoke(cli.app, ["rules", "list", "--json"])
+    assert listed.exit_code == 0
+    entries = json.loads(listed.stdout)
+    assert [e["code"] for e in entries] == [r.code for r in RULES]
+    assert {"code", "name", "title", "severity", "area"} <= entries[0].keys()
+
+    table = runner.invoke(cli.app, ["rules", "list"])
+    assert table.exit_code == 0 and "TST201" in table.stdout
+
+    explained = runner.invoke(cli.app, ["rules", "explain", "tst201"])
+    assert explained.exit_code == 0
+    for heading in ("What it checks", "Why it matters", "How to fix", "References"):
+        assert heading in explained.stdout
+    assert "Reporters must show <every> outcome" in explained.stdout

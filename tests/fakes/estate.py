@@ -1,0 +1,493 @@
+"""Builds fake ARM estates from Azure's official example responses (``examples/``, see SOURCES.md).
+
+Each resource starts as a deep copy of an official example body; only ids, names and the fields a
+test is about are rewritten. The collections are the paths the real SDK lists:
+``/subscriptions/S/providers/Microsoft.Compute/virtualMachines`` and so on.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fakes.arm import Estate
+
+EXAMPLES = Path(__file__).parent / "examples"
+
+
+@cache
+def _example(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((EXAMPLES / name).read_text())
+    body: dict[str, Any] = data["responses"]["200"]["body"]
+    return body
+
+
+def example(name: str) -> dict[str, Any]:
+    return copy.deepcopy(_example(name))
+
+
+def rid(sub: str, rg: str, provider: str, *names: str) -> str:
+    return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/{provider}/" + "/".join(names)
+
+
+def sub_list(sub: str, provider: str) -> str:
+    return f"/subscriptions/{sub}/providers/{provider}"
+
+
+@dataclass
+class VmSpec:
+    name: str
+    rg: str
+    location: str = "eastus"
+    size: str = "Standard_DS3_v2"
+    os_type: str = "Linux"
+    data_disks: int = 1
+    power: str = "running"
+    agent: str = "Ready"
+    provisioning: str = "Succeeded"
+    ephemeral: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+    failed_extension: bool = False
+    eligibility_errors: tuple[tuple[str, str], ...] = ()
+    status_has_agent: bool = True  # False: the status-only list omits vmAgent
+
+
+class EstateBuilder:
+    """Adds resources to an :class:`Estate`; one call per VM, network, region, vault…"""
+
+    def __init__(self, estate: Estate | None = None) -> None:
+        self.estate = estate or Estate()
+        self._networks: dict[tuple[str, str], tuple[str, str]] = {}
+        self._ip = 4
+
+    # -- network -------------------------------------------------------------------------------
+
+    def network(self, sub: str, rg: str, location: str = "eastus") -> tuple[str, str]:
+        """A VNet (VirtualNetworkGet) with one subnet (SubnetGet), an NSG (NetworkSecurityGroupGet)
+        and a route table; returns (subnet id, nsg id)."""
+        key = (sub, rg)
+        if key in self._networks:
+            return self._networks[key]
+        vnet_id = rid(sub, rg, "Microsoft.Network", "virtualNetworks", f"{rg}-vnet")
+        nsg_id = rid(sub, rg, "Microsoft.Network", "networkSecurityGroups", f"{rg}-nsg")
+        rt_id = rid(sub, rg, "Microsoft.Network", "routeTables", f"{rg}-rt")
+        subnet = example("SubnetGet.json")
+        subnet["id"] = f"{vnet_id}/subnets/default"
+        subnet["name"] = "default"
+        subnet["properties"].update(
+            {
+                "addressPrefix": "10.1.0.0/24",
+                "networkSecurityGroup": {"id": nsg_id},
+                "routeTable": {"id": rt_id},
+                "serviceEndpoints": [{"service": "Microsoft.Storage", "locations": [location]}],
+            }
+        )
+        vnet = example("VirtualNetworkGet.json")
+        vnet.update({"id": vnet_id, "name": f"{rg}-vnet", "location": location})
+        vnet["properties"]["addressSpace"]["addressPrefixes"] = ["10.1.0.0/16"]
+        vnet["properties"].pop("defaultPublicNatGateway", None)
+        vnet["properties"]["subnets"] = [subnet]
+        vnet["properties"]["virtualNetworkPeerings"] = [
+            {
+                "name": "to-hub",
+                "id": f"{vnet_id}/virtualNetworkPeerings/to-hub",
+                "properties": {
+                    "peeringState": "Connected",
+                    "remoteAddressSpace": {"addressPrefixes": ["10.100.0.0/16"]},
+                    "remoteVirtualNetwork": {
+                        "id": rid("x", "hub", "Microsoft.Network", "virtualNetworks", "hub")
+                    },
+                },
+            }
+        ]
+        self.estate.add(sub_list(sub, "Microsoft.Network/virtualNetworks"), vnet)
+        self.estate.put(subnet["id"], subnet)  # Subnets_Get
+        nsg = example("NetworkSecurityGroupGet.json")
+        nsg.update({"id": nsg_id, "name": f"{rg}-nsg", "location": location})
+        nsg["properties"]["securityRules"].append(
+            {
+                "name": "allow-https-out",
+                "id": f"{nsg_id}/securityRules/allow-https-out",
+                "properties": {
+                    "protocol": "Tcp",
+                    "sourcePortRange": "*",
+                    "destinationPortRanges": ["443", "8443"],
+                    "sourceAddressPrefix": "*",
+                    "destinationAddressPrefixes": ["Storage.EastUS", "AzureActiveDirectory"],
+                    "access": "Allow",
+                    "priority": 200,
+                    "direction": "Outbound",
+                },
+            }
+        )
+        self.estate.add(sub_list(sub, "Microsoft.Network/networkSecurityGroups"), nsg)
+        route_table = {
+            "id": rt_id,
+            "name": f"{rg}-rt",
+            "location": location,
+            "type": "Microsoft.Network/routeTables",
+            "properties": {
+                "routes": [
+                    {
+                        "name": "default-via-fw",
+                        "id": f"{rt_id}/routes/default-via-fw",
+                        "properties": {
+                            "addressPrefix": "0.0.0.0/0",
+                            "nextHopType": "VirtualAppliance",
+                            "nextHopIpAddress": "10.100.0.4",
+                        },
+                    }
+                ]
+            },
+        }
+        self.estate.add(sub_list(sub, "Microsoft.Network/routeTables"), route_table)
+        self._networks[key] = (f"{vnet_id}/subnets/default", nsg_id)
+        return self._networks[key]
+
+    # -- VMs -------------------------------------------------------------------------------------
+
+    def vm(self, sub: str, spec: VmSpec) -> str:
+        subnet_id, nsg_id = self.network(sub, spec.rg, spec.location)
+        vm_id = rid(sub, spec.rg, "Microsoft.Compute", "virtualMachines", spec.name)
+        nic_id = rid(sub, spec.rg, "Microsoft.Network", "networkInterfaces", f"{spec.name}-nic")
+        vm = example("VirtualMachine_Get.json")
+        vm.update(
+            {"id": vm_id, "name": spec.name, "location": spec.location, "tags": dict(spec.tags)}
+        )
+        for key in ("managedBy", "resources"):
+            vm.pop(key, None)
+        props = vm["properties"]
+        for key in ("availabilitySet", "proximityPlacementGroup", "applicationProfile", "userData"):
+            props.pop(key, None)
+        props["provisioningState"] = spec.provisioning
+        props["hardwareProfile"]["vmSize"] = spec.size
+        storage = props["storageProfile"]
+        os_disk = storage["osDisk"]
+        os_disk.update({"osType": spec.os_type, "name": f"{spec.name}-osdisk"})
+        os_disk["managedDisk"]["id"] = rid(
+            sub, spec.rg, "Microsoft.Compute", "disks", f"{spec.name}-osdisk"
+        )
+        if spec.ephemeral:
+            os_disk["diffDiskSettings"] = {"option": "Local", "placement": "CacheDisk"}
+            os_disk["caching"] = "ReadOnly"
+        template = storage["dataDisks"][0]
+        storage["dataDisks"] = []
+        for lun in range(spec.data_disks):
+            disk = copy.deepcopy(template)
+            name = f"{spec.name}-data{lun}"
+            disk.update({"lun": lun, "name": name, "createOption": "Attach"})
+            disk["managedDisk"]["id"] = rid(sub, spec.rg, "Microsoft.Compute", "disks", name)
+            storage["dataDisks"].append(disk)
+        props["osProfile"]["computerName"] = spec.name
+        if spec.os_type == "Linux":
+            props["osProfile"].pop("windowsConfiguration", None)
+            props["osProfile"]["linuxConfiguration"] = {"provisionVMAgent": True}
+        props["networkProfile"]["networkInterfaces"] = [
+            {"id": nic_id, "properties": {"primary": True}}
+        ]
+        self.estate.add(sub_list(sub, "Microsoft.Compute/virtualMachines"), vm)
+
+        # instance view (VirtualMachine_Get_InstanceView), served in the statusOnly list
+        view = example("VirtualMachine_Get_InstanceView.json")
+        view.pop("patchStatus", None)
+        view["computerName"] = spec.name
+        view["statuses"] = [
+            {
+                "code": f"ProvisioningState/{spec.provisioning.lower()}",
+                "level": "Info",
+                "displayStatus": f"Provisioning {spec.provisioning.lower()}",
+            },
+            {
+                "code": f"PowerState/{spec.power}",
+                "level": "Info",
+                "displayStatus": f"VM {spec.power}",
+            },
+        ]
+        view["vmAgent"]["statuses"][0]["displayStatus"] = spec.agent
+        if spec.failed_extension:
+            ext = view["extensions"][0]
+            ext["statuses"] = [
+                {
+                    "code": "ProvisioningState/failed/3",
+                    "level": "Error",
+                    "displayStatus": "Provisioning failed",
+                    "message": "enable failed",
+                }
+            ]
+        if not spec.status_has_agent:
+            view.pop("vmAgent")
+        view["disks"] = []
+        status_item = {
+            "id": vm_id,
+            "name": spec.name,
+            "location": spec.location,
+            "type": "Microsoft.Compute/virtualMachines",
+            "properties": {"instanceView": view},
+        }
+        self.estate.lists.setdefault(
+            sub_list(sub, "Microsoft.Compute/virtualMachines").lower() + "#statusonly", []
+        ).append(status_item)
+        full_view = copy.deepcopy(view)
+        if "vmAgent" not in full_view:
+            full_view["vmAgent"] = example("VirtualMachine_Get_InstanceView.json")["vmAgent"]
+            full_view["vmAgent"]["statuses"][0]["displayStatus"] = spec.agent
+        self.estate.put(f"{vm_id}/instanceView", full_view)
+
+        # NIC (NetworkInterfaceGet)
+        nic = example("NetworkInterfaceGet.json")
+        nic.update({"id": nic_id, "name": f"{spec.name}-nic", "location": spec.location})
+        nprops = nic["properties"]
+        nprops.pop("dscpConfiguration", None)
+        nprops["virtualMachine"] = {"id": vm_id}
+        nprops["networkSecurityGroup"] = {"id": nsg_id}
+        ipc = nprops["ipConfigurations"][0]
+        ipc["id"] = f"{nic_id}/ipConfigurations/ipconfig1"
+        self._ip += 1
+        ipc["properties"]["privateIPAddress"] = f"10.1.{self._ip // 250}.{self._ip % 250 + 4}"
+        ipc["properties"]["subnet"] = {"id": subnet_id}
+        ipc["properties"].pop("publicIPAddress", None)
+        nprops["ipConfigurations"] = [ipc]
+        self.estate.add(sub_list(sub, "Microsoft.Network/networkInterfaces"), nic)
+
+        # managed disks (Disk_Get)
+        for disk_ref, size in [(os_disk, 64)] + [(d, 128) for d in storage["dataDisks"]]:
+            disk = example("Disk_Get.json")
+            name = disk_ref["name"]
+            disk.update(
+                {
+                    "id": disk_ref["managedDisk"]["id"],
+                    "name": name,
+                    "location": spec.location,
+                    "managedBy": vm_id,
+                    "sku": {"name": "Premium_LRS", "tier": "Premium"},
+                }
+            )
+            dprops = disk["properties"]
+            dprops["diskSizeGB"] = size
+            dprops.pop("encryptionSettingsCollection", None)
+            dprops.pop("purchasePlan", None)
+            self.estate.add(sub_list(sub, "Microsoft.Compute/disks"), disk)
+
+        # ASR eligibility
+        self.estate.put(
+            f"{vm_id}/providers/Microsoft.RecoveryServices/replicationEligibilityResults/default",
+            {
+                "name": "default",
+                "type": "Microsoft.RecoveryServices/replicationEligibilityResults",
+                "id": f"{vm_id}/providers/Microsoft.RecoveryServices"
+                "/replicationEligibilityResults/default",
+                "properties": {
+                    "clientRequestId": "00000000-0000-0000-0000-000000000000",
+                    "errors": [
+                        {
+                            "code": code,
+                            "message": msg,
+                            "possibleCauses": "",
+                            "recommendedAction": "",
+                            "status": "Error",
+                        }
+                        for code, msg in spec.eligibility_errors
+                    ],
+                },
+            },
+        )
+        return vm_id
+
+    # -- regions ---------------------------------------------------------------------------------
+
+    def region(
+        self, sub: str, region: str, sizes: tuple[str, ...] = ("Standard_DS3_v2", "Standard_D2s_v3")
+    ) -> None:
+        """Resource SKUs (ListAvailableResourceSkus), compute and network usages (UsageList)."""
+        template = example("ListAvailableResourceSkus.json")["value"][1]
+        skus = self.estate.lists.setdefault(sub_list(sub, "Microsoft.Compute/skus").lower(), [])
+        for size in sizes:
+            sku = copy.deepcopy(template)
+            sku.update(
+                {
+                    "name": size,
+                    "size": size.split("_", 1)[1],
+                    "locations": [region],
+                    "family": "standardDSv2Family" if "DS" in size else "standardDSv3Family",
+                }
+            )
+            sku["locationInfo"] = [{"location": region, "zones": ["1", "2", "3"]}]
+            caps = {c["name"]: c for c in sku["capabilities"]}
+            caps["vCPUs"]["value"] = "4"
+            caps["vCPUsAvailable"]["value"] = "4"
+            caps["MemoryGB"]["value"] = "14"
+            caps["MaxDataDiskCount"]["value"] = "16"
+            caps["MaxNetworkInterfaces"]["value"] = "4"
+            skus.append(sku)
+        # a non-VM SKU, which the collector must drop
+        skus.append(
+            {
+                "resourceType": "disks",
+                "name": "Premium_LRS",
+                "tier": "Premium",
+                "locations": [region],
+                "capabilities": [],
+                "locationInfo": [],
+            }
+        )
+        network = example("UsageList.json")["value"]
+        for usage in network:
+            usage["id"] = usage["id"].replace("/subid/", f"/{sub}/").replace("westus", region)
+        self.estate.lists[sub_list(sub, f"Microsoft.Network/locations/{region}/usages").lower()] = (
+            network
+        )
+        shape = network[0]
+        compute = []
+        for name, local, current, limit in [
+            ("cores", "Total Regional vCPUs", 40, 350),
+            ("virtualMachines", "Virtual Machines", 10, 25000),
+            ("standardDSv2Family", "Standard DSv2 Family vCPUs", 8, 100),
+            ("standardDSv3Family", "Standard DSv3 Family vCPUs", 0, 100),
+        ]:
+            usage = copy.deepcopy(shape)
+            usage.pop("id", None)
+            usage.update(
+                {
+                    "currentValue": current,
+                    "limit": limit,
+                    "unit": "Count",
+                    "name": {"value": name, "localizedValue": local},
+                }
+            )
+            compute.append(usage)
+        self.estate.lists[sub_list(sub, f"Microsoft.Compute/locations/{region}/usages").lower()] = (
+            compute
+        )
+
+    def service_tags(self, sub: str, region: str) -> None:
+        tags = example("ServiceTagsList.json")
+        tags["nextLink"] = None
+        tags["values"].append(
+            {
+                "name": "Storage.EastUS",
+                "id": "Storage.EastUS",
+                "properties": {
+                    "addressPrefixes": ["20.38.96.0/19", "52.239.152.0/22"],
+                    "changeNumber": "3",
+                    "region": "eastus",
+                    "systemService": "AzureStorage",
+                },
+            }
+        )
+        self.estate.put(sub_list(sub, f"Microsoft.Network/locations/{region}/serviceTags"), tags)
+
+    # -- vault, storage, resource groups, RBAC -----------------------------------------------------
+
+    def resource_group(self, sub: str, rg: str, location: str) -> None:
+        rg_id = f"/subscriptions/{sub}/resourceGroups/{rg}"
+        self.estate.put(
+            rg_id,
+            {
+                "id": rg_id,
+                "name": rg,
+                "location": location,
+                "type": "Microsoft.Resources/resourceGroups",
+                "properties": {"provisioningState": "Succeeded"},
+            },
+        )
+
+    def vault(self, sub: str, rg: str, name: str, location: str) -> str:
+        vault = example("GETVault.json")
+        vault_id = rid(sub, rg, "Microsoft.RecoveryServices", "vaults", name)
+        vault.update({"id": vault_id, "name": name, "location": location})
+        self.estate.put(vault_id, vault)
+        self.resource_group(sub, rg, location)
+        return vault_id
+
+    def storage(
+        self, sub: str, rg: str, name: str, location: str, *, soft_delete: bool = False
+    ) -> str:
+        """A storage account and its blob service properties (no official example was stored;
+        the shapes follow StorageAccounts_GetProperties and BlobServices_GetServiceProperties)."""
+        account_id = rid(sub, rg, "Microsoft.Storage", "storageAccounts", name)
+        self.estate.put(
+            account_id,
+            {
+                "id": account_id,
+                "name": name,
+                "location": location,
+                "kind": "StorageV2",
+                "type": "Microsoft.Storage/storageAccounts",
+                "sku": {"name": "Standard_LRS", "tier": "Standard"},
+                "properties": {
+                    "provisioningState": "Succeeded",
+                    "allowSharedKeyAccess": None,
+                    "primaryEndpoints": {"blob": f"https://{name}.blob.core.windows.net/"},
+                    "networkAcls": {
+                        "bypass": "AzureServices, Logging",
+                        "defaultAction": "Deny",
+                        "ipRules": [{"value": "203.0.113.0/24", "action": "Allow"}],
+                        "virtualNetworkRules": [],
+                    },
+                },
+            },
+        )
+        self.estate.put(
+            f"{account_id}/blobServices/default",
+            {
+                "id": f"{account_id}/blobServices/default",
+                "name": "default",
+                "type": "Microsoft.Storage/storageAccounts/blobServices",
+                "properties": {
+                    "deleteRetentionPolicy": {
+                        "enabled": soft_delete,
+                        "days": 7 if soft_delete else None,
+                    }
+                },
+            },
+        )
+        return account_id
+
+    def rbac(self, sub: str, oid: str, scope: str | None = None) -> None:
+        """A role assignment for ``oid`` (RoleAssignments_ListForScope) of a role
+        (GetRoleDefinitionByName), and a deny assignment (GetDenyAssignmentsForResourceGroup)."""
+        scope = scope or f"/subscriptions/{sub}"
+        contributor = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+        role_id = (
+            f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{contributor}"
+        )
+        assignments = example("RoleAssignments_ListForScope.json")["value"]
+        item = assignments[0]
+        item["id"] = f"{scope}/providers/Microsoft.Authorization/roleAssignments/{item['name']}"
+        item["properties"].update({"roleDefinitionId": role_id, "principalId": oid, "scope": scope})
+        item["_assigned_to"] = oid
+        other = copy.deepcopy(item)
+        other["name"] = "0000aaaa-0000-0000-0000-000000000000"
+        other["properties"]["principalId"] = "99999999-9999-9999-9999-999999999999"
+        other["_assigned_to"] = "99999999-9999-9999-9999-999999999999"
+        base = sub_list(sub, "Microsoft.Authorization/roleAssignments")
+        self.estate.add(base, item)
+        self.estate.add(base, other)
+        role = example("GetRoleDefinitionByName.json")
+        role.update({"id": role_id, "name": role_id.rsplit("/", 1)[1]})
+        role["properties"].update(
+            {"roleName": "Contributor", "type": "BuiltInRole", "assignableScopes": ["/"]}
+        )
+        role["properties"]["permissions"] = [
+            {
+                "actions": ["*"],
+                "notActions": [
+                    "Microsoft.Authorization/*/Delete",
+                    "Microsoft.Authorization/*/Write",
+                ],
+                "dataActions": [],
+                "notDataActions": [],
+            }
+        ]
+        self.estate.put(role_id, role)
+        deny = example("GetDenyAssignmentsForResourceGroup.json")["value"]
+        for d in deny:
+            d["id"] = (
+                f"/subscriptions/{sub}/resourcegroups/rgname/providers/Microsoft.Authorization/denyAssignments/{d['name']}"
+            )
+            d["properties"]["scope"] = f"/subscriptions/{sub}/resourcegroups/rgname"
+        self.estate.lists[sub_list(sub, "Microsoft.Authorization/denyAssignments").lower()] = deny

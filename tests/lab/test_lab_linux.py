@@ -1,0 +1,276 @@
+"""End to end against the namespace lab: real sshd, nftables and tinyproxy, the real probe
+scripts over paramiko, the real rules. One guest per verdict:
+
+- healthy:    current roots, direct egress                         -> Ready
+- stale:      no Microsoft RSA 2017, expired Baltimore              -> ASR301 fails
+- authproxy:  credentials in /etc/environment and yum.conf, 407     -> ASR304 (and ASR302) fail
+- firewalled: nft DROP on 20004, egress through an open proxy       -> sapdb -> firewalled fails
+- sapdb:      listens on 20004 (the agent's port)                   -> firewalled -> sapdb passes
+- rekeyed:    known_hosts holds another key                         -> refused, every ASR3xx unknown
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from asr_preflight.api import Outcome
+from asr_preflight.collect import CollectOptions
+from asr_preflight.engine import Verdict, evaluate, load_rules
+from asr_preflight.guest.collect import collect_guests
+from asr_preflight.snapshot import (
+    IpConfiguration,
+    NetworkInterface,
+    Snapshot,
+    snapshot_from_json,
+    snapshot_to_json,
+)
+from asr_preflight.testing import make_plan, make_snapshot, make_vm
+from conftest import PROXY_PASSWORD, VM_PASSWORD
+from lab import AZURE_NAMES, BALTIMORE, Lab
+
+pytestmark = pytest.mark.lab
+
+PASSWORD_ENV = "ASR_LAB_SSH_PASSWORD"
+ENDPOINTS = dict(
+    zip(("login", "storage", "site_recovery", "service_bus"), AZURE_NAMES, strict=True)
+)
+
+
+def estate(lab: Lab, names: list[str] | None = None, **guest: Any) -> tuple[Any, Snapshot]:
+    names = names or list(lab.vms)
+    vms, nics = [], []
+    for name in names:
+        nic_id = f"/subscriptions/s/resourceGroups/lab/providers/Microsoft.Network/nics/{name}"
+        vms.append(make_vm(name, nic_ids=(nic_id,)))
+        ipc = IpConfiguration("ipconfig1", primary=True, private_ip=lab.vms[name].ip)
+        nics.append(NetworkInterface(nic_id, name, ip_configurations=(ipc,)))
+    section: dict[str, Any] = {
+        "connect_timeout_seconds": 3,
+        "probe_timeout_seconds": 2,
+        "budget_seconds": 30,
+        "linux": {
+            "user": "azureuser",
+            "password_env": PASSWORD_ENV,
+            "known_hosts": str(lab.known_hosts),
+        },
+        "endpoints": ENDPOINTS,
+    }
+    section.update(guest)
+    groups = (
+        [{"name": "sap", "vms": ["sapdb", "firewalled"]}]
+        if {"sapdb", "firewalled"} <= set(names)
+        else []
+    )
+    plan = make_plan(guest=section, groups=groups)
+    return plan, make_snapshot(vms=vms, plan=plan, network_interfaces=tuple(nics))
+
+
+@pytest.fixture(scope="module")
+def collected(guest_lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    mp = pytest.MonkeyPatch()
+    mp.setenv(PASSWORD_ENV, VM_PASSWORD)
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(self.format(record))
+
+    handler = Keep(level=logging.DEBUG)
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        plan, snapshot = estate(guest_lab)
+        result = collect_guests(plan, snapshot, CollectOptions(guest_concurrency=8, progress=False))
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        mp.undo()
+    rules = [r for r in load_rules() if r.code.startswith("ASR3")]
+    evaluation = evaluate(result, plan, rules)
+    return {"plan": plan, "snapshot": result, "evaluation": evaluation, "logs": records}
+
+
+def outcomes(collected: dict[str, Any], vm: str) -> dict[str, Any]:
+    return {
+        (r.rule if " -> " not in r.target else f"{r.rule} {r.target}"): r
+        for r in collected["evaluation"].results
+        if r.vm == vm
+    }
+
+
+def verdicts(collected: dict[str, Any]) -> dict[str, Verdict]:
+    return {v.name: v.verdict for v in collected["evaluation"].vms}
+
+
+def test_verdict_per_guest(collected: dict[str, Any]) -> None:
+    assert verdicts(collected) == {
+        "healthy": Verdict.READY,
+        "stale": Verdict.NOT_READY,
+        "authproxy": Verdict.NOT_READY,
+        "firewalled": Verdict.READY,
+        "sapdb": Verdict.NOT_READY,
+        "rekeyed": Verdict.UNKNOWN,
+    }
+
+
+def test_healthy_guest_facts(collected: dict[str, Any], guest_lab: Lab) -> None:
+    [facts] = [g for g in collected["snapshot"].guests if g.vm_id.endswith("/healthy")]
+    assert facts.os_release["ID"] == "ubuntu" and facts.kernel
+    assert facts.trust_store == "/etc/ssl/certs/ca-certificates.crt"
+    assert len(facts.root_certificates) > 100
+    assert facts.proxies == ()
+    assert {e.name for e in facts.endpoints} == set(ENDPOINTS)
+    assert all(e.resolved and e.tls_ok and e.via_proxy is None for e in facts.endpoints)
+    assert facts.root_free_bytes and facts.root_free_bytes > 0
+    assert facts.probe_errors == {}
+    assert facts.grub_files == ("/etc/default/grub",)
+    assert facts.grub_device_names == ("root=UUID=2f1e5c1a-2b7d-4d0e-9a57-3c1f0d2b6e11",)
+    results = outcomes(collected, "healthy")
+    assert results["ASR305"].outcome == Outcome.SKIP
+    assert all(r.outcome in (Outcome.PASS, Outcome.SKIP) for r in results.values())
+
+
+def test_stale_roots(collected: dict[str, Any]) -> None:
+    result = outcomes(collected, "stale")["ASR301"]
+    assert result.outcome == Outcome.FAIL
+    assert "Microsoft RSA Root Certificate Authority 2017 is missing" in result.message
+    [facts] = [g for g in collected["snapshot"].guests if g.vm_id.endswith("/stale")]
+    assert any(c.sha256 == BALTIMORE for c in facts.root_certificates) or any(
+        "Baltimore" in c.subject for c in facts.root_certificates
+    )
+    grub = outcomes(collected, "stale")["ASR308"]
+    assert grub.outcome == Outcome.FAIL and "resume=/dev/sdb2" in grub.message
+    others = {
+        k: r.outcome
+        for k, r in outcomes(collected, "stale").items()
+        if k not in ("ASR301", "ASR308")
+    }
+    assert Outcome.FAIL not in others.values()
+
+
+def test_authenticating_proxy(collected: dict[str, Any], guest_lab: Lab) -> None:
+    results = outcomes(collected, "authproxy")
+    assert results["ASR304"].outcome == Outcome.FAIL
+    assert "407" in results["ASR304"].message
+    assert "/etc/yum.conf" in results["ASR304"].message
+    assert f"http://***@{guest_lab.proxy_ip}:3128" in results["ASR304"].message
+    assert results["ASR302"].outcome == Outcome.FAIL  # the agent could not get through
+    assert results["ASR305"].outcome == Outcome.PASS  # reachable; authentication is ASR304's
+    assert results["ASR303"].outcome == Outcome.FAIL  # no DNS in the guest, the proxy refused
+    [facts] = [g for g in collected["snapshot"].guests if g.vm_id.endswith("/authproxy")]
+    assert facts.trust_store == "/etc/pki/tls/certs/ca-bundle.crt"  # the RHEL layout
+
+
+def test_port_20004_pairs(collected: dict[str, Any], guest_lab: Lab) -> None:
+    dropped = outcomes(collected, "sapdb")["ASR306 sapdb -> firewalled"]
+    assert dropped.outcome == Outcome.FAIL and "timed out" in dropped.message
+    reached = outcomes(collected, "firewalled")["ASR306 firewalled -> sapdb"]
+    assert reached.outcome == Outcome.PASS and "succeeded" in reached.message
+    # the firewalled guest reaches Azure through the open proxy, and resolves nothing itself
+    fw = outcomes(collected, "firewalled")
+    assert fw["ASR302"].outcome == Outcome.PASS and guest_lab.proxy_ip in fw["ASR302"].message
+    assert fw["ASR303"].outcome == Outcome.PASS and "resolved by the proxy" in fw["ASR303"].message
+    assert fw["ASR305"].outcome == Outcome.PASS
+
+
+def guest_lab_ip(collected: dict[str, Any], name: str) -> str:
+    [vm] = [v for v in collected["snapshot"].vms if v.name == name]
+    [nic] = [n for n in collected["snapshot"].network_interfaces if n.id == vm.primary_nic_id]
+    return nic.ip_configurations[0].private_ip or "?"
+
+
+def test_host_key_mismatch_is_refused_and_unknown(collected: dict[str, Any]) -> None:
+    [error] = [e for e in collected["snapshot"].errors if e.scope.endswith("/rekeyed")]
+    assert error.kind == "guest"
+    assert "host key mismatch" in error.cause and guest_lab_ip(collected, "rekeyed") in error.cause
+    assert "ssh-keygen -R" in error.hint
+    results = outcomes(collected, "rekeyed")
+    applicable = {k: r for k, r in results.items() if k not in ("ASR306", "ASR309")}
+    assert len(applicable) == 7
+    assert {r.outcome for r in applicable.values()} == {Outcome.UNKNOWN}
+    assert all("host key mismatch" in r.message for r in applicable.values())
+    assert all("rekeyed" in r.message for r in applicable.values())  # the rule names the VM
+    assert results["ASR309"].outcome == Outcome.SKIP  # Linux
+
+
+def test_no_secret_anywhere(collected: dict[str, Any], tmp_path: Path) -> None:
+    snapshot_json = snapshot_to_json(collected["snapshot"])
+    assert snapshot_from_json(snapshot_json) == collected["snapshot"]
+    results_json = json.dumps([dataclasses.asdict(r) for r in collected["evaluation"].results])
+    logs = "\n".join(collected["logs"])
+    assert logs  # the collector did log
+    for secret in (VM_PASSWORD, PROXY_PASSWORD):
+        for name, text in (("snapshot", snapshot_json), ("results", results_json), ("log", logs)):
+            assert secret not in text, f"a canary credential leaked into the {name}"
+    _reporters_do_not_leak(collected, tmp_path)
+
+
+def _reporters_do_not_leak(collected: dict[str, Any], out: Path) -> None:
+    """The JSON, JUnit and HTML reports of this run carry neither canary."""
+    from asr_preflight.reporters import RunInfo, write_reports
+
+    info = RunInfo.of(collected["snapshot"], collected["plan"])
+    written = write_reports(collected["evaluation"], info, ("json", "junit", "html"), out)
+    assert len(written) == 3
+    for path in written:
+        text = path.read_text(errors="replace")
+        assert "authproxy" in text  # the report is about this run
+        assert VM_PASSWORD not in text and PROXY_PASSWORD not in text, path.name
+
+
+def test_unknown_host_key_refused_unless_accepted(
+    guest_lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(PASSWORD_ENV, VM_PASSWORD)
+    empty = tmp_path / "known_hosts"
+    linux = {"user": "azureuser", "password_env": PASSWORD_ENV, "known_hosts": str(empty)}
+    plan, snapshot = estate(guest_lab, ["healthy"], linux=linux)
+    refused = collect_guests(plan, snapshot, CollectOptions(progress=False))
+    [error] = refused.errors
+    assert "is not in" in error.cause and "--accept-new-host-keys" in error.hint
+    assert not refused.guests
+    accepted = collect_guests(
+        plan, snapshot, CollectOptions(progress=False, accept_new_host_keys=True)
+    )
+    assert [g.vm_id.rsplit("/", 1)[1] for g in accepted.guests] == ["healthy"]
+    line = empty.read_text().strip()
+    assert line.startswith("|1|") and "ssh-ed25519" in line  # recorded, hashed
+    again = collect_guests(plan, snapshot, CollectOptions(progress=False))  # now known
+    assert again.guests and not again.errors
+
+
+def test_key_auth_through_a_jump_host(guest_lab: Lab) -> None:
+    linux = {
+        "user": "azureuser",
+        "key_file": str(guest_lab.client_key),
+        "known_hosts": str(guest_lab.known_hosts),
+        "jump_host": f"azureuser@{guest_lab.vms['healthy'].ip}",
+    }
+    plan, snapshot = estate(guest_lab, ["stale"], linux=linux)
+    result = collect_guests(plan, snapshot, CollectOptions(progress=False))
+    assert not result.errors, result.errors
+    [facts] = result.guests
+    assert facts.os_release["ID"] == "debian"
+
+
+def test_wrong_password_is_an_authentication_error(
+    guest_lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(PASSWORD_ENV, "not-the-password")
+    plan, snapshot = estate(guest_lab, ["healthy"])
+    [error] = collect_guests(plan, snapshot, CollectOptions(progress=False)).errors
+    assert "authentication" in error.cause and "not-the-password" not in error.cause
+
+
+def test_no_guest_option_marks_the_snapshot(guest_lab: Lab) -> None:
+    plan, snapshot = estate(guest_lab, ["healthy"])
+    result = collect_guests(plan, snapshot, CollectOptions(guest=False))
+    assert result.collection.guest_skipped and not result.guests

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from asr_preflight import fsutil
+
+
+def test_writes_and_replaces_without_leaving_temp_files(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "results.json"
+    fsutil.write_text(target, "first")
+    fsutil.write_text(target, "second ✓")
+    assert target.read_text(encoding="utf-8") == "second ✓"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["results.json"]
+
+
+def test_a_failed_write_keeps_the_old_file_and_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "report.html"
+    target.write_text("old, complete")
+    with pytest.raises(RuntimeError), fsutil.atomic_open(target) as handle:
+        handle.write(b"half a rep")
+        raise RuntimeError("renderer crashed")
+    assert target.read_text() == "old, complete"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_a_failed_first_write_leaves_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "results.xml"
+    with pytest.raises(KeyboardInterrupt), fsutil.atomic_open(target) as handle:
+        handle.write(b"<testsuites")
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_permissions_follow_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        path = fsutil.write_text(tmp_path / "a.txt", "x")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
