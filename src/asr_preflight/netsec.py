@@ -614,6 +614,11 @@ class Verdict:
             return (
                 f"{subject}: {flow} denied by {self.blocking[0][0]} for all {self.total} prefixes"
             )
+        if len(self.blocking) == 1:
+            return (
+                f"{subject}: {flow}: {self.blocked} of {self.total} prefixes denied"
+                f" by {self.blocking[0][0]}"
+            )
         rules = ", ".join(f"{n} by {hit}" for hit, n in self.blocking)
         return f"{subject}: {flow}: {self.blocked} of {self.total} prefixes denied: {rules}"
 

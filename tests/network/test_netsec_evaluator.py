@@ -193,7 +193,21 @@ def test_tag_partially_blocked_counts_prefixes_and_rules() -> None:
     verdict = check(nic(group), OUT443, "Storage.EastUS")
     assert not verdict.allowed and (verdict.blocked, verdict.total) == (1, 2)
     assert [(h.name, n) for h, n in verdict.blocking] == [("DenyHalf", 1)]
-    assert "1 of 2 prefixes denied: 1 by nsg/DenyHalf (priority 150)" in verdict.describe("vm")
+    assert "1 of 2 prefixes denied by nsg/DenyHalf (priority 150)" in verdict.describe("vm")
+
+
+def test_tag_blocked_by_two_rules_lists_both() -> None:
+    group = nsg(
+        "nsg",
+        rule("DenyFirst", 100, access="Deny", dst=("20.0.0.128/25",)),
+        rule("DenySecond", 110, access="Deny", dst=("20.0.1.0/24",)),
+    )
+    verdict = check(nic(group), OUT443, "Storage.EastUS")
+    assert (verdict.blocked, verdict.total) == (2, 2)
+    assert verdict.describe("vm") == (
+        "vm: outbound TCP 443 to Storage.EastUS: 2 of 2 prefixes denied:"
+        " 1 by nsg/DenyFirst (priority 100), 1 by nsg/DenySecond (priority 110)"
+    )
 
 
 def test_prefix_list_covering_a_tag_passes() -> None:

@@ -48,7 +48,7 @@ def test_network_rules_tell_the_story(evaluation: Evaluation, code: str) -> None
 
 def test_demo_messages_name_the_deciding_rule(evaluation: Evaluation) -> None:
     by = {(r.rule, r.target if " -> " in r.target else r.vm): r for r in evaluation.results}
-    assert "3 of 119 prefixes denied: 3 by nsg-db/Deny-Blocklist-Out (priority 150)" in (
+    assert "3 of 119 prefixes denied by nsg-db/Deny-Blocklist-Out (priority 150)" in (
         by["ASR201", "vm-db-01"].message
     )
     assert "denied by nsg-vm-sap-db-01/Deny-VNet-In (priority 4000)" in (

@@ -196,10 +196,11 @@ def outbound_tag_rule(
         if verdict.allowed:
             return passed(vm, message)
         deciding = verdict.deciding
+        where_ = f" to {deciding.nsg}" if deciding else ""
         before = f" with a priority number below {deciding.priority}" if deciding else ""
         hint = (
-            f"add an outbound rule allowing TCP {port} to the service tag {resolved.name}{before}"
-            f" (in {', '.join(verdict.nsgs)}), or remove the deny"
+            f"add an outbound rule{where_} allowing TCP {port} to the service tag"
+            f" {resolved.name}{before}, or remove the deny"
         )
         if severity == "warn":
             return warned(vm, message, hint=hint)

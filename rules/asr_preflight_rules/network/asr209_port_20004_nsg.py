@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from asr_preflight.api import Finding, RuleContext, failed, pair_rule, passed
-from asr_preflight.netsec import Flow, Remote
+from asr_preflight.netsec import Flow, Remote, RuleHit
 from asr_preflight.plan import Group
 from asr_preflight.snapshot import VirtualMachine
 
@@ -57,6 +57,5 @@ def port_20004_nsg(
     )
 
 
-def _by(hits: object) -> str:
-    names = [str(h) for h in hits] if isinstance(hits, tuple) else []
-    return ", ".join(names) if names else "no NSG"
+def _by(hits: tuple[RuleHit, ...]) -> str:
+    return ", ".join(str(h) for h in hits) or "no NSG"
