@@ -601,26 +601,28 @@ class Verdict:
         return self.allowing[0] if self.allowing else None
 
     def describe(self, subject: str) -> str:
+        """One sentence: ``subject`` (the VM's name), the flow, the verdict and the rules."""
+        return f"{subject}{self._sentence}"
+
+    @cached_property
+    def _sentence(self) -> str:  # shared by every VM that gets this (cached) verdict
         flow = self.flow.describe(self.remote)
         if self.allowed:
             if not self.nsgs:
-                return f"{subject}: {flow} allowed (no NSG on the NIC or its subnet)"
+                return f": {flow} allowed (no NSG on the NIC or its subnet)"
             rules = ", ".join(str(h) for h in self.allowing[:3])
             more = f" and {len(self.allowing) - 3} more" if len(self.allowing) > 3 else ""
-            return f"{subject}: {flow} allowed by {rules}{more}"
+            return f": {flow} allowed by {rules}{more}"
         if self.total == 1:
-            return f"{subject}: {flow} denied by {self.blocking[0][0] if self.blocking else '?'}"
+            return f": {flow} denied by {self.blocking[0][0] if self.blocking else '?'}"
         if len(self.blocking) == 1 and self.blocked == self.total:
-            return (
-                f"{subject}: {flow} denied by {self.blocking[0][0]} for all {self.total} prefixes"
-            )
+            return f": {flow} denied by {self.blocking[0][0]} for all {self.total} prefixes"
         if len(self.blocking) == 1:
             return (
-                f"{subject}: {flow}: {self.blocked} of {self.total} prefixes denied"
-                f" by {self.blocking[0][0]}"
+                f": {flow}: {self.blocked} of {self.total} prefixes denied by {self.blocking[0][0]}"
             )
         rules = ", ".join(f"{n} by {hit}" for hit, n in self.blocking)
-        return f"{subject}: {flow}: {self.blocked} of {self.total} prefixes denied: {rules}"
+        return f": {flow}: {self.blocked} of {self.total} prefixes denied: {rules}"
 
 
 _Denied = tuple[tuple[AddressSet, RuleHit], ...]

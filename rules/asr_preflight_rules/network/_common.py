@@ -114,13 +114,14 @@ def required_tag(ctx: RuleContext, vm: VirtualMachine, template: str) -> Resolve
     """Resolve ``Storage.{source}``/``EventHub.{target}``/``AzureActiveDirectory`` for ``vm``."""
     if ctx.snapshot.service_tags is None:
         raise missing(ctx, "service_tags", vm, "the service-tag list")
-    region = ""
-    if ".{" in template:
-        region = tag_regions(ctx, vm)[template.split(".{", 1)[1].rstrip("}")]
+    # the regions depend on the VM's location only (cache account and target are per run)
     memo: dict[tuple[str, str], ResolvedTag] = ctx.cached("netsec.required-tags", dict)
-    found = memo.get((template, region))
+    found = memo.get((template, vm.location))
     if found is None:
-        found = memo[(template, region)] = _resolve_required(ctx, template, region)
+        region = ""
+        if ".{" in template:
+            region = tag_regions(ctx, vm)[template.split(".{", 1)[1].rstrip("}")]
+        found = memo[(template, vm.location)] = _resolve_required(ctx, template, region)
     return found
 
 
@@ -177,6 +178,8 @@ def outbound_tag_rule(
 
     ``module`` is the calling rule module's ``__name__``: the rule is defined there."""
 
+    flow = Flow("Outbound", "Tcp", port)
+
     def check(ctx: RuleContext, vm: VirtualMachine) -> Finding:
         if applies is not None and (reason := applies(ctx, vm)) is not None:
             return skipped(vm, f"{vm.name}: {reason}")
@@ -186,7 +189,7 @@ def outbound_tag_rule(
         remote = remotes.get(resolved.name)
         if remote is None:
             remote = remotes[resolved.name] = Remote.tag(resolved)
-        verdict = verify(ctx, where.interface, Flow("Outbound", "Tcp", port), remote)
+        verdict = verify(ctx, where.interface, flow, remote)
         if verdict.total == 0:
             raise MissingFact(
                 f"service tag {resolved.name} has no prefix of {vm.name}'s IP family",

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from asr_preflight.api import Finding, RuleContext, failed, pair_rule, passed
-from asr_preflight.netsec import Flow, Remote, RuleHit
+from asr_preflight.netsec import Flow, Interface, Remote, RuleHit
 from asr_preflight.plan import Group
 from asr_preflight.snapshot import VirtualMachine
 
@@ -36,8 +36,8 @@ def port_20004_nsg(
     """
     here, there = placement(ctx, vm), placement(ctx, peer)
     a, b = here.interface, there.interface
-    out = verify(ctx, a, Flow("Outbound", "Tcp", MVC_PORT), Remote.ip(b.ip, b.asg_ids))
-    into = verify(ctx, b, Flow("Inbound", "Tcp", MVC_PORT), Remote.ip(a.ip, a.asg_ids))
+    out = verify(ctx, a, OUT, _remote(ctx, b))
+    into = verify(ctx, b, IN, _remote(ctx, a))
     if out.allowed and into.allowed:
         return passed(
             vm,
@@ -55,6 +55,19 @@ def port_20004_nsg(
         hint=f"allow TCP {MVC_PORT} from {a.ip} to {b.ip} outbound on {vm.name}'s NSGs and"
         f" inbound on {peer.name}'s NSGs",
     )
+
+
+OUT = Flow("Outbound", "Tcp", MVC_PORT)
+IN = Flow("Inbound", "Tcp", MVC_PORT)
+
+
+def _remote(ctx: RuleContext, nic: Interface) -> Remote:
+    """A group member as the other end of a flow (its private IP and ASGs), once per run."""
+    remotes: dict[str, Remote] = ctx.cached("netsec.asr209.remotes", dict)
+    found = remotes.get(nic.ip)
+    if found is None:
+        found = remotes[nic.ip] = Remote.ip(nic.ip, nic.asg_ids)
+    return found
 
 
 def _by(hits: tuple[RuleHit, ...]) -> str:
