@@ -33,7 +33,6 @@ from functools import cached_property, lru_cache
 from typing import Literal, NamedTuple
 
 from asr_preflight.snapshot import (
-    NetworkInterface,
     NetworkSecurityGroup,
     RouteTable,
     SecurityRule,
@@ -233,9 +232,6 @@ class AddressSet:
         if not self or not other:
             return self
         return self.intersection(other.complement())
-
-    def family(self, version: Literal[4, 6]) -> AddressSet:
-        return self.intersection(_V4 if version == 4 else _V6)
 
 
 EMPTY = AddressSet()
@@ -558,11 +554,6 @@ class Remote:
     @classmethod
     def tag(cls, tag: ResolvedTag) -> Remote:
         return cls(tag.name, tag.addresses, tag.prefixes, key=f"tag:{tag.name.lower()}")
-
-    @classmethod
-    def prefixes_of(cls, label: str, prefixes: Iterable[str]) -> Remote:
-        ranges = tuple(sorted({r for p in prefixes if (r := parse_range(p)) is not None}))
-        return cls(label, AddressSet(ranges), ranges)
 
 
 class Flow(NamedTuple):
@@ -996,31 +987,8 @@ def _unresolved(nsg: CompiledNsg, rule: _Rule, side: _Side) -> EvaluationGap:
 
 
 # ---------------------------------------------------------------------------------------------
-# Building interfaces from facts, and routes
+# Routes, and facts from the published service-tag file
 # ---------------------------------------------------------------------------------------------
-
-
-def interface_of(
-    nic: NetworkInterface,
-    nsgs: Mapping[str, NetworkSecurityGroup | None],
-    vnet: VirtualNetwork | None,
-    subnet_nsg_id: str | None,
-) -> Interface | None:
-    """The primary IP configuration of ``nic`` as an :class:`Interface` (None without an IP).
-
-    ``nsgs`` maps lower-case NSG ids to the collected NSG.
-    """
-    ipc = nic.primary_ip_configuration
-    if ipc is None or not ipc.private_ip:
-        return None
-    return Interface(
-        name=nic.name,
-        ip=ipc.private_ip,
-        asg_ids=frozenset(a.lower() for a in ipc.asg_ids),
-        nic_nsg=nsgs.get(nic.nsg_id.lower()) if nic.nsg_id else None,
-        subnet_nsg=nsgs.get(subnet_nsg_id.lower()) if subnet_nsg_id else None,
-        vnet=vnet,
-    )
 
 
 FORCED_TUNNEL_HOPS = ("virtualappliance", "virtualnetworkgateway")
