@@ -25,6 +25,16 @@ from .guest.asr309_windows_vss_complus import windows_vss_complus
 from .identity.asr401_vault_permissions import vault_permissions
 from .identity.asr402_target_create_permissions import target_create_permissions
 from .identity.asr403_source_vm_permissions import source_vm_permissions
+from .network.asr201_outbound_storage import outbound_storage
+from .network.asr202_outbound_entra_id import outbound_entra_id
+from .network.asr203_outbound_site_recovery import outbound_site_recovery
+from .network.asr204_outbound_event_hub import outbound_event_hub
+from .network.asr205_outbound_key_vault import outbound_key_vault
+from .network.asr206_outbound_automation import outbound_automation
+from .network.asr207_no_ip_allowlist import no_ip_allowlist
+from .network.asr208_no_forced_tunnel import no_forced_tunnel
+from .network.asr209_port_20004_nsg import port_20004_nsg
+from .network.asr210_cache_storage_reachable import cache_storage_reachable
 from .plan.asr001_vault_not_in_source_region import vault_not_in_source_region
 from .plan.asr002_target_differs_from_source import target_differs_from_source
 from .plan.asr003_target_matches_vault_region import target_matches_vault_region
@@ -62,6 +72,16 @@ RULES: tuple[Rule, ...] = (
     target_size_fits_nics,
     target_size_fits_data_disks,
     network_quota,
+    outbound_storage,
+    outbound_entra_id,
+    outbound_site_recovery,
+    outbound_event_hub,
+    outbound_key_vault,
+    outbound_automation,
+    no_ip_allowlist,
+    no_forced_tunnel,
+    port_20004_nsg,
+    cache_storage_reachable,
     root_certificates_current,
     tls_to_endpoints,
     dns_resolves_endpoints,

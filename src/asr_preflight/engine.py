@@ -12,6 +12,7 @@ say, or hid behind an exception, is ``unknown``.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import traceback
 from collections.abc import Iterable, Sequence
@@ -223,6 +224,19 @@ def exit_code(verdict: Verdict, *, strict: bool = False) -> int:
 
 
 def evaluate(snapshot: Snapshot, plan: Plan, rules: Sequence[Rule]) -> Evaluation:
+    # A run allocates many small objects that all live to its end (results, shared indexes);
+    # the cyclic garbage collector would re-scan them again and again (about half the time of
+    # the network rules on 10,000 VMs). Rules build no reference cycles: pause it for the run.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _evaluate(snapshot, plan, rules)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _evaluate(snapshot: Snapshot, plan: Plan, rules: Sequence[Rule]) -> Evaluation:
     ctx = RuleContext(snapshot, plan)
     results: list[Result] = []
     errors: list[str] = []
