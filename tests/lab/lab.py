@@ -328,7 +328,10 @@ class Lab:
                 "import socket\ns = socket.create_server(('', 20004))\n"
                 "while True: s.accept()[0].close()"
             )
-            listener = f"{sys.executable} -c {shlex.quote(code)} &"
+            # The base interpreter in isolated mode: the guest mounts a fresh tmpfs over /tmp, so
+            # a venv (or a checkout) that lives under /tmp is not visible inside it.
+            python = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+            listener = f"{shlex.quote(python)} -I -S -c {shlex.quote(code)} &"
         script = f"""
 mount -t overlay overlay -o lowerdir=/etc,upperdir={upper},workdir={upper.parent / "work"} /etc
 mount -t tmpfs -o mode=0755 tmpfs /run; mkdir -p /run/sshd
