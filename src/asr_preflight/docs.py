@@ -67,18 +67,40 @@ def demo_sample(width: int = 100) -> str:
 
     from asr_preflight import engine
     from asr_preflight.cli import load_demo
-    from asr_preflight.reporters import FILE_REPORTERS, RunInfo, console
+    from asr_preflight.reporters import DEFAULT_FORMATS, FILE_REPORTERS, RunInfo, console
 
     plan, snapshot = load_demo()
     evaluation = engine.evaluate(snapshot, plan, engine.load_rules())
     info = RunInfo.of(snapshot, plan)
-    written = [Path("reports/demo") / r.file_name for r in FILE_REPORTERS.values()]
+    written = [
+        Path("reports/demo") / reporter.file_name
+        for name, reporter in FILE_REPORTERS.items()
+        if name in DEFAULT_FORMATS
+    ]
     buffer = io.StringIO()
     out = console.make_console(buffer)
     out.width = width
     code = engine.exit_code(evaluation.verdict)
     console.render(evaluation, info, written, exit_code=code, console=out)
-    return f"```\n$ asr-preflight demo\n{buffer.getvalue()}```"
+    return f"```\n$ asr-preflight demo\n{_abridged(buffer.getvalue())}```"
+
+
+def _abridged(output: str, keep: int = 3) -> str:
+    """The console output with the findings of only the first ``keep`` VMs (the table, the
+    summary and the files written stay whole)."""
+    lines = output.splitlines()
+    try:
+        table_end = lines.index("")
+        summary = next(i for i in range(table_end, len(lines)) if " VMs checked " in lines[i])
+    except (ValueError, StopIteration):
+        return output
+    blocks = [i for i in range(table_end + 1, summary) if lines[i] and not lines[i][0].isspace()]
+    if len(blocks) <= keep:
+        return output
+    cut = blocks[keep]
+    rest = len(blocks) - keep
+    more = f"… and the findings of {rest} more VMs (all of them in reports/demo/report.html)"
+    return "\n".join([*lines[:cut], more, "", *lines[summary:]]) + "\n"
 
 
 def with_sample(readme: str) -> str:
