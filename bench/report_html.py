@@ -1,6 +1,6 @@
 """How usable is report.html for a large estate? Render it, open it in headless Chromium, filter.
 
-    python bench/html.py [--vms 10000] [--rules 25] [--runs 3] [--keep DIR]
+    python bench/report_html.py [--vms 10000] [--rules 25] [--runs 3] [--keep DIR]
 
 Builds a synthetic evaluation (deterministic outcome mix: ~85 % pass, 5 % fail, 4 % warn,
 3 % unknown, 3 % skip), writes report.html with the real reporter, then measures in Debian's
