@@ -85,6 +85,9 @@ def test_collects_the_estate(fake: FakeAzure, plan: Plan) -> None:
     assert {a.principal_id for a in snap.identity.role_assignments} == {fake.oid}
     assert snap.identity.role_definitions[0].role_name == "Contributor"
     assert snap.identity.deny_assignments
+    deny = snap.identity.deny_assignments[0]
+    assert deny.exclude_principal_ids and not deny.do_not_apply_to_child_scopes
+    assert set(deny.principal_types) == {*deny.principal_ids, *deny.exclude_principal_ids}
     elig = {e.vm_id.rsplit("/", 1)[1]: e for e in snap.eligibility}
     assert elig["vm-sap-db-01"].errors[0].code == "150436" and elig["vm-web-01"].errors == ()
     assert snap.collection.cloud == "custom" and not snap.collection.eligibility_skipped

@@ -64,6 +64,12 @@ def deny_assignments(client: Any, scope: str) -> list[DenyAssignment]:
                 exclude_principal_ids=tuple(
                     str(p.id) for p in (d.exclude_principals or ()) if p.id
                 ),
+                do_not_apply_to_child_scopes=bool(d.do_not_apply_to_child_scopes),
+                principal_types={
+                    str(p.id): str(p.type)
+                    for p in (*(d.principals or ()), *(d.exclude_principals or ()))
+                    if p.id and p.type
+                },
             )
         )
     return out
