@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import itertools
 import traceback
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -388,8 +389,9 @@ def _to_result(rule: Rule, finding: Finding, area: Area) -> Result:
 
 
 def _vm_verdict(vm: VirtualMachine, mine: Sequence[Outcome]) -> VmVerdict:
-    counts = {o: mine.count(o) for o in Outcome}
-    return VmVerdict(vm.name, vm.id, verdict_of(mine), counts)
+    seen = Counter(mine)
+    counts = {o: seen.get(o, 0) for o in Outcome}
+    return VmVerdict(vm.name, vm.id, verdict_of(seen), counts)
 
 
 def _where(exc: BaseException) -> str:
