@@ -24,7 +24,7 @@ js() {  # a JSON string; only text with quotes, backslashes or control character
 via() {  # run command $1 with curl's proxy options first, then the other arguments
   cmd=$1; shift
   if [ "$PROXY" = - ]; then set -- --noproxy '*' "$@"; else set -- --proxy "$PROXY" --noproxy '' "$@"; fi
-  "$cmd" "$@"
+  "$cmd" -q "$@"  # -q first: never read the probing user's ~/.curlrc (insecure, proxy-user…)
 }
 
 curl_parallel() {  # URL... -> lines URL|CONNECT-STATUS|EXIT|ERROR

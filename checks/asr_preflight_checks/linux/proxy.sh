@@ -20,7 +20,7 @@ emit() {  # $1 source, $2 value, $3 credentials known from elsewhere (true/false
   src=$1; val=$(unquote "$2"); cred=${3:-false}; bypass=$(unquote "${4:-}")
   [ -n "$val" ] || return 0
   case $val in
-    *://*@*) cred=true; val=$(printf '%s' "$val" | sed 's#://[^/]*@#://***@#') ;;
+    *://*@*) cred=true; val="${val%%://*}://***@${val##*@}" ;;  # userinfo = up to the last @
     *://*) ;;
     *@*) cred=true; val="***@${val##*@}" ;;
   esac

@@ -5,7 +5,13 @@ $probe = 'proxy'
 $out = New-Object System.Collections.ArrayList
 function Add-Proxy($source, $url, $cred, $bypass) {
     if (-not $url) { return }
-    if ($url -match '^(?<s>[A-Za-z]+://)?(?<c>[^@/]+)@(?<h>.+)$') { $url = $Matches.s + '***@' + $Matches.h; $cred = $true }
+    # each ';'-separated part ("http=u:p@host:80;https=…"): the userinfo runs to the LAST @
+    $parts = foreach ($part in ($url -split ';')) {
+        if ($part -match '^(?<k>\s*(?:[A-Za-z]+=)?(?:[A-Za-z]+://)?)(?<c>.+)@(?<h>[^@]*)$') {
+            $cred = $true; $Matches.k + '***@' + $Matches.h
+        } else { $part }
+    }
+    $url = $parts -join ';'
     [void]$out.Add(@{ source = $source; url = $url; has_credentials = [bool]$cred; bypass = @($bypass | Where-Object { $_ }) })
 }
 $key = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections'

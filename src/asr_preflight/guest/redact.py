@@ -12,19 +12,24 @@ import re
 from collections.abc import Iterable
 
 MARKER = "***"
-_USERINFO = re.compile(
-    r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)?(?P<userinfo>[^/@\s]+)@(?P<rest>.+)$"
-)
+_PART = re.compile(r"^(?P<lead>\s*(?:[A-Za-z]+=)?(?:[A-Za-z][A-Za-z0-9+.-]*://)?)(?P<body>.*)$")
 
 
 def redact_url(url: str) -> tuple[str, bool]:
-    """``(url with any user:password@ replaced by ***@, whether it had one)``."""
-    match = _USERINFO.match(url.strip())
-    if match is None:
-        return url.strip(), False
-    if match.group("userinfo") == MARKER:
-        return url.strip(), True
-    return f"{match.group('scheme') or ''}{MARKER}@{match.group('rest')}", True
+    """``(url with any user:password@ replaced by ***@, whether it had one)``.
+
+    Each ``;``-separated part (WinHTTP's ``http=u:p@host:80;https=…``) is redacted, and the
+    userinfo runs to the *last* ``@``, so a password holding ``@`` or ``/`` is hidden whole."""
+    parts = []
+    found = False
+    for part in url.strip().split(";"):
+        match = _PART.match(part)
+        lead, body = (match.group("lead"), match.group("body")) if match else ("", part)
+        if "@" in body:
+            found = True
+            part = f"{lead}{MARKER}@{body.rpartition('@')[2]}"
+        parts.append(part)
+    return ";".join(parts), found
 
 
 def strip_credentials(url: str) -> str:

@@ -1,0 +1,109 @@
+"""The Linux probe scripts run for real (no guest needed): redaction of tricky proxy passwords,
+and a hostile ~/.curlrc that must not turn a failed TLS check into a pass."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from asr_preflight.guest.redact import redact_url
+
+LINUX = files("asr_preflight_checks") / "linux"
+CANARIES = ("pa/ss-9f3", "p@ss-9f3", "s3cr3t-9f3")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://user:pa/ss-9f3@proxy:3128", "http://***@proxy:3128"),
+        ("http://user:p@ss-9f3@proxy:3128", "http://***@proxy:3128"),
+        ("http=u:s3cr3t-9f3@p:80;https=u:p@ss-9f3@p:443", "http=***@p:80;https=***@p:443"),
+        ("user:pa/ss-9f3@proxy:3128", "***@proxy:3128"),
+    ],
+)
+def test_redact_url_hides_passwords_with_slashes_ats_and_several_proxies(
+    url: str, expected: str
+) -> None:
+    redacted, had = redact_url(url)
+    assert had and redacted == expected
+    assert not any(c in redacted for c in CANARIES)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["http://user:pa/ss-9f3@proxy:3128", "http://user:p@ss-9f3@proxy:3128", "u:s3cr3t-9f3@p:80"],
+)
+def test_proxy_probe_redacts_inside_the_guest(value: str) -> None:
+    env = {"PATH": os.environ["PATH"], "https_proxy": value}
+    out = subprocess.run(
+        ["sh", str(LINUX / "proxy.sh")], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert not any(c in out.stdout + out.stderr for c in CANARIES), out.stdout
+    [entry] = [p for p in json.loads(out.stdout)["proxies"] if p["source"] == "env:https_proxy"]
+    assert entry["has_credentials"] is True and entry["url"].endswith(
+        "***@" + value.rsplit("@")[-1]
+    )
+
+
+@pytest.fixture
+def self_signed_https(tmp_path: Path) -> Iterator[int]:
+    """An HTTPS server on 127.0.0.1 whose certificate no trust store knows."""
+    trustme = pytest.importorskip("trustme")
+    cert = trustme.CA().issue_cert("localhost", "127.0.0.1")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    cert.configure_cert(ctx)
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            try:
+                with ctx.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(4096)
+                    tls.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
+            except (OSError, ssl.SSLError):
+                conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield port
+    stop.set()
+    thread.join(timeout=2)
+    server.close()
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_a_curlrc_in_the_guest_cannot_switch_off_verification(
+    self_signed_https: int, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".curlrc").write_text("insecure\n")
+    env = {"PATH": os.environ["PATH"], "HOME": str(home)}
+    out = subprocess.run(
+        ["sh", str(LINUX / "endpoints.sh"), "3", "-", f"login=localhost:{self_signed_https}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    [probe] = json.loads(out.stdout)["endpoints"]
+    assert probe["tls_ok"] is False, probe
