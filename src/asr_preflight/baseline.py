@@ -30,6 +30,7 @@ from typing import Any
 
 from asr_preflight.api import OUTCOME_RANK, Outcome
 from asr_preflight.engine import Evaluation, Result
+from asr_preflight.fsutil import unreadable
 
 RESULTS_SCHEMA = "asr-preflight/results/v1"
 PROBLEMS = frozenset({Outcome.FAIL, Outcome.WARN, Outcome.UNKNOWN})
@@ -118,8 +119,8 @@ class Comparison:
 def load_scan(path: Path) -> Scan:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BaselineError(f"{path}: cannot read results file: {exc.strerror}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BaselineError(f"{path}: cannot read results file: {unreadable(exc)}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

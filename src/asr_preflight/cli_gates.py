@@ -59,7 +59,7 @@ def diff(
         load_scan,
     )
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # one line per message, whatever the width
     try:
         comparison = compare(load_scan(old), load_scan(new))
     except BaselineError as exc:
@@ -89,7 +89,7 @@ def waivers_check(
     from asr_preflight.plan import PlanError
     from asr_preflight.waivers import lint_waivers, load_waivers
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # one line per message, whatever the width
     day = _today(today)
     try:
         loaded = load_waivers(file)

@@ -15,6 +15,13 @@ from pathlib import Path
 from typing import IO
 
 
+def unreadable(exc: OSError | UnicodeDecodeError) -> str:
+    """Why an input file could not be read, in words for a one-line error."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text (a file saved by Windows PowerShell may be UTF-16: save it as UTF-8)"
+    return str(exc.strerror or exc)
+
+
 def write_text(path: Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically; create the parent directory if needed."""
     return write_bytes(path, text.encode("utf-8"))

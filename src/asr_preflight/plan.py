@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from asr_preflight.fsutil import unreadable
+
 GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 REGION = r"^[a-z][a-z0-9]*$"
 Cloud = Literal["AzureCloud", "AzureUSGovernment", "AzureChinaCloud", "custom"]
@@ -175,8 +177,8 @@ class Plan(_Section):
 def load_plan(path: Path) -> Plan:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PlanError(f"{path}: cannot read plan file: {exc.strerror}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanError(f"{path}: cannot read plan file: {unreadable(exc)}") from None
     return parse_plan(text, source=str(path))
 
 

@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from asr_preflight.fsutil import unreadable
 from asr_preflight.plan import Plan
 
 SNAPSHOT_SCHEMA = "asr-preflight/snapshot/v1"
@@ -586,8 +587,8 @@ def snapshot_from_json(text: str) -> Snapshot:
 def load_snapshot(path: Path) -> Snapshot:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SnapshotError(f"cannot read snapshot {path}: {exc.strerror}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"cannot read snapshot {path}: {unreadable(exc)}") from None
     try:
         return snapshot_from_json(text)
     except SnapshotError as exc:

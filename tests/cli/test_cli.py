@@ -272,3 +272,34 @@ def test_rules_list_json_and_explain() -> None:
     for heading in ("What it checks", "Why it matters", "How to fix", "References"):
         assert heading in explained.stdout
     assert "Reporters must show <every> outcome" in explained.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "what"),
+    [
+        (["check", "--plan", "{f}"], "cannot read plan file: not UTF-8"),
+        (["check", "--snapshot", "{f}"], "cannot read snapshot"),
+        (["waivers", "check", "{f}"], "cannot read waiver file: not UTF-8"),
+        (["diff", "{f}", "{f}"], "cannot read results file: not UTF-8"),
+    ],
+)
+def test_a_utf16_input_file_is_a_one_line_usage_error(
+    tmp_path: Path, args: list[str], what: str
+) -> None:
+    utf16 = tmp_path / "from-powershell.toml"
+    utf16.write_text('[target]\nregion = "westus2"\n', encoding="utf-16")
+    result = runner.invoke(cli.app, [a.format(f=utf16) for a in args])
+    assert result.exit_code == 2
+    assert what in _error_line(result)
+
+
+def test_waiver_errors_stay_on_one_line_however_long(tmp_path: Path) -> None:
+    waivers = tmp_path / "w.toml"
+    waivers.write_text(
+        '[[waivers]]\nrule = "ASR201"\ntarget = "vm-web-01"\njustification = "x"\n'
+        'owner = "netops@contoso.com"\nexpires = "' + "not a date " * 12 + '"\n'
+    )
+    result = runner.invoke(cli.app, ["waivers", "check", str(waivers)])
+    assert result.exit_code == 2
+    line = _error_line(result)  # one line, although longer than a terminal's 80 columns
+    assert "expires" in line and len(line) > 100
