@@ -446,6 +446,7 @@ def check(
     fail_on: FailOnOpt = None,
 ) -> int:
     """Collect (or load) the facts, evaluate every rule, write the reports."""
+    from asr_preflight import fsutil
     from asr_preflight.reporters import parse_formats
     from asr_preflight.snapshot import load_snapshot
 
@@ -459,6 +460,7 @@ def check(
     elif plan is not None:
         intent = _load_plan(plan)
         gates = load_gates(intent, plan, waivers, baseline, fail_on, strict, fail_on_new)
+        fsutil.ensure_writable_dir(output_dir)  # before collecting, not after
         options = _options(
             no_eligibility, no_guest, principal_id, concurrency, cloud, arm_endpoint,
             authority_host, accept_new_host_keys,
@@ -487,6 +489,7 @@ def collect(
     from asr_preflight.snapshot import snapshot_to_json
 
     intent = _load_plan(plan)
+    fsutil.ensure_writable_dir(out.parent)  # before collecting, not after
     options = _options(
         no_eligibility, no_guest, principal_id, concurrency, cloud, arm_endpoint,
         authority_host, accept_new_host_keys,

@@ -22,6 +22,15 @@ def unreadable(exc: OSError | UnicodeDecodeError) -> str:
     return str(exc.strerror or exc)
 
 
+def ensure_writable_dir(directory: Path) -> None:
+    """Create ``directory`` if needed and prove a file can be created in it (then remove it), so
+    that a bad output location fails before minutes of collection, not after. Raises OSError."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, probe = tempfile.mkstemp(prefix=".asr-preflight-", dir=directory)
+    os.close(fd)
+    os.unlink(probe)
+
+
 def write_text(path: Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically; create the parent directory if needed."""
     return write_bytes(path, text.encode("utf-8"))

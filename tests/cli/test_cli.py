@@ -303,3 +303,27 @@ def test_waiver_errors_stay_on_one_line_however_long(tmp_path: Path) -> None:
     assert result.exit_code == 2
     line = _error_line(result)  # one line, although longer than a terminal's 80 columns
     assert "expires" in line and len(line) > 100
+
+
+@pytest.mark.parametrize("command", ["check", "collect"])
+def test_an_unwritable_output_location_fails_before_collecting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: str
+) -> None:
+    collected: list[Plan] = []
+
+    def record(plan: Plan, options: CollectOptions) -> Snapshot:
+        collected.append(plan)
+        raise AssertionError("collection must not start")
+
+    monkeypatch.setattr(cli, "_collect", record)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    where = ["--output-dir", str(blocker / "reports")]
+    if command == "collect":
+        where = ["--out", str(blocker / "snap.json")]
+    result = runner.invoke(cli.app, [command, "--plan", str(plan), *where])
+    assert result.exit_code == 2
+    assert "a-file" in _error_line(result)
+    assert collected == []
