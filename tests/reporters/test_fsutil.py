@@ -41,3 +41,20 @@ def test_permissions_follow_the_umask(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_failing_renderer_leaves_the_previous_reports_untouched(tmp_path: Path) -> None:
+    from asr_preflight.reporters import FileReporter, write_reports
+
+    def good(evaluation: object, info: object) -> str:
+        return "new"
+
+    def broken(evaluation: object, info: object) -> str:
+        raise RuntimeError("renderer bug")
+
+    (tmp_path / "a.txt").write_text("old")
+    (tmp_path / "b.txt").write_text("old")
+    table = {"a": FileReporter("a.txt", good), "b": FileReporter("b.txt", broken)}
+    with pytest.raises(RuntimeError):
+        write_reports(None, None, ["a", "b"], tmp_path, table)  # type: ignore[arg-type]
+    assert (tmp_path / "a.txt").read_text() == "old" and (tmp_path / "b.txt").read_text() == "old"

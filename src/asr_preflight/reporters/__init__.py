@@ -128,19 +128,19 @@ def write_reports(
     output_dir: Path,
     reporters: Mapping[str, FileReporter] | None = None,
 ) -> list[Path]:
-    """Render and atomically write every file format in ``formats``; returns the paths written."""
+    """Render every file format in ``formats``, then write each atomically; returns the paths.
+
+    Everything is rendered before anything is written, so a rendering failure leaves the previous
+    run's files untouched rather than a mix of old and new ones."""
     table = FILE_REPORTERS if reporters is None else reporters
-    written: list[Path] = []
+    rendered: list[tuple[Path, str]] = []
     for name in formats:
         reporter = table.get(name)
         if reporter is None:
             continue  # the console, or a format handled elsewhere
-        path = output_dir / reporter.file_name
         with gc_paused():
-            text = reporter.render(evaluation, info)
-        fsutil.write_text(path, text)
-        written.append(path)
-    return written
+            rendered.append((output_dir / reporter.file_name, reporter.render(evaluation, info)))
+    return [fsutil.write_text(path, text) for path, text in rendered]
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from asr_preflight import fsutil
 from asr_preflight.api import Outcome
 from asr_preflight.engine import Evaluation, Result, Verdict
 
@@ -83,7 +84,7 @@ def render(
 def write(evaluation: Evaluation, directory: Path, **options: object) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / FILE_NAME
-    path.write_text(render(evaluation, **options), encoding="utf-8")  # type: ignore[arg-type]
+    fsutil.write_text(path, render(evaluation, **options))  # type: ignore[arg-type]
     return path
 
 

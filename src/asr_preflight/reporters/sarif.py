@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from asr_preflight import __version__
+from asr_preflight import __version__, fsutil
 from asr_preflight.api import Outcome, Rule, Severity
 from asr_preflight.engine import Evaluation, Result
 
@@ -102,7 +102,7 @@ def dumps(evaluation: Evaluation, **options: Any) -> str:
 def write(evaluation: Evaluation, directory: Path, **options: Any) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / FILE_NAME
-    path.write_text(dumps(evaluation, **options), encoding="utf-8")
+    fsutil.write_text(path, dumps(evaluation, **options))
     return path
 
 
