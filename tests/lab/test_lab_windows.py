@@ -119,6 +119,7 @@ def test_windows_guest_over_https(
     assert facts.trust_store == "Cert:\\LocalMachine\\Root" and len(facts.root_certificates) > 100
     assert [s.start_type for s in facts.services] == ["Disabled", "Manual"]
     assert facts.proxies[0].source == "WinHTTP"
+    assert {e.name for e in facts.endpoints} == set(ENDPOINTS)
     assert all(e.via_proxy == guest_lab.open_proxy and e.tls_ok for e in facts.endpoints)
     evaluation = evaluate(result, plan, [r for r in load_rules() if r.code.startswith("ASR3")])
     results = by_rule(evaluation, "vm-win")
@@ -145,6 +146,7 @@ def test_windows_guest_over_http_with_message_encryption(
         plan, snapshot = windows_estate(guest_lab, server.port, {"scheme": "http"})
         result = collect_guests(plan, snapshot, CollectOptions(progress=False))
     [facts] = result.guests
+    assert {e.name for e in facts.endpoints} == set(ENDPOINTS)
     assert all(e.resolved and e.tls_ok and e.via_proxy is None for e in facts.endpoints)
     evaluation = evaluate(result, plan, [r for r in load_rules() if r.code.startswith("ASR3")])
     assert {v.verdict for v in evaluation.vms} == {Verdict.READY}
