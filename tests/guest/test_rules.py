@@ -227,9 +227,9 @@ def test_asr303_resolved_by_proxy_passes() -> None:
     via = ep(
         "login", resolved=False, tls_ok=True, via_proxy="http://10.0.0.9:3128", proxy_status=200
     )
-    result = run(dns_resolves_endpoints, healthy(endpoints=(via,)))
+    result = run(dns_resolves_endpoints, healthy(endpoints=(via, *ENDPOINTS[1:])))
     assert result.outcome == Outcome.PASS
-    assert "resolved by the proxy" in result.message
+    assert "login.example.net resolved by the proxy" in result.message
 
 
 def test_asr303_unknown_without_probe() -> None:
