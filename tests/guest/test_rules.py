@@ -227,9 +227,9 @@ def test_asr303_resolved_by_proxy_passes() -> None:
     via = ep(
         "login", resolved=False, tls_ok=True, via_proxy="http://10.0.0.9:3128", proxy_status=200
     )
-    result = run(dns_resolves_endpoints, healthy(endpoints=(via,)))
+    result = run(dns_resolves_endpoints, healthy(endpoints=(via, *ENDPOINTS[1:])))
     assert result.outcome == Outcome.PASS
-    assert "resolved by the proxy" in result.message
+    assert "login.example.net resolved by the proxy" in result.message
 
 
 def test_asr303_unknown_without_probe() -> None:
@@ -404,3 +404,118 @@ def test_asr309_missing_service_is_unknown_and_linux_skips() -> None:
         == Outcome.UNKNOWN
     )
     assert run(windows_vss_complus, healthy()).outcome == Outcome.SKIP
+
+
+# -- fail-closed regressions: what the guest did not report, or the probe never asked, is unknown --
+
+OPEN_PROXY = ProxySetting("/etc/environment:https_proxy", "http://proxy:3128")
+VIA = "http://proxy:3128"
+CACHE = (
+    "/subscriptions/00000000-0000-0000-0000-0000000000a1/resourceGroups/r"
+    "/providers/Microsoft.Storage/storageAccounts/cacheacct"
+)
+
+# -- ASR304: a configured proxy that was never asked is not a pass --------------------------------
+
+
+@pytest.mark.parametrize(
+    "endpoints",
+    [
+        (),
+        ENDPOINTS,  # every endpoint probed directly (via_proxy=None)
+        tuple(
+            replace(e, via_proxy=VIA, tls_ok=False, error="proxy unreachable") for e in ENDPOINTS
+        ),
+    ],
+    ids=["no-endpoints", "direct", "proxy-unreachable"],
+)
+def test_asr304_proxy_never_asked_is_unknown(endpoints: Any) -> None:
+    result = run(no_authenticating_proxy, healthy(proxies=(OPEN_PROXY,), endpoints=endpoints))
+    assert result.outcome == Outcome.UNKNOWN, result.message
+    assert "http://proxy:3128" in result.message
+
+
+def test_asr304_credentials_fail_even_when_proxy_never_asked() -> None:
+    secret = replace(OPEN_PROXY, url="http://***@proxy:3128", has_credentials=True)
+    result = run(no_authenticating_proxy, healthy(proxies=(secret,), endpoints=()))
+    assert result.outcome == Outcome.FAIL
+
+
+def test_asr304_passes_when_the_proxy_answered_without_407() -> None:
+    through = tuple(replace(e, via_proxy=VIA, proxy_status=200) for e in ENDPOINTS)
+    result = run(no_authenticating_proxy, healthy(proxies=(OPEN_PROXY,), endpoints=through))
+    assert result.outcome == Outcome.PASS, result.message
+
+
+# -- ASR305: skip only when no proxy is configured -----------------------------------------------
+
+
+def test_asr305_proxy_probe_error_is_unknown_not_skip() -> None:
+    facts = healthy(proxies=None, probe_errors={"proxy": "exit status 2: permission denied"})
+    result = run(proxy_reachable, facts)
+    assert result.outcome == Outcome.UNKNOWN, result.message
+    assert "permission denied" in result.message
+
+
+def test_asr305_configured_proxy_not_probed_is_unknown_not_skip() -> None:
+    result = run(proxy_reachable, healthy(proxies=(OPEN_PROXY,), endpoints=ENDPOINTS))
+    assert result.outcome == Outcome.UNKNOWN, result.message
+    assert "http://proxy:3128" in result.message
+
+
+def test_asr305_skips_without_proxy() -> None:
+    assert run(proxy_reachable, healthy(proxies=())).outcome == Outcome.SKIP
+
+
+# -- ASR302 / ASR303: every required endpoint must have been probed ------------------------------
+
+
+@pytest.mark.parametrize("rule", [tls_to_endpoints, dns_resolves_endpoints], ids=lambda r: r.code)
+def test_partial_endpoint_list_is_unknown(rule: Any) -> None:
+    result = run(rule, healthy(endpoints=(ep("login"),)))
+    assert result.outcome == Outcome.UNKNOWN, result.message
+    for name in ("site_recovery", "service_bus"):
+        assert name in result.message
+    assert "storage" not in result.message  # no cache account planned: not required
+
+
+@pytest.mark.parametrize("rule", [tls_to_endpoints, dns_resolves_endpoints], ids=lambda r: r.code)
+def test_planned_cache_storage_must_be_probed(rule: Any) -> None:
+    plan = make_plan(target={"region": "westus2", "cache_storage_account": CACHE}, guest={})
+    without_storage = tuple(e for e in ENDPOINTS if e.name != "storage")
+    result = run(rule, healthy(endpoints=without_storage), plan=plan)
+    assert result.outcome == Outcome.UNKNOWN, result.message
+    assert "storage" in result.message
+    assert run(rule, healthy(endpoints=ENDPOINTS), plan=plan).outcome == Outcome.PASS
+
+
+def test_asr302_failure_still_wins_over_missing_endpoints() -> None:
+    bad = ep("login", tls_ok=False, error="curl: (7) Failed to connect")
+    assert run(tls_to_endpoints, healthy(endpoints=(bad,))).outcome == Outcome.FAIL
+
+
+# -- ASR301: an unreadable expiry is not "unexpired" ---------------------------------------------
+
+
+@pytest.mark.parametrize("not_after", ["", "not a date"])
+def test_asr301_unreadable_expiry_is_unknown(not_after: str) -> None:
+    result = run(
+        root_certificates_current, healthy(root_certificates=(replace(G2, not_after=not_after), MS))
+    )
+    assert result.outcome == Outcome.UNKNOWN, result.message
+    assert "DigiCert Global Root G2" in result.message and "expiry" in result.message
+
+
+def test_asr301_missing_root_fails_even_next_to_unreadable_expiry() -> None:
+    result = run(root_certificates_current, healthy(root_certificates=(replace(G2, not_after=""),)))
+    assert result.outcome == Outcome.FAIL
+
+
+# -- ASR309: a service without a start type is not "not disabled" --------------------------------
+
+
+def test_asr309_missing_start_type_is_unknown() -> None:
+    services = (ServiceState("COMSysApp", None, "Stopped"), ServiceState("VSS", "Manual"))
+    result = run(windows_vss_complus, healthy(WINDOWS, services=services), vm=WINDOWS)
+    assert result.outcome == Outcome.UNKNOWN, result.message
+    assert "COM+ System Application" in result.message

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from asr_preflight.api import Finding, MissingFact, RuleContext, skipped
+from asr_preflight.api import Finding, MissingFact, RuleContext, skipped, unknown
+from asr_preflight.guest.endpoints import Endpoint, required_endpoints
 from asr_preflight.snapshot import GuestFacts, VirtualMachine
 
 #: SHA-256 fingerprints of the roots Azure's TLS endpoints chain to (Azure CA details, 2023-11).
@@ -47,6 +48,41 @@ def probe_missing(facts: GuestFacts, vm: VirtualMachine, probe: str, what: str) 
     return MissingFact(
         f"{vm.name}: {what} was not reported by the guest", "re-run `asr-preflight collect`"
     )
+
+
+def unprobed_endpoints(
+    ctx: RuleContext, vm: VirtualMachine, facts: GuestFacts, what: str
+) -> Finding | None:
+    """The ``unknown`` when the guest reported no ``what`` for some required endpoint, else None.
+
+    The required endpoints are the ones the collector probes (``required_endpoints``: login,
+    site_recovery, service_bus, and storage when a cache account is planned or in the snapshot);
+    they are compared by name, so a probe list that stopped early never reads as a full pass.
+    """
+    required = ctx.cached("guest-required-endpoints", lambda: _required(ctx))
+    if isinstance(required, str):
+        return unknown(
+            vm,
+            f"{vm.name}: the required endpoints are not known ({required})",
+            hint="fix [guest.endpoints] in the plan",
+        )
+    probed = {e.name for e in facts.endpoints or ()}
+    absent = [f"{e.name} ({e.host}:{e.port})" for e in required if e.name not in probed]
+    if not absent:
+        return None
+    return unknown(
+        vm,
+        f"{vm.name}: the guest reported no {what} for {plural(absent)}; every required endpoint "
+        "must be probed",
+        hint="re-run `asr-preflight collect`; check the endpoints probe's errors in the snapshot",
+    )
+
+
+def _required(ctx: RuleContext) -> tuple[Endpoint, ...] | str:
+    try:
+        return required_endpoints(ctx.plan, ctx.snapshot)
+    except ValueError as exc:
+        return str(exc)
 
 
 def reference_time(ctx: RuleContext, facts: GuestFacts | None = None) -> datetime:

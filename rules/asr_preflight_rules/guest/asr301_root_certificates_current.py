@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from asr_preflight.api import Finding, RuleContext, failed, passed, vm_rule
+from asr_preflight.api import Finding, RuleContext, failed, passed, unknown, vm_rule
 from asr_preflight.snapshot import RootCertificate, VirtualMachine
 
 from ._common import (
@@ -28,8 +28,9 @@ def root_certificates_current(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     The guest's trust store (the distribution's CA bundle on Linux, `LocalMachine\\Root` on
     Windows) holds DigiCert Global Root G2 and Microsoft RSA Root Certificate Authority 2017,
     identified by SHA-256 fingerprint (a certificate that only carries the name does not count),
-    and neither has expired at the time of collection. When the only Azure root left in the
-    store is the Baltimore CyberTrust Root, which expired on 2025-05-12, the message says so.
+    and neither has expired at the time of collection (a root whose expiry cannot be read is
+    `unknown`, not current). When the only Azure root left in the store is the Baltimore
+    CyberTrust Root, which expired on 2025-05-12, the message says so.
 
     ## Why it matters
     The Site Recovery extension authenticates to Microsoft Entra ID and talks to the Site
@@ -57,6 +58,7 @@ def root_certificates_current(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     by_hash: dict[str, RootCertificate] = {c.sha256.upper(): c for c in facts.root_certificates}
     store = facts.trust_store or "the trust store"
     problems: list[str] = []
+    unreadable: list[str] = []
     for sha256, name in REQUIRED.items():
         cert = by_hash.get(sha256)
         if cert is None:
@@ -71,8 +73,17 @@ def root_certificates_current(ctx: RuleContext, vm: VirtualMachine) -> Finding:
             )
             continue
         expiry = parse_time(cert.not_after)
-        if expiry is not None and expiry <= now:
+        if expiry is None:
+            unreadable.append(name)
+        elif expiry <= now:
             problems.append(f"{name} expired on {expiry:%Y-%m-%d}")
+    if not problems and unreadable:
+        return unknown(
+            vm,
+            f"{vm.name}: in {store}, the expiry of {' and '.join(unreadable)} is not readable, so "
+            "whether it is still valid is not known",
+            hint="check the certificate in the guest (openssl x509 -enddate, or certlm.msc)",
+        )
     if not problems:
         return passed(
             vm,
@@ -92,6 +103,9 @@ def root_certificates_current(ctx: RuleContext, vm: VirtualMachine) -> Finding:
 
 
 def _valid(cert: RootCertificate | None, now: datetime) -> bool:
+    """Present and not known to be expired: only decides whether the Baltimore note applies (a
+    root whose expiry is unreadable still means Baltimore is not the only Azure root left); the
+    pass/unknown decision above never relies on it."""
     if cert is None:
         return False
     expiry = parse_time(cert.not_after)

@@ -1,7 +1,7 @@
 from asr_preflight.api import Finding, RuleContext, failed, passed, unknown, vm_rule
 from asr_preflight.snapshot import EndpointProbe, VirtualMachine
 
-from ._common import applicable, probe_missing
+from ._common import applicable, probe_missing, unprobed_endpoints
 
 
 @vm_rule(code="ASR302", name="tls-to-endpoints", severity="fail")
@@ -47,6 +47,8 @@ def tls_to_endpoints(ctx: RuleContext, vm: VirtualMachine) -> Finding:
             + "; every required endpoint must be reachable with a verified certificate",
             hint="see each error: certificate errors -> ASR301, proxy errors -> ASR304/305",
         )
+    if (absent := unprobed_endpoints(ctx, vm, facts, "TLS handshake")) is not None:
+        return absent
     if untested:
         return unknown(
             vm,

@@ -1,7 +1,7 @@
 from asr_preflight.api import Finding, RuleContext, failed, passed, unknown, vm_rule
 from asr_preflight.snapshot import VirtualMachine
 
-from ._common import applicable, probe_missing
+from ._common import applicable, probe_missing, unprobed_endpoints
 
 
 @vm_rule(code="ASR303", name="dns-resolves-endpoints", severity="fail")
@@ -47,6 +47,8 @@ def dns_resolves_endpoints(ctx: RuleContext, vm: VirtualMachine) -> Finding:
             + "; every required endpoint name must resolve",
             hint="make the guest DNS answer for public Azure names (e.g. via 168.63.129.16)",
         )
+    if (absent := unprobed_endpoints(ctx, vm, facts, "name resolution")) is not None:
+        return absent
     if any(e.resolved is None for e in facts.endpoints):
         missing = [e.host for e in facts.endpoints if e.resolved is None]
         return unknown(vm, f"{vm.name}: name resolution was not reported for {', '.join(missing)}")

@@ -14,7 +14,9 @@ def no_authenticating_proxy(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     `ProxyInfo.conf`; on Windows WinHTTP, WinINET, the machine environment and `ProxyInfo.conf`.
     It fails when a setting carries credentials (shown as `http://***@proxy:3128`; the
     credentials never leave the guest), or when the proxy answered the probe's credential-less
-    CONNECT with 407 (Proxy Authentication Required). It passes when no proxy is configured.
+    CONNECT with 407 (Proxy Authentication Required). It passes when no proxy is configured, or
+    when the proxy answered the probe's CONNECT with anything but 407; a proxy the probe never
+    got an answer from (no endpoint went through it, or it was unreachable) is `unknown`.
 
     ## Why it matters
     "Using an authenticated proxy to control network connectivity isn't supported by Site
@@ -46,13 +48,17 @@ def no_authenticating_proxy(ctx: RuleContext, vm: VirtualMachine) -> Finding:
         )
     if not facts.proxies:
         return passed(vm, f"{vm.name}: no proxy is configured in the guest")
-    if facts.endpoints is None and any(not p.has_credentials for p in facts.proxies):
+    if facts.endpoints is None:
+        raise probe_missing(facts, vm, "endpoints", "the proxy's answer to the endpoint probes")
+    urls = ", ".join(sorted({p.url for p in facts.proxies}))
+    answered = [e for e in facts.endpoints if e.via_proxy and e.proxy_status is not None]
+    if not answered:
         return unknown(
             vm,
-            f"{vm.name}: a proxy is configured but it could not be asked whether it authenticates",
-            hint="see ASR302 for the endpoint probes",
+            f"{vm.name}: the configured proxy ({urls}) carries no credentials, but no endpoint "
+            "probe got an answer through it, so whether it asks for authentication is not known",
+            hint="see ASR302/ASR305 for the endpoint probes and whether the proxy is reachable",
         )
-    urls = ", ".join(sorted({p.url for p in facts.proxies}))
     return passed(
         vm,
         f"{vm.name}: the configured proxy ({urls}) carries no credentials and did not ask for "

@@ -1,4 +1,4 @@
-from asr_preflight.api import Finding, RuleContext, failed, passed, skipped, vm_rule
+from asr_preflight.api import Finding, RuleContext, failed, passed, skipped, unknown, vm_rule
 from asr_preflight.snapshot import EndpointProbe, VirtualMachine
 
 from ._common import applicable, probe_missing
@@ -13,7 +13,7 @@ def proxy_reachable(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     agent would use: `ProxyInfo.conf`, else the system setting), that the proxy accepted the
     connection and answered the CONNECT request. A 407 counts as reachable here (ASR304 reports
     it); no answer, a refused connection or an error status (403, 502…) fails. Skipped when no
-    endpoint goes through a proxy.
+    proxy is configured in the guest; `unknown` when one is but no endpoint was probed through it.
 
     ## Why it matters
     When the configured proxy cannot be reached or does not forward the traffic, the mobility
@@ -36,7 +36,17 @@ def proxy_reachable(ctx: RuleContext, vm: VirtualMachine) -> Finding:
         raise probe_missing(facts, vm, "endpoints", "the proxy probes")
     proxied = [e for e in facts.endpoints if e.via_proxy]
     if not proxied:
-        return skipped(vm, f"{vm.name}: no endpoint is reached through a proxy")
+        if facts.proxies == ():
+            return skipped(vm, f"{vm.name}: no proxy is configured in the guest")
+        if facts.proxies is None:
+            raise probe_missing(facts, vm, "proxy", "the proxy settings")
+        urls = ", ".join(sorted({p.url for p in facts.proxies}))
+        return unknown(
+            vm,
+            f"{vm.name}: a proxy is configured in the guest ({urls}) but no endpoint was probed "
+            "through it, so whether it is reachable is not known",
+            hint="check the proxy's bypass list and the endpoint probes (ASR302)",
+        )
     bad = [
         e
         for e in proxied

@@ -31,7 +31,10 @@ def windows_vss_complus(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     if facts.services is None:
         raise probe_missing(facts, vm, "facts", "the Windows service configuration")
     found = {s.name.lower(): s for s in facts.services}
-    missing = [label for key, label in SERVICES.items() if key not in found]
+    # a service reported without a start type says nothing about whether it is disabled
+    missing = [
+        label for key, label in SERVICES.items() if key not in found or not found[key].start_type
+    ]
     disabled = [
         label
         for key, label in SERVICES.items()
@@ -45,7 +48,11 @@ def windows_vss_complus(ctx: RuleContext, vm: VirtualMachine) -> Finding:
             hint="Set-Service -Name VSS -StartupType Manual (and the same for COMSysApp)",
         )
     if missing:
-        return unknown(vm, f"{vm.name}: the guest did not report {' and '.join(missing)}")
+        return unknown(
+            vm,
+            f"{vm.name}: the guest did not report the start type of {' and '.join(missing)}; "
+            "both must be known to be Manual or Automatic",
+        )
     states = ", ".join(f"{found[k].name} {found[k].start_type}" for k in SERVICES)
     return passed(
         vm, f"{vm.name}: COM+ System Application and Volume Shadow Copy are not disabled ({states})"

@@ -10,7 +10,7 @@ Every VM answers the probes healthily, except for one story per rule:
 - vm-sap-app-01: vm-sap-db-01's firewall drops port 20004 (ASR306), and GRUB still names
   /dev/sda2 (ASR308);
 - vm-sap-db-01: 600 MiB free on / (ASR307), and /etc/environment points at a proxy that was
-  decommissioned (ASR305, ASR302, ASR303);
+  decommissioned (ASR305, ASR302, ASR303; ASR304 is unknown: the proxy never answered);
 - vm-win-sql-01: the Volume Shadow Copy service is disabled (ASR309);
 - vm-win-ad-01: WinRM refused the checker (the tier-0 DC's listener certificate is not trusted),
   so its in-guest rules are unknown;
