@@ -147,12 +147,20 @@ class VirtualMachine:
 
     @property
     def uses_ade(self) -> bool:
+        """True when known to use Azure Disk Encryption; False also when unknown (see
+        :attr:`ade_use`)."""
+        return self.ade_use is True
+
+    @property
+    def ade_use(self) -> bool | None:
+        """Whether the VM uses Azure Disk Encryption: True (a disk reports ADE or an ADE extension
+        is installed), False (neither, extensions gathered), None (extensions not gathered)."""
         disks = (self.os_disk, *self.data_disks)
         if any(d is not None and d.ade_encrypted for d in disks):
             return True
-        return any(
-            e.type.lower().startswith("azurediskencryption") for e in (self.extensions or ())
-        )
+        if self.extensions is None:
+            return None
+        return any(e.type.lower().startswith("azurediskencryption") for e in self.extensions)
 
 
 @dataclass(frozen=True)

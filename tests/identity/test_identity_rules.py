@@ -18,8 +18,21 @@ TARGET_RG = f"{SUB}/resourceGroups/prod-rg-asr"
 CACHE = f"{SUB}/resourceGroups/prod-rg/providers/Microsoft.Storage/storageAccounts/cachesa"
 
 
+OTHER_SUB = "22222222-2222-4222-8222-222222222222"
+#: The target resource groups the tests plan, looked up and found (unless a test says otherwise).
+EXISTING = (
+    ResourceGroup(id=TARGET_RG, name="prod-rg-asr", subscription_id=SUBSCRIPTION),
+    ResourceGroup(
+        id=f"/subscriptions/{OTHER_SUB}/resourceGroups/dr-target",
+        name="dr-target",
+        subscription_id=OTHER_SUB,
+    ),
+)
+
+
 def run(rule, identity, vms=None, plan=None, **fields):
     vms = vms or [make_vm("vm-web-01")]
+    fields.setdefault("resource_groups", EXISTING)
     return evaluate_rule(rule, make_snapshot(vms, plan=plan, identity=identity, **fields))
 
 
@@ -149,6 +162,21 @@ def test_asr402_needs_resource_group_write_when_asr_creates_the_group():
     [result] = run(target_create_permissions, identity, resource_groups=(missing,))
     assert result.outcome == "fail"
     assert "Microsoft.Resources/subscriptions/resourceGroups/write" in result.message
+
+
+def test_asr402_needs_resource_group_write_when_the_groups_existence_is_unknown():
+    # fail-closed: not knowing whether ASR must create the group counts like "it must"
+    identity = facts(assign("Virtual Machine Contributor", SUB), assign("Reader", SUB))
+    write = "Microsoft.Resources/subscriptions/resourceGroups/write"
+    err = FactError("resource_groups", SUB, "403 on resourceGroups", "grant Reader")
+    for fields in ({"resource_groups": ()}, {"resource_groups": (), "errors": (err,)}):
+        [result] = run(target_create_permissions, identity, **fields)
+        assert result.outcome == "fail", fields
+        assert write in result.message
+        assert "whether it exists is unknown" in result.message
+    [ok] = run(target_create_permissions, facts(assign("Contributor", SUB)), resource_groups=())
+    assert ok.outcome == "pass"
+    assert "whether it exists is unknown" in ok.message
 
 
 def test_asr402_checks_the_cache_storage_account_when_named():

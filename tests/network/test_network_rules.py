@@ -5,17 +5,31 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from netsec_facts import estate, nic_for, nsg, nsg_id, rule, small_tags, subnet, subnet_id
+from netsec_facts import (
+    asg_id,
+    estate,
+    nic_for,
+    nsg,
+    nsg_id,
+    rule,
+    small_tags,
+    subnet,
+    subnet_id,
+    vnet,
+)
 
 from asr_preflight.api import Rule
 from asr_preflight.snapshot import (
     Disk,
+    Extension,
     FactError,
     Route,
     RouteTable,
     SecurityRule,
     Snapshot,
     StorageAccount,
+    Subnet,
+    VirtualNetwork,
 )
 from asr_preflight.testing import SUBSCRIPTION, evaluate_rule, make_plan, make_vm
 from asr_preflight_rules.network.asr201_outbound_storage import outbound_storage
@@ -148,6 +162,20 @@ def test_key_vault_applies_to_ade_vms_only() -> None:
     assert one(outbound_key_vault, with_subnet_nsg(allow, *deny, vms=[ade])).outcome == "pass"
 
 
+def test_key_vault_unknown_when_extensions_were_not_gathered() -> None:
+    deny = (DENY_INTERNET,)
+    unseen = make_vm(extensions=None)  # no disk reports ADE; the extension list is unknown
+    result = one(outbound_key_vault, with_subnet_nsg(*deny, vms=[unseen]))
+    assert result.outcome == "unknown" and "extensions of vm-test-01" in result.message
+    # a disk reporting ADE is a definite yes, whatever the extensions
+    ade_disk = make_vm(extensions=None, os_disk=Disk(name="os", ade_encrypted=True))
+    assert one(outbound_key_vault, with_subnet_nsg(*deny, vms=[ade_disk])).outcome == "fail"
+    ade_ext = make_vm(
+        extensions=(Extension("ade", "Microsoft.Azure.Security", "AzureDiskEncryption"),)
+    )
+    assert one(outbound_key_vault, with_subnet_nsg(*deny, vms=[ade_ext])).outcome == "fail"
+
+
 def test_automation_warns_only_with_auto_update() -> None:
     result = one(outbound_automation, with_subnet_nsg(DENY_INTERNET))
     assert result.outcome == "warn" and "GuestAndHybridManagement" in result.message
@@ -177,6 +205,17 @@ def test_ip_allowlist_warns_for_rules_and_routes() -> None:
     assert result.outcome == "warn" and "route rt-app/to-storage" in result.message
 
 
+def test_ip_allowlist_looks_at_key_vault_when_ade_use_is_unknown() -> None:
+    tag = next(t for t in small_tags().tags if t.name == "AzureKeyVault")
+    ips = rule("AllowKvIps", 110, dst=tag.address_prefixes[:2], ports=("443",))
+    unseen = make_vm(extensions=None)
+    result = one(no_ip_allowlist, with_subnet_nsg(ips, vms=[unseen]))
+    assert result.outcome == "warn" and "AzureKeyVault" in result.message
+    assert one(no_ip_allowlist, with_subnet_nsg(ips)).outcome == "pass"  # known: no ADE
+    clean = one(no_ip_allowlist, with_subnet_nsg(vms=[unseen]))
+    assert clean.outcome == "pass" and "ADE is unknown" in clean.message
+
+
 def test_ip_allowlist_passes_for_tags_private_prefixes_and_any() -> None:
     fine = with_subnet_nsg(
         rule("AllowAsr", 100, dst=("AzureSiteRecovery",)),
@@ -204,6 +243,22 @@ def test_forced_tunnel_warns_naming_the_route_table() -> None:
         and "default-to-fw -> VirtualAppliance 10.0.0.4" in result.message
     )
     assert "Microsoft.Storage service endpoint" in result.hint
+
+
+def test_forced_tunnel_warns_for_split_default_routes_and_asr_prefixes() -> None:
+    split = RouteTable(RT_ID, "rt-hub", (Route("low", "0.0.0.0/1", "VirtualAppliance", "10.0.0.4"),
+                                         Route("high", "128.0.0.0/1", "VirtualNetworkGateway")))  # fmt: skip
+    snap = estate(subnets=(subnet(route_table_id=RT_ID),), route_tables=(split,))
+    result = one(no_forced_tunnel, snap)
+    assert result.outcome == "warn" and "forces 0.0.0.0/0 through" in result.message
+    assert "low -> VirtualAppliance 10.0.0.4, high -> VirtualNetworkGateway" in result.message
+    # half of the split alone covers some Storage.EastUS/Entra ID/... prefixes
+    half = RouteTable(RT_ID, "rt-hub", split.routes[:1])
+    snap = estate(subnets=(subnet(route_table_id=RT_ID),), route_tables=(half,))
+    result = one(no_forced_tunnel, snap)
+    assert result.outcome == "warn" and "AzureActiveDirectory" in result.message
+    no_tags = one(no_forced_tunnel, replace(snap, service_tags=None))
+    assert no_tags.outcome == "unknown"
 
 
 def test_forced_tunnel_passes_and_unknown() -> None:
@@ -272,6 +327,34 @@ def test_port_20004_outbound_deny_by_asg_and_unknown_peer() -> None:
     snap = replace(snap, network_interfaces=snap.network_interfaces[:1])
     results = evaluate_rule(port_20004_nsg, snap, make_plan(groups=GROUP))
     assert {r.outcome for r in results} == {"unknown"}
+
+
+def test_port_20004_peers_sharing_a_private_ip_keep_their_own_asgs() -> None:
+    # vm-b and vm-c have the same private IP in different VNets; only vm-b is in asg-db
+    a, b, c = make_vm("vm-a"), make_vm("vm-b"), make_vm("vm-c")
+    other = VirtualNetwork(
+        id=VNET_OTHER, name="vnet-other", location="eastus", address_prefixes=("10.1.2.0/24",),
+        peered_address_prefixes=("10.1.1.0/24",),
+    )  # fmt: skip
+    sub_a, sub_b = subnet("snet-a", "10.1.1.0/24"), subnet("snet-b", "10.1.2.0/24")
+    sub_c = Subnet(f"{VNET_OTHER}/subnets/snet-c", "snet-c", VNET_OTHER, ("10.1.2.0/24",))
+    deny = rule("DenyMvcToDb", 100, access="Deny", ports=("20004",),
+                dst=(), destination_asg_ids=(asg_id("asg-db"),))  # fmt: skip
+    nsg_a = nsg("nsg-a", deny)
+    nics = (
+        nic_for(a, "10.1.1.4", sub_a, nsg_id=nsg_a.id),
+        nic_for(b, "10.1.2.4", sub_b, asgs=(asg_id("asg-db"),)),
+        nic_for(c, "10.1.2.4", sub_c),
+    )
+    snap = estate([a, b, c], nsgs=(nsg_a,), subnets=(sub_a, sub_b, sub_c), nics=nics,
+                  virtual_networks=(vnet(), other))  # fmt: skip
+    plan = make_plan(groups=[{"name": "sap", "vms": ["vm-a", "vm-b", "vm-c"]}])
+    outcomes = {r.target: r.outcome for r in evaluate_rule(port_20004_nsg, snap, plan)}
+    assert outcomes["vm-a -> vm-b"] == "fail"
+    assert outcomes["vm-a -> vm-c"] == "pass"
+
+
+VNET_OTHER = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/vnet-other"
 
 
 # -- ASR210 -----------------------------------------------------------------------------------------

@@ -21,10 +21,12 @@ def target_create_permissions(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     and delete virtual machines, read availability sets, write managed disks, read, write, delete
     and join network interfaces, read virtual networks and subnets and join subnets, write
     deployments and read the resource group; when the snapshot says that resource group does not
-    exist yet, also `Microsoft.Resources/subscriptions/resourceGroups/write`. When a cache storage
-    account is named (`[target] cache_storage_account`), `Microsoft.Storage/storageAccounts/read`
-    and `…/listkeys/action` on it. The target virtual network is evaluated at the target resource
-    group, where ASR creates it (the plan names no target network).
+    exist yet, or does not say whether it exists (not gathered, or a `resource_groups` error), also
+    `Microsoft.Resources/subscriptions/resourceGroups/write` (fail-closed; the message says so).
+    When a cache storage account is named (`[target] cache_storage_account`),
+    `Microsoft.Storage/storageAccounts/read` and `…/listkeys/action` on it. The target virtual
+    network is evaluated at the target resource group, where ASR creates it (the plan names no
+    target network).
 
     ## Why it matters
     ASR creates the target VM, its disks and NICs and joins them to the target network during
@@ -46,20 +48,23 @@ def target_create_permissions(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     name = ctx.plan.target.resource_group or f"{vm.resource_group}-asr"
     rg_id = f"/subscriptions/{subscription}/resourceGroups/{name}"
     actions: tuple[str, ...] = TARGET_RESOURCE_GROUP_ACTIONS
-    if _will_be_created(ctx, rg_id):
+    exists = _exists(ctx, rg_id)
+    if exists is not True:  # absent, or not known to exist: ASR may have to create it
         actions = (*actions, RESOURCE_GROUP_CREATE_ACTION)
+    what = f"create {vm.name}'s failover resources in {name}"
+    if exists is None:
+        what += f" (and {name} itself, as whether it exists is unknown)"
     needs = [Need(f"resource group {name}", rg_id, actions)]
     storage = ctx.plan.target.cache_storage_account
     if storage:
         needs.append(Need(f"cache storage account {leaf(storage)}", storage, CACHE_STORAGE_ACTIONS))
-    return judge(
-        ctx, vm, needs, what=f"create {vm.name}'s failover resources in {name}", target=rg_id
-    )
+    return judge(ctx, vm, needs, what=what, target=rg_id)
 
 
-def _will_be_created(ctx: RuleContext, rg_id: str) -> bool:
+def _exists(ctx: RuleContext, rg_id: str) -> bool | None:
+    """Whether the target resource group exists; None = not known (not gathered, or an error)."""
+
     def index() -> dict[str, bool]:
         return {rg.id.lower().rstrip("/"): rg.exists for rg in ctx.snapshot.resource_groups}
 
-    exists = ctx.cached("rbac.resource-groups", index).get(rg_id.lower())
-    return exists is False
+    return ctx.cached("rbac.resource-groups", index).get(rg_id.lower())

@@ -146,6 +146,20 @@ def _resolve_required(ctx: RuleContext, template: str, region: str) -> ResolvedT
     return tag
 
 
+#: The service tags ASR reachability rests on (ASR201–ASR206), with when each applies
+#: (ASR207 and ASR208 look for routes and rules covering them).
+ALWAYS = ("Storage.{source}", "AzureActiveDirectory", "AzureSiteRecovery", "EventHub.{target}")
+
+
+def asr_tags(ctx: RuleContext, vm: VirtualMachine) -> tuple[ResolvedTag, ...]:
+    templates = list(ALWAYS)
+    if vm.ade_use is not False:  # ADE VMs, and VMs whose ADE use is unknown (look anyway)
+        templates.append("AzureKeyVault")
+    if ctx.plan.policy.auto_update:
+        templates.append("GuestAndHybridManagement")
+    return tuple(required_tag(ctx, vm, t) for t in templates)
+
+
 def verify(ctx: RuleContext, interface: Interface, flow: Flow, remote: Remote) -> Verdict:
     """Evaluate a flow; what the evaluator cannot resolve becomes MissingFact (unknown)."""
     try:

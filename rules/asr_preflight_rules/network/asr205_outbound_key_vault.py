@@ -8,7 +8,8 @@ DOC = """TCP 443 outbound is allowed to AzureKeyVault for VMs that use Azure Dis
 ## What it checks
 For a VM whose disks use Azure Disk Encryption (ADE), the NSGs on its primary NIC and subnet (IP
 flow verify semantics) allow outbound TCP 443 to every prefix of the `AzureKeyVault` service tag
-(`*.vault.azure.net`). Other VMs are skipped.
+(`*.vault.azure.net`). Other VMs are skipped; when no disk reports ADE and the VM's
+extensions were not gathered, whether ADE is used is not known and the result is unknown.
 
 ## Why it matters
 Replicating an ADE VM copies its keys and secrets to a key vault in the target region; when
@@ -25,7 +26,10 @@ denying rule named in the result.
 
 
 def _uses_ade(ctx: RuleContext, vm: VirtualMachine) -> str | None:
-    return None if vm.uses_ade else "does not use Azure Disk Encryption"
+    ade = vm.ade_use
+    if ade is None:  # no disk reports ADE and the extensions were not gathered
+        raise ctx.missing("vms", vm.id, f"the extensions of {vm.name} (whether it uses ADE)")
+    return None if ade else "does not use Azure Disk Encryption"
 
 
 outbound_key_vault: Rule = outbound_tag_rule(

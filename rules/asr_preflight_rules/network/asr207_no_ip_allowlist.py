@@ -4,19 +4,7 @@ from asr_preflight.api import Finding, RuleContext, passed, vm_rule, warned
 from asr_preflight.netsec import V4_ALL, V6_ALL, ResolvedTag, parse_range
 from asr_preflight.snapshot import NetworkSecurityGroup, RouteTable, VirtualMachine
 
-from ._common import placement, required_tag
-
-#: The service tags ASR reachability rests on (ASR201–ASR206), with when each applies.
-ALWAYS = ("Storage.{source}", "AzureActiveDirectory", "AzureSiteRecovery", "EventHub.{target}")
-
-
-def asr_tags(ctx: RuleContext, vm: VirtualMachine) -> tuple[ResolvedTag, ...]:
-    templates = list(ALWAYS)
-    if vm.uses_ade:
-        templates.append("AzureKeyVault")
-    if ctx.plan.policy.auto_update:
-        templates.append("GuestAndHybridManagement")
-    return tuple(required_tag(ctx, vm, t) for t in templates)
+from ._common import asr_tags, placement
 
 
 @vm_rule(code="ASR207", name="no-ip-allowlist", severity="warn")
@@ -28,8 +16,10 @@ def no_ip_allowlist(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     subnet's route table, must not list raw IP prefixes that overlap the service tags Site
     Recovery needs (`Storage.<source-region>`, `AzureActiveDirectory`, `AzureSiteRecovery`,
     `EventHub.<target-region>`, plus `AzureKeyVault` for ADE VMs and `GuestAndHybridManagement`
-    when the agent auto-updates). `*`, `0.0.0.0/0` and private prefixes are not allow-lists and are
-    ignored; the forced-tunnel default route is ASR208's business.
+    when the agent auto-updates). When the VM's extensions were not gathered and no disk reports
+    ADE, `AzureKeyVault` is checked too (a hit warns) and a pass says ADE use is unknown. `*`,
+    `0.0.0.0/0` and private prefixes are not allow-lists and are ignored; the forced-tunnel
+    default route is ASR208's business.
 
     ## Why it matters
     Microsoft no longer supports IP-address-based rules for Site Recovery: the prefixes behind the
@@ -67,6 +57,8 @@ def no_ip_allowlist(ctx: RuleContext, vm: VirtualMachine) -> Finding:
             " for Azure service prefixes",
         )
     scope = ", ".join(n.name for n in nsgs) or "no NSG"
+    if vm.ade_use is None:
+        scope += f"; AzureKeyVault checked too, as whether {vm.name} uses ADE is unknown"
     return passed(
         vm, f"{vm.name}: no allow rule or route uses IP prefixes of the ASR service tags ({scope})"
     )

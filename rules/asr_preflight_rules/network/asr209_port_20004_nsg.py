@@ -63,10 +63,12 @@ IN = Flow("Inbound", "Tcp", MVC_PORT)
 
 def _remote(ctx: RuleContext, nic: Interface) -> Remote:
     """A group member as the other end of a flow (its private IP and ASGs), once per run."""
-    remotes: dict[str, Remote] = ctx.cached("netsec.asr209.remotes", dict)
-    found = remotes.get(nic.ip)
+    # keyed on everything a Remote carries: peers in different VNets may share a private IP
+    remotes: dict[tuple[str, frozenset[str]], Remote] = ctx.cached("netsec.asr209.remotes", dict)
+    key = (nic.ip, nic.asg_ids)
+    found = remotes.get(key)
     if found is None:
-        found = remotes[nic.ip] = Remote.ip(nic.ip, nic.asg_ids)
+        found = remotes[key] = Remote.ip(nic.ip, nic.asg_ids)
     return found
 
 
