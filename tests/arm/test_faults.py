@@ -243,3 +243,19 @@ def test_service_tags_refused(fake: FakeAzure, plan: Plan) -> None:
     assert snap.service_tags is None
     [err] = [e for e in snap.errors if e.kind == "service_tags"]
     assert err.hint == f"needs Reader on /subscriptions/{SUB_A}" and err.covers("service_tags", "x")
+
+
+def test_the_cause_named_is_the_real_failure_not_a_developer_tool_notice() -> None:
+    from asr_preflight.azure.clouds import CLOUDS
+    from asr_preflight.azure.credential import _one_line
+
+    text = (
+        "DefaultAzureCredential failed to retrieve a token from the included credentials.\n"
+        "Attempted credentials:\n"
+        "\tEnvironmentCredential: EnvironmentCredential authentication unavailable.\n"
+        "\tVisualStudioCodeCredential: requires the 'azure-identity-broker' package.\n"
+        "\tAzureCliCredential: ERROR: Please run 'az login' to setup account.\n"
+    )
+    line = _one_line(Exception(text), CLOUDS["AzureCloud"])
+    assert "Cause: AzureCliCredential: ERROR: Please run 'az login'" in line
+    assert "broker" not in line and "\n" not in line

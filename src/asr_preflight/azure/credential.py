@@ -59,14 +59,26 @@ def acquire_token(credential: Any, cloud: Cloud) -> str:
     return str(token.token)
 
 
+_DEVELOPER_TOOLS = (
+    "VisualStudioCodeCredential",
+    "AzurePowerShellCredential",
+    "AzureDeveloperCliCredential",
+    "SharedTokenCacheCredential",
+    "InteractiveBrowserCredential",
+)
+
+
 def _one_line(exc: Exception, cloud: Cloud) -> str:
     text = str(getattr(exc, "message", None) or exc)
-    cause = ""
-    for line in text.splitlines():
-        line = line.strip()
-        if re.match(r"^\w+Credential:", line) and "unavailable" not in line.lower():
-            cause = line
-            break
+    # the first credential that really failed (not merely "unavailable"), preferring the ones a
+    # server or pipeline uses over developer-tool credentials whose notices are mostly noise
+    failures = [
+        line.strip()
+        for line in text.splitlines()
+        if re.match(r"^\s*\w+Credential:", line) and "unavailable" not in line.lower()
+    ]
+    preferred = [line for line in failures if not line.startswith(_DEVELOPER_TOOLS)]
+    cause = (preferred or failures or [""])[0]
     if not cause:
         cause = text.splitlines()[0].strip() if text.strip() else type(exc).__name__
     cause = re.sub(r"\s+", " ", cause)
