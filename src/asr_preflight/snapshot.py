@@ -433,7 +433,9 @@ class IdentityFacts:
     # the principal's group object ids (transitive), None = membership not gathered; groups that
     # hold one of the role assignments above are known members either way
     group_ids: tuple[str, ...] | None = None
-    # subscription id -> the management group names above it, nearest first (root last); a
+    # subscription id -> names of management groups known to be above it: those at whose scope
+    # ARM listed an assignment or deny assignment for it (every one that can matter), and those
+    # the management-group descendants listing placed it under; order not significant. A
     # subscription absent here: its management group ancestry was not gathered
     management_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 

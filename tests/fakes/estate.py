@@ -491,3 +491,38 @@ class EstateBuilder:
             )
             d["properties"]["scope"] = f"/subscriptions/{sub}/resourcegroups/rgname"
         self.estate.lists[sub_list(sub, "Microsoft.Authorization/denyAssignments").lower()] = deny
+
+    def rbac_management_group(
+        self,
+        subs: tuple[str, ...],
+        oid: str,
+        mg: str,
+        role_name: str,
+        actions: tuple[str, ...],
+        *,
+        guid: str = "7f6c6a51-bcf8-42ba-9220-52d62157d7db",
+    ) -> str:
+        """An assignment for ``oid`` at management group ``mg`` of a custom role defined there
+        (RoleAssignments_ListForScope, GetRoleDefinitionByName shapes), listed by ARM for every
+        subscription in ``subs`` (those under ``mg``) as ``assignedTo()`` lists an ancestor's.
+        Replaces the subscriptions' other assignments. Returns the role definition id."""
+        scope = f"/providers/Microsoft.Management/managementGroups/{mg}"
+        role_id = f"{scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+        item = example("RoleAssignments_ListForScope.json")["value"][0]
+        item["name"] = "b0f43c54-e787-4862-89b1-a653fa9cf747"
+        item["id"] = f"{scope}/providers/Microsoft.Authorization/roleAssignments/{item['name']}"
+        item["properties"].update({"roleDefinitionId": role_id, "principalId": oid, "scope": scope})
+        item["_assigned_to"] = oid
+        for sub in subs:
+            key = sub_list(sub, "Microsoft.Authorization/roleAssignments").lower()
+            self.estate.lists[key] = [copy.deepcopy(item)]
+        role = example("GetRoleDefinitionByName.json")
+        role.update({"id": role_id, "name": guid})
+        role["properties"].update(
+            {"roleName": role_name, "type": "CustomRole", "assignableScopes": [scope]}
+        )
+        role["properties"]["permissions"] = [
+            {"actions": list(actions), "notActions": [], "dataActions": [], "notDataActions": []}
+        ]
+        self.estate.put(role_id, role)
+        return role_id

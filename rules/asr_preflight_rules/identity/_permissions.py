@@ -21,6 +21,7 @@ from asr_preflight.api import (
     unknown,
 )
 from asr_preflight.rbac import (
+    UNLISTED_HINT,
     Access,
     Decision,
     Evaluator,
@@ -198,6 +199,7 @@ def _fail(
             f"assign {roles} to {ev.principal} on {scopes} (or a custom role with the "
             "listed actions)",
         )
+        hints.append(UNLISTED_HINT)
     return _Verdict(Outcome.FAIL, f"{'; '.join(parts)}{suggestion}", "; ".join(hints))
 
 

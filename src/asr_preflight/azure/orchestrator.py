@@ -673,10 +673,12 @@ class _Collection:
         assignments: dict[str, RoleAssignment] = {}
         denies: dict[str, Any] = {}
         scopes = []
+        ancestry: dict[str, tuple[str, ...]] = {}
         for sub, (a_f, d_f) in futures.items():
             got_a, got_d = _value(a_f), _value(d_f)
             if got_a is not None and got_d is not None:
                 scopes.append(sub_scope(sub))
+                ancestry[sub] = identity.listed_management_groups(got_a, got_d)
             for a in got_a or ():
                 assignments[a.id.lower()] = a
             for d in got_d or ():
@@ -704,6 +706,7 @@ class _Collection:
             role_definitions=tuple(sorted(definitions, key=lambda d: d.id.lower())),
             deny_assignments=tuple(denies[k] for k in sorted(denies)),
             scopes=tuple(scopes),
+            management_groups=ancestry,
         )
 
 
