@@ -49,8 +49,10 @@ TARGET_RESOURCE_GROUP_ACTIONS = (
     "Microsoft.Network/networkInterfaces/write",
     "Microsoft.Network/networkInterfaces/delete",
     "Microsoft.Network/networkInterfaces/join/action",
+    # a VNet read returns its subnets: virtualNetworks/read covers subnets/read (RULES.md: "subnets/
+    # read or virtualNetworks/read"), so Virtual Machine Contributor, which ASR names as
+    # sufficient and which holds only the former, passes
     "Microsoft.Network/virtualNetworks/read",
-    "Microsoft.Network/virtualNetworks/subnets/read",
     "Microsoft.Network/virtualNetworks/subnets/join/action",
     "Microsoft.Resources/deployments/write",
     "Microsoft.Resources/subscriptions/resourceGroups/read",

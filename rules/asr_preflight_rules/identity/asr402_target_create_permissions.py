@@ -19,14 +19,16 @@ def target_create_permissions(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     On the target resource group (`[target] resource_group`, default `<source resource group>-asr`,
     in `[target] subscription` or the VM's subscription) the principal is allowed to read, write
     and delete virtual machines, read availability sets, write managed disks, read, write, delete
-    and join network interfaces, read virtual networks and subnets and join subnets, write
-    deployments and read the resource group; when the snapshot says that resource group does not
-    exist yet, or does not say whether it exists (not gathered, or a `resource_groups` error), also
+    and join network interfaces, read virtual networks (`Microsoft.Network/virtualNetworks/read`,
+    which also reads their subnets: `…/subnets/read` is not asked for separately, as RULES.md
+    accepts either) and join subnets, write deployments and read the resource group; when the
+    snapshot says that resource group does not exist yet, or does not say whether it exists (not
+    gathered, or a `resource_groups` error), also
     `Microsoft.Resources/subscriptions/resourceGroups/write` (fail-closed; the message says so).
     When a cache storage account is named (`[target] cache_storage_account`),
-    `Microsoft.Storage/storageAccounts/read` and `…/listkeys/action` on it. The target virtual
-    network is evaluated at the target resource group, where ASR creates it (the plan names no
-    target network).
+    `Microsoft.Storage/storageAccounts/read` and `…/listkeys/action` on it. The subnet join is
+    evaluated on the target virtual network; as the plan names none, that is the one ASR creates
+    (`<source network>-asr`) in the target resource group, so it is evaluated there.
 
     ## Why it matters
     ASR creates the target VM, its disks and NICs and joins them to the target network during
@@ -34,10 +36,11 @@ def target_create_permissions(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     failover fail with an authorization error.
 
     ## How to fix
-    Assign **Virtual Machine Contributor** together with Reader (for subnet reads), or
-    Contributor, on the target resource group (or above), and Storage Account Contributor on the
-    cache storage account, or a custom role with the listed actions. The message names the
-    smallest built-in roles that grant exactly what is missing.
+    Assign **Virtual Machine Contributor** (which ASR names as sufficient), or Contributor, on
+    the target resource group (or above), and Storage Account Contributor on the cache storage
+    account, or a custom role with the listed actions. A role that is PIM-eligible must be
+    activated first: ARM does not list eligible roles, nor Azure Lighthouse delegations. The
+    message names the smallest built-in roles that grant exactly what is missing.
 
     ## References
     - https://learn.microsoft.com/azure/site-recovery/site-recovery-role-based-linked-access-control
