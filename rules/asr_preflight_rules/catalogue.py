@@ -25,6 +25,7 @@ from .guest.asr309_windows_vss_complus import windows_vss_complus
 from .identity.asr401_vault_permissions import vault_permissions
 from .identity.asr402_target_create_permissions import target_create_permissions
 from .identity.asr403_source_vm_permissions import source_vm_permissions
+from .identity.asr404_key_vault_permissions import key_vault_permissions
 from .network.asr201_outbound_storage import outbound_storage
 from .network.asr202_outbound_entra_id import outbound_entra_id
 from .network.asr203_outbound_site_recovery import outbound_site_recovery
@@ -94,6 +95,7 @@ RULES: tuple[Rule, ...] = (
     vault_permissions,
     target_create_permissions,
     source_vm_permissions,
+    key_vault_permissions,
     vm_provisioning_succeeded,
     vm_running_agent_ready,
     no_failed_extensions,

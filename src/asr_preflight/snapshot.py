@@ -47,6 +47,7 @@ FactKind = Literal[
     "cache_storage",
     "resource_groups",
     "rbac",  # role assignments, role definitions, deny assignments
+    "key_vaults",  # the key vaults named by ADE disks (listed per subscription)
     "eligibility",  # ASR's replicationEligibilityResults
     "guest",  # in-guest probes
     "credential",
@@ -108,6 +109,10 @@ class Disk:
     encryption_type: str | None = None  # EncryptionAtRestWithPlatformKey, …WithCustomerKey, …
     disk_encryption_set_id: str | None = None
     ade_encrypted: bool = False  # encryptionSettingsCollection enabled (Azure Disk Encryption)
+    # ADE: the key vault holding the disk encryption secret (diskEncryptionKey.sourceVault) and
+    # the one holding the key encryption key, when one wraps it (keyEncryptionKey.sourceVault)
+    ade_key_vault_id: str | None = None
+    ade_kek_vault_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -332,6 +337,30 @@ class Vault:
 
 
 @dataclass(frozen=True)
+class KeyVaultAccessPolicy:
+    """One entry of a key vault's ``accessPolicies`` (the access-policy permission model)."""
+
+    object_id: str
+    tenant_id: str | None = None
+    application_id: str | None = None  # compound identity: applies to that app acting for it
+    keys: tuple[str, ...] = ()  # lower-cased: get, list, decrypt, encrypt, all, …
+    secrets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeyVault:
+    """A key vault (Microsoft.KeyVault/vaults) as its subscription listing returns it."""
+
+    id: str
+    name: str
+    location: str
+    # properties.enableRbacAuthorization: True = data access by Azure RBAC (access policies
+    # ignored); False = by access policies; None = absent from ARM's answer
+    rbac_authorization: bool | None = None
+    access_policies: tuple[KeyVaultAccessPolicy, ...] = ()
+
+
+@dataclass(frozen=True)
 class StorageAccount:
     id: str
     name: str
@@ -546,6 +575,7 @@ class Snapshot:
     cache_storage: StorageAccount | None = None
     resource_groups: tuple[ResourceGroup, ...] = ()
     identity: IdentityFacts | None = None
+    key_vaults: tuple[KeyVault, ...] = ()  # the source key vaults ADE disks name
     eligibility: tuple[Eligibility, ...] = ()
     guests: tuple[GuestFacts, ...] = ()
     errors: tuple[FactError, ...] = ()

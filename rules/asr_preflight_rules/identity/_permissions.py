@@ -79,6 +79,7 @@ class Need:
     label: str  # "vault rv-dr-westus2", "resource group rg-shop-prod-asr"
     scope: str
     actions: tuple[str, ...]
+    data: bool = False  # the actions are data actions (granted by dataActions only)
 
 
 def evaluator(ctx: RuleContext, scope: str) -> Evaluator:
@@ -146,7 +147,11 @@ def judge(
 
 
 def _verdict(ev: Evaluator, needs: Sequence[Need], insufficient: Sequence[str]) -> _Verdict:
-    answers = [(need, ev.check(action, need.scope)) for need in needs for action in need.actions]
+    answers = [
+        (need, ev.check(action, need.scope, data=need.data))
+        for need in needs
+        for action in need.actions
+    ]
     denied = [(need, a) for need, a in answers if a.decision is Decision.DENIED]
     if denied:
         return _fail(ev, denied, insufficient)
@@ -171,6 +176,7 @@ def _fail(
     parts: list[str] = []
     hints: list[str] = []
     ungranted: list[str] = []
+    ungranted_data: list[str] = []
     by_need: dict[Need, list[Access]] = {}
     for need, access in denied:
         by_need.setdefault(need, []).append(access)
@@ -178,7 +184,7 @@ def _fail(
         blocked = [a for a in accesses if a.deny_assignment is not None]
         missing = [a for a in accesses if a.deny_assignment is None]
         if missing:
-            ungranted.extend(a.action for a in missing)
+            (ungranted_data if need.data else ungranted).extend(a.action for a in missing)
             held = ev.roles_at(need.scope)
             holding = f"it holds {', '.join(held)} there" if held else "it holds no role there"
             if held and all(r in insufficient for r in held):
@@ -192,8 +198,13 @@ def _fail(
             if access.hint and access.hint not in hints:
                 hints.append(access.hint)
     suggestion = ""
-    if ungranted:
-        roles = describe_roles(smallest_roles(frozenset(ungranted)))
+    if ungranted or ungranted_data:
+        named = [
+            describe_roles(smallest_roles(frozenset(actions), data=data))
+            for actions, data in ((ungranted, False), (ungranted_data, True))
+            if actions
+        ]
+        roles = " and ".join(named)
         scopes = ", ".join(need.label for need, acc in by_need.items() if _ungranted(acc))
         suggestion = f"; {roles} would grant them"
         hints.insert(

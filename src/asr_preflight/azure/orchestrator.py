@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from asr_preflight.azure import compute, identity, network, regional, resources
+from asr_preflight.azure import compute, identity, keyvaults, network, regional, resources
 from asr_preflight.azure.clients import Clients
 from asr_preflight.azure.clouds import Cloud, CloudError, resolve_cloud
 from asr_preflight.azure.credential import (
@@ -384,10 +384,12 @@ class _Collection:
             else {}
         )
         regions_of = self._regions(vms)  # submitted now, gathered below: all run concurrently
+        key_vaults_of = self._key_vaults(vms)
         groups_of = self._resource_groups(vms, vault_f)
         net = self._network(vms, listed)
         regions, groups_f = regions_of(), groups_of()
         identity_facts = self._identity(rbac_subs, rbac_f)
+        key_vaults = key_vaults_of()
         vault: Vault | None = None
         if vault_f is not None:
             vault_model = _value(vault_f)
@@ -424,6 +426,7 @@ class _Collection:
             "cache_storage": storage,
             "resource_groups": tuple(groups_f),
             "identity": identity_facts,
+            "key_vaults": key_vaults,
             "eligibility": tuple(sorted(eligibility, key=lambda e: e.vm_id.lower())),
         }
 
@@ -620,6 +623,31 @@ class _Collection:
             model = _value(future)
             if model is not None:
                 into[rid] = model
+
+    # -- key vaults (ADE) --------------------------------------------------------------------------
+
+    def _key_vaults(self, vms: list[VirtualMachine]) -> Callable[[], tuple[Any, ...]]:
+        """List the key vaults of every subscription holding a vault an ADE disk names: one list
+        per such subscription, whatever the number of VMs; keep the named vaults only."""
+        wanted = keyvaults.ade_vault_ids(
+            d for vm in vms for d in (vm.os_disk, *vm.data_disks) if d is not None
+        )
+        subs = sorted({_sub_of(v).lower() for v in wanted if _sub_of(v)})
+        futures = [
+            self.runner.submit(
+                partial(keyvaults.list_key_vaults, self.clients.resources(sub), sub),
+                "key_vaults",
+                sub_scope(sub),
+            )
+            for sub in subs
+        ]
+        names = {v.lower() for v in wanted}
+
+        def gather() -> tuple[Any, ...]:
+            found = [kv for f in futures for kv in (_value(f) or ()) if kv.id.lower() in names]
+            return tuple(sorted(found, key=lambda kv: kv.id.lower()))
+
+        return gather
 
     # -- identity ----------------------------------------------------------------------------------
 
