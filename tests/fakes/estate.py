@@ -54,6 +54,7 @@ class VmSpec:
     failed_extension: bool = False
     eligibility_errors: tuple[tuple[str, str], ...] = ()
     status_has_agent: bool = True  # False: the status-only list omits vmAgent
+    ade_vault: str | None = None  # ADE: the key vault id its disks' encryption settings name
 
 
 class EstateBuilder:
@@ -268,7 +269,13 @@ class EstateBuilder:
             )
             dprops = disk["properties"]
             dprops["diskSizeGB"] = size
-            dprops.pop("encryptionSettingsCollection", None)
+            if spec.ade_vault:  # Disk_Get's own encryptionSettingsCollection, vault rewritten
+                collection = dprops["encryptionSettingsCollection"]
+                for element in collection["encryptionSettings"]:
+                    element["diskEncryptionKey"]["sourceVault"]["id"] = spec.ade_vault
+                    element.pop("keyEncryptionKey", None)
+            else:
+                dprops.pop("encryptionSettingsCollection", None)
             dprops.pop("purchasePlan", None)
             self.estate.add(sub_list(sub, "Microsoft.Compute/disks"), disk)
 
@@ -526,3 +533,32 @@ class EstateBuilder:
         ]
         self.estate.put(role_id, role)
         return role_id
+
+    def key_vault(
+        self,
+        sub: str,
+        rg: str,
+        name: str,
+        location: str,
+        *,
+        rbac: bool | None = False,
+        policy_for: tuple[str, ...] = (),
+    ) -> str:
+        """A key vault in its subscription's list (Vaults_ListBySubscription example), with an
+        access policy granting the example's permissions to each object id in ``policy_for``;
+        ``rbac`` None leaves ``enableRbacAuthorization`` out, as older vaults do."""
+        vault = example("listVaultBySubscription.json")["value"][0]
+        vault_id = rid(sub, rg, "Microsoft.KeyVault", "vaults", name)
+        vault.update({"id": vault_id, "name": name, "location": location})
+        props = vault["properties"]
+        template = props["accessPolicies"][0]
+        props["accessPolicies"] = []
+        for oid in policy_for:
+            entry = copy.deepcopy(template)
+            entry["objectId"] = oid
+            props["accessPolicies"].append(entry)
+        props["vaultUri"] = f"https://{name}.vault.azure.net/"
+        if rbac is not None:
+            props["enableRbacAuthorization"] = rbac
+        self.estate.add(sub_list(sub, "Microsoft.KeyVault/vaults"), vault)
+        return vault_id
