@@ -193,3 +193,17 @@ def test_one_result_per_vm_with_mixed_estates():
     results = run(CONTRIBUTOR, [plain, ade], [vault(policies=[policy()])])
     assert [(r.vm, r.outcome) for r in results] == [("vm-plain", "skip"), ("vm-ade-01", "pass")]
     assert replace(ade, name="x").name == "x"
+
+
+def test_demo_shows_asr404_failing_and_passing_while_ready_vms_stay_ready():
+    from asr_preflight.demo import load_demo
+    from asr_preflight.engine import evaluate, load_rules
+
+    plan, snapshot = load_demo()
+    evaluation = evaluate(snapshot, plan, load_rules())
+    got = {r.vm: r.outcome for r in evaluation.results if r.rule == "ASR404"}
+    assert got["vm-win-sql-01"] == "fail"
+    assert got["vm-sap-db-01"] == "pass"
+    assert {got[n] for n in ("vm-web-02", "vm-app-02", "vm-win-iis-01")} == {"skip"}
+    verdicts = {v.name: v.verdict for v in evaluation.vms}
+    assert {verdicts[n] for n in ("vm-web-02", "vm-app-02", "vm-win-iis-01")} == {"ready"}

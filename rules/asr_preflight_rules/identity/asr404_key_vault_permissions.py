@@ -195,11 +195,10 @@ def _vault(
     verdicts = [_verdict(ev, needs, ())]
     if vault.rbac_authorization is not True:
         verdicts.append(_policies(ev, vault, secret=secret, key=key))
-    worst = next(
-        (v for o in (Outcome.FAIL, Outcome.UNKNOWN) for v in verdicts if v.outcome is o), None
-    )
-    if worst is not None:
-        return worst
+    for outcome in (Outcome.FAIL, Outcome.UNKNOWN):
+        worst = [v for v in verdicts if v.outcome is outcome]
+        if worst:
+            return _Verdict(outcome, "; ".join(v.detail for v in worst), _hints(worst))
     return _Verdict(Outcome.PASS, f"{label}: " + "; ".join(v.detail for v in verdicts))
 
 
