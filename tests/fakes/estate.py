@@ -562,3 +562,20 @@ class EstateBuilder:
             props["enableRbacAuthorization"] = rbac
         self.estate.add(sub_list(sub, "Microsoft.KeyVault/vaults"), vault)
         return vault_id
+
+    def management_group(self, group: str, children: dict[str, str]) -> None:
+        """The descendants listing of ``group`` (GetDescendants example shapes): ``children``
+        maps a subscription id or a management group name to its parent management group."""
+        template = example("GetDescendants.json")["value"]
+        items = []
+        for child, parent in children.items():
+            is_sub = len(child) == 36 and child.count("-") == 4
+            item = copy.deepcopy(template[1] if is_sub else template[0])
+            mg_base = "/providers/Microsoft.Management/managementGroups"
+            item["id"] = f"/subscriptions/{child}" if is_sub else f"{mg_base}/{child}"
+            item["name"] = child
+            item["properties"]["displayName"] = child
+            item["properties"]["parent"]["id"] = f"{mg_base}/{parent}"
+            items.append(item)
+        path = f"/providers/Microsoft.Management/managementGroups/{group}/descendants"
+        self.estate.lists[path.lower()] = items

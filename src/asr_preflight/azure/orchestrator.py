@@ -27,7 +27,15 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from asr_preflight.azure import compute, identity, keyvaults, network, regional, resources
+from asr_preflight.azure import (
+    compute,
+    identity,
+    keyvaults,
+    management_groups,
+    network,
+    regional,
+    resources,
+)
 from asr_preflight.azure.clients import Clients
 from asr_preflight.azure.clouds import Cloud, CloudError, resolve_cloud
 from asr_preflight.azure.credential import (
@@ -68,6 +76,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 READER = "Reader"
 RBAC_READER = "Reader (Microsoft.Authorization/roleAssignments/read and denyAssignments/read)"
+MG_READER = "Management Group Reader (Microsoft.Management/managementGroups/descendants/read)"
 
 
 def cloud_for(plan: Plan, options: CollectOptions) -> Cloud:
@@ -230,7 +239,8 @@ def collect_azure(plan: Plan, options: CollectOptions, *, credential: Any = None
     runner = _Runner(options.concurrency, progress)
     try:
         with quiet_sdk_logs():
-            facts = _Collection(plan, options, cloud, clients, runner, principal).run()
+            under = resolve_management_groups(plan.azure.management_groups, clients)
+            facts = _Collection(plan, options, cloud, clients, runner, principal, under).run()
     finally:
         runner.close()
         progress.stop()
@@ -257,6 +267,7 @@ class _Collection:
         clients: Clients,
         runner: _Runner,
         principal: str | None,
+        under: management_groups.Descendants | None = None,
     ) -> None:
         self.plan = plan
         self.options = options
@@ -264,7 +275,8 @@ class _Collection:
         self.clients = clients
         self.runner = runner
         self.principal = principal
-        self.subscriptions = _source_subscriptions(plan)
+        self.under = under or management_groups.Descendants()
+        self.subscriptions = _source_subscriptions(plan, self.under.subscriptions)
 
     # -- phase 1 ---------------------------------------------------------------------------------
 
@@ -706,7 +718,9 @@ class _Collection:
             got_a, got_d = _value(a_f), _value(d_f)
             if got_a is not None and got_d is not None:
                 scopes.append(sub_scope(sub))
-                ancestry[sub] = identity.listed_management_groups(got_a, got_d)
+                listed = identity.listed_management_groups(got_a, got_d)
+                above = self.under.ancestry.get(sub, ())
+                ancestry[sub] = tuple(dict.fromkeys((*listed, *above)))
             for a in got_a or ():
                 assignments[a.id.lower()] = a
             for d in got_d or ():
@@ -743,14 +757,44 @@ class _Collection:
 # ---------------------------------------------------------------------------------------------
 
 
-def _source_subscriptions(plan: Plan) -> list[str]:
+def resolve_management_groups(
+    groups: Iterable[str], clients: Clients
+) -> management_groups.Descendants:
+    """The subscriptions under the named management groups: one paged listing per group, read
+    before anything else (they decide what is read). A group that cannot be listed stops the run:
+    checking part of what the plan names would look complete and is not."""
+    listings = {}
+    # a tenant-level call: any management client's pipeline serves it; the subscription id of
+    # the client is not part of the URL
+    client = clients.resources("00000000-0000-0000-0000-000000000000")
+    for group in groups:
+        try:
+            listings[group] = management_groups.list_descendants(client, group)
+        except Exception as exc:  # noqa: BLE001 - every failure names the group and the fix
+            scope = f"/providers/Microsoft.Management/managementGroups/{group}"
+            err = fact_error(exc, "vms", scope, MG_READER)
+            raise PlanError(
+                f"[azure] management_groups: the subscriptions under {group!r} cannot be listed: "
+                f"{err.cause}; {err.hint}"
+            ) from None
+    return management_groups.subscriptions_under(listings)
+
+
+def _source_subscriptions(plan: Plan, under: Iterable[str] = ()) -> list[str]:
     subs = [s.lower() for s in plan.azure.subscriptions]
+    subs.extend(s.lower() for s in under)
     for ref in plan.select.vms:
         if ref.startswith("/"):
             subs.append(ResourceId.parse(ref).subscription.lower())
     found = list(dict.fromkeys(subs))
     if not found:
-        raise PlanError("[azure] subscriptions: no subscription to read VMs from")
+        where = (
+            "[azure] management_groups: no subscription under "
+            + ", ".join(repr(g) for g in plan.azure.management_groups)
+            if plan.azure.management_groups
+            else "[azure] subscriptions"
+        )
+        raise PlanError(f"{where}: no subscription to read VMs from")
     return found
 
 
