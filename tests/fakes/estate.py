@@ -407,6 +407,7 @@ class EstateBuilder:
         vault_id = rid(sub, rg, "Microsoft.RecoveryServices", "vaults", name)
         vault.update({"id": vault_id, "name": name, "location": location})
         self.estate.put(vault_id, vault)
+        self.estate.add(sub_list(sub, "Microsoft.RecoveryServices/vaults"), vault)
         self.resource_group(sub, rg, location)
         return vault_id
 
@@ -418,7 +419,7 @@ class EstateBuilder:
         account_id = rid(sub, rg, "Microsoft.Storage", "storageAccounts", name)
         self.estate.put(
             account_id,
-            {
+            account := {
                 "id": account_id,
                 "name": name,
                 "location": location,
@@ -438,6 +439,7 @@ class EstateBuilder:
                 },
             },
         )
+        self.estate.add(sub_list(sub, "Microsoft.Storage/storageAccounts"), account)
         self.estate.put(
             f"{account_id}/blobServices/default",
             {
