@@ -24,9 +24,9 @@ class ResourceId:
         return cls(sub, rg, parts[-1])
 
 
-def norm_location(location: str | None) -> str:
-    """ARM locations as region codes: "West US" -> "westus"."""
-    return (location or "").replace(" ", "").lower()
+def leaf(resource_id: str) -> str:
+    """The last segment of an ARM id (the resource's name): the one ``leaf`` everyone uses."""
+    return resource_id.rstrip("/").rsplit("/", 1)[-1]
 
 
 def sub_scope(subscription: str) -> str:
