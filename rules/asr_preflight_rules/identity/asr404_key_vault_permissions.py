@@ -16,7 +16,8 @@ from asr_preflight.api import (
 from asr_preflight.rbac import UNLISTED_HINT, Evaluator
 from asr_preflight.snapshot import KeyVault, VirtualMachine
 
-from ._permissions import Need, _Verdict, _verdict, evaluator, leaf
+from .._facts import leaf
+from ._permissions import Need, _Verdict, _verdict, evaluator
 
 #: Management-plane read of the source key vault (ASR lists and reads it).
 VAULT_READ = "Microsoft.KeyVault/vaults/read"

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from asr_preflight.azure.ids import norm_location
 from asr_preflight.azure.raw import dig, list_all
+from asr_preflight.regions import normalize as norm_location
 from asr_preflight.snapshot import KeyVault, KeyVaultAccessPolicy
 
 KEYVAULT_API = "2023-02-01"

@@ -21,10 +21,11 @@ from functools import partial
 from typing import Any
 
 from asr_preflight.azure.clients import Clients
-from asr_preflight.azure.ids import norm_location, sub_scope
+from asr_preflight.azure.ids import sub_scope
 from asr_preflight.azure.raw import COMPUTE_API, list_all
 from asr_preflight.azure.runner import Progress, Runner, value
 from asr_preflight.options import AzureOptions
+from asr_preflight.regions import normalize as norm_location
 
 RECOVERY_SERVICES_API = "2024-04-01"
 STORAGE_API = "2023-05-01"
