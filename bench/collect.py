@@ -46,11 +46,17 @@ def build(fake: FakeAzure, vms: int, subs: int) -> list[tuple[str, str, str]]:
     """Returns (subscription, resource group, name) of every VM."""
     builder = EstateBuilder(fake.estate)
     out = []
+    key_vaults: dict[str, str] = {}  # one ADE key vault per subscription, for every 10th VM
     for n in range(vms):
         sub = subscription(n % subs + 1)
         rg = f"rg-app-{n % subs:02d}"
         name = f"vm-{n:05d}"
-        builder.vm(sub, VmSpec(name, rg, data_disks=1))
+        ade = None
+        if (n // subs) % 10 == 0:
+            if sub not in key_vaults:
+                key_vaults[sub] = builder.key_vault(sub, rg, f"kv-{n % subs:02d}", "eastus")
+            ade = key_vaults[sub]
+        builder.vm(sub, VmSpec(name, rg, data_disks=1, ade_vault=ade))
         out.append((sub, rg, name))
     for i in range(1, subs + 1):
         builder.region(subscription(i), TARGET)
@@ -148,7 +154,12 @@ def main() -> None:
                 assert len(snap.vms) == size and not snap.errors, snap.errors[:3]
                 fake.reset()
                 start = time.perf_counter()
-                with_elig = collect(plan, dataclasses.replace(options, eligibility=True))
+                with_elig = collect(
+                    plan,
+                    dataclasses.replace(
+                        options, azure=dataclasses.replace(options.azure, eligibility=True)
+                    ),
+                )
                 elig_wall = time.perf_counter() - start
                 elig_requests = len(fake.arm_requests()) - requests
                 assert len(with_elig.eligibility) == size
