@@ -185,11 +185,6 @@ class _Permissions:
         return answer
 
 
-def role_grants(role: RoleDefinition, action: str, *, data: bool = False) -> bool:
-    """Does this role definition grant ``action`` (a data action with ``data=True``)?"""
-    return _Permissions(role.permissions, data=data).grants(action)
-
-
 # ---------------------------------------------------------------------------------------------
 # The evaluator
 # ---------------------------------------------------------------------------------------------
@@ -287,11 +282,6 @@ class Evaluator:
                 self._answers[(action.lower(), norm, data)] = found
             self._answers[key] = found
         return found
-
-    def check_all(
-        self, actions: Iterable[str], scope: str, *, data: bool = False
-    ) -> tuple[Access, ...]:
-        return tuple(self.check(a, scope, data=data) for a in actions)
 
     def roles_at(self, scope: str) -> tuple[str, ...]:
         """Names of the roles the principal holds at ``scope`` (inherited ones included)."""

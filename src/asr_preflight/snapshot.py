@@ -151,12 +151,6 @@ class VirtualMachine:
         return self.nic_ids[0] if self.nic_ids else None
 
     @property
-    def uses_ade(self) -> bool:
-        """True when known to use Azure Disk Encryption; False also when unknown (see
-        :attr:`ade_use`)."""
-        return self.ade_use is True
-
-    @property
     def ade_use(self) -> bool | None:
         """Whether the VM uses Azure Disk Encryption: True (a disk reports ADE or an ADE extension
         is installed), False (neither, extensions gathered), None (extensions not gathered)."""

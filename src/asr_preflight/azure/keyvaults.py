@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from asr_preflight.azure.api_versions import api_version
 from asr_preflight.azure.raw import dig, list_all
 from asr_preflight.regions import normalize as norm_location
 from asr_preflight.snapshot import KeyVault, KeyVaultAccessPolicy
 
-KEYVAULT_API = "2023-02-01"
+KEYVAULT_API = api_version("Microsoft.KeyVault/vaults")
 
 
 def list_key_vaults(client: Any, sub: str) -> list[KeyVault]:

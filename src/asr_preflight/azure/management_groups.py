@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from asr_preflight.azure.api_versions import api_version
 from asr_preflight.azure.raw import dig, list_all
 
-MANAGEMENT_GROUPS_API = "2020-10-01"
+MANAGEMENT_GROUPS_API = api_version("Microsoft.Management/managementGroups/descendants")
 _MG_PREFIX = "/providers/microsoft.management/managementgroups/"
 
 

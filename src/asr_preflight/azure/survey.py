@@ -6,11 +6,10 @@ Lists, each ``GET /subscriptions/{s}/providers/…`` with ``nextLink`` paging:
 
 * ``Microsoft.Compute/virtualMachines`` (:data:`~asr_preflight.azure.raw.COMPUTE_API`,
   VirtualMachines_ListAll);
-* ``Microsoft.RecoveryServices/vaults`` (2024-04-01, Vaults_ListBySubscriptionId,
-  specification/recoveryservices/resource-manager/Microsoft.RecoveryServices/stable/2024-04-01/
-  vaults.json);
-* ``Microsoft.Storage/storageAccounts`` (2023-05-01, StorageAccounts_List,
-  specification/storage/resource-manager/Microsoft.Storage/stable/2023-05-01/storage.json).
+* ``Microsoft.RecoveryServices/vaults`` (Vaults_ListBySubscriptionId);
+* ``Microsoft.Storage/storageAccounts`` (StorageAccounts_List);
+
+each at the version pinned in :mod:`asr_preflight.azure.api_versions` (the spec files are there).
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from asr_preflight.azure.api_versions import api_version
 from asr_preflight.azure.clients import Clients
 from asr_preflight.azure.ids import sub_scope
 from asr_preflight.azure.raw import COMPUTE_API, list_all
@@ -27,8 +27,8 @@ from asr_preflight.azure.runner import Progress, Runner, value
 from asr_preflight.options import AzureOptions
 from asr_preflight.regions import normalize as norm_location
 
-RECOVERY_SERVICES_API = "2024-04-01"
-STORAGE_API = "2023-05-01"
+RECOVERY_SERVICES_API = api_version("Microsoft.RecoveryServices/vaults")
+STORAGE_API = api_version("Microsoft.Storage/storageAccounts")
 
 
 @dataclass(frozen=True)
