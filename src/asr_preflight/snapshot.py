@@ -322,12 +322,23 @@ class ServiceTags:
 
 
 @dataclass(frozen=True)
+class NetworkMapping:
+    """An Azure-to-Azure network mapping of the vault: VMs in the source virtual network fail
+    over into the target one (ReplicationNetworkMappings_List)."""
+
+    source_vnet_id: str
+    target_vnet_id: str
+
+
+@dataclass(frozen=True)
 class Vault:
     id: str
     name: str
     location: str
     resource_group: str
     resource_group_location: str | None = None
+    # the vault's network mappings (source VNet -> target VNet); None = not gathered
+    network_mappings: tuple[NetworkMapping, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -408,6 +408,7 @@ class EstateBuilder:
         vault.update({"id": vault_id, "name": name, "location": location})
         self.estate.put(vault_id, vault)
         self.estate.add(sub_list(sub, "Microsoft.RecoveryServices/vaults"), vault)
+        self.estate.lists.setdefault(f"{vault_id}/replicationNetworkMappings".lower(), [])
         self.resource_group(sub, rg, location)
         return vault_id
 
@@ -581,3 +582,32 @@ class EstateBuilder:
             items.append(item)
         path = f"/providers/Microsoft.Management/managementGroups/{group}/descendants"
         self.estate.lists[path.lower()] = items
+
+    def network_mapping(self, vault_id: str, source_vnet: str, target_vnet: str) -> None:
+        """An Azure-to-Azure network mapping in the vault (ReplicationNetworkMappings_List
+        example, its VMM-to-Azure ids rewritten to virtual networks)."""
+        item = example("ReplicationNetworkMappings_List.json")["value"][0]
+        name = f"map-{source_vnet.rsplit('/', 1)[-1]}"
+        item["id"] = (
+            f"{vault_id}/replicationFabrics/asr-a2a-default-eastus/replicationNetworks/"
+            f"{source_vnet.rsplit('/', 1)[-1]}/replicationNetworkMappings/{name}"
+        )
+        item["name"] = name
+        item["type"] = (
+            "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationNetworks/"
+            "replicationNetworkMappings"
+        )
+        item["properties"].update(
+            {
+                "primaryNetworkId": source_vnet,
+                "recoveryNetworkId": target_vnet,
+                "fabricSpecificSettings": {
+                    "instanceType": "AzureToAzure",
+                    "primaryFabricLocation": "eastus",
+                    "recoveryFabricLocation": "westus2",
+                },
+            }
+        )
+        self.estate.lists.setdefault(f"{vault_id}/replicationNetworkMappings".lower(), []).append(
+            item
+        )

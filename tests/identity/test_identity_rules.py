@@ -300,3 +300,86 @@ def test_asr402_with_only_site_recovery_operator_lists_every_missing_action():
         "Microsoft.Network/virtualNetworks/subnets", ""
     )  # Site Recovery Operator grants virtualNetworks/read
     assert "it holds Site Recovery Operator there" in result.message
+
+
+# -- ASR402: the target virtual network from the vault's network mappings -----------------------
+
+SOURCE_VNET = f"{SUB}/resourceGroups/prod-rg/providers/Microsoft.Network/virtualNetworks/vnet-prod"
+HUB_VNET = (
+    "/subscriptions/33333333-3333-4333-8333-333333333333/resourceGroups/net-dr"
+    "/providers/Microsoft.Network/virtualNetworks/vnet-dr"
+)
+
+
+def _mapped(mappings, vm=None):
+    from asr_preflight.snapshot import (
+        IpConfiguration,
+        NetworkInterface,
+        NetworkMapping,
+        Vault,
+    )
+
+    vm = vm or make_vm("vm-web-01")
+    nic = NetworkInterface(
+        id=vm.nic_ids[0],
+        name="nic",
+        ip_configurations=(
+            IpConfiguration("ipconfig1", True, "10.0.0.4", subnet_id=f"{SOURCE_VNET}/subnets/web"),
+        ),
+    )
+    vault = Vault(
+        VAULT,
+        "dr-vault",
+        "westus2",
+        "dr-rg",
+        network_mappings=tuple(NetworkMapping(s, t) for s, t in mappings),
+    )
+    plan = make_plan(target={"region": "westus2", "vault": VAULT})
+    return vm, {"vault": vault, "network_interfaces": (nic,)}, plan
+
+
+def test_asr402_joins_the_mapped_target_network_not_the_group():
+    vm, fields, plan = _mapped([(SOURCE_VNET.upper(), HUB_VNET)])
+    only_group = facts(assign("Virtual Machine Contributor", TARGET_RG))
+    [result] = run(target_create_permissions, only_group, vms=[vm], plan=plan, **fields)
+    assert result.outcome == "fail"
+    assert (
+        "Microsoft.Network/virtualNetworks/read, Microsoft.Network/virtualNetworks/subnets/"
+        "join/action not granted on target virtual network vnet-dr" in result.message
+    )
+    with_hub = facts(
+        assign("Virtual Machine Contributor", TARGET_RG), assign("Network Contributor", HUB_VNET)
+    )
+    [ok] = run(target_create_permissions, with_hub, vms=[vm], plan=plan, **fields)
+    assert ok.outcome == "pass", ok.message
+    assert "Network Contributor on vnet-dr" in ok.message
+
+
+def test_asr402_without_a_mapping_for_the_vms_network_evaluates_the_group():
+    other = SOURCE_VNET.replace("vnet-prod", "vnet-other")
+    vm, fields, plan = _mapped([(other, HUB_VNET)])
+    identity = facts(assign("Virtual Machine Contributor", TARGET_RG))
+    [result] = run(target_create_permissions, identity, vms=[vm], plan=plan, **fields)
+    assert result.outcome == "pass", result.message
+
+
+def test_asr402_unknown_when_the_mappings_could_not_be_read_and_the_rest_passes():
+    err = FactError("vault", f"{VAULT}/replicationNetworkMappings", "403 on mappings", "Reader")
+    plan = make_plan(target={"region": "westus2", "vault": VAULT})
+    identity = facts(assign("Contributor", SUB))
+    [result] = run(target_create_permissions, identity, plan=plan, errors=(err,))
+    assert result.outcome == "unknown"
+    assert "network mappings could not be read: 403 on mappings" in result.message
+    # a failure elsewhere is still a failure
+    weak = facts(assign("Reader", SUB))
+    [failed] = run(target_create_permissions, weak, plan=plan, errors=(err,))
+    assert failed.outcome == "fail"
+
+
+def test_asr402_unknown_when_the_vms_network_is_unknown_but_mappings_exist():
+    vm, fields, plan = _mapped([(SOURCE_VNET, HUB_VNET)])
+    fields["network_interfaces"] = ()
+    [result] = run(
+        target_create_permissions, facts(assign("Contributor", SUB)), vms=[vm], plan=plan, **fields
+    )
+    assert result.outcome == "unknown"

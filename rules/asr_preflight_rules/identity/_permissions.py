@@ -52,8 +52,8 @@ TARGET_RESOURCE_GROUP_ACTIONS = (
     # a VNet read returns its subnets: virtualNetworks/read covers subnets/read (RULES.md: "subnets/
     # read or virtualNetworks/read"), so Virtual Machine Contributor, which ASR names as
     # sufficient and which holds only the former, passes
-    "Microsoft.Network/virtualNetworks/read",
-    "Microsoft.Network/virtualNetworks/subnets/join/action",
+    VNET_READ := "Microsoft.Network/virtualNetworks/read",
+    SUBNET_JOIN := "Microsoft.Network/virtualNetworks/subnets/join/action",
     "Microsoft.Resources/deployments/write",
     "Microsoft.Resources/subscriptions/resourceGroups/read",
 )

@@ -155,6 +155,15 @@ PINS: tuple[Pin, ...] = (
         "the Recovery Services version matching Site Recovery's",
     ),
     Pin(
+        "Microsoft.RecoveryServices/vaults/replicationNetworkMappings",
+        "2024-04-01",
+        ("ReplicationNetworkMappings_List",),
+        f"{SPECS}/recoveryservicessiterecovery/resource-manager/Microsoft.RecoveryServices/"
+        "stable/2024-04-01/service.json (example examples/ReplicationNetworkMappings_List.json)",
+        "the Site Recovery version of the eligibility results; the target VNet of each "
+        "source VNet (ASR402)",
+    ),
+    Pin(
         "Microsoft.Resources/resourceGroups",
         "2021-04-01",
         ("ResourceGroups_Get",),

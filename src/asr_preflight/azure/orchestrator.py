@@ -24,12 +24,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from asr_preflight.azure import compute, keyvaults, management_groups, regional, resources
+from asr_preflight.azure import (
+    compute,
+    keyvaults,
+    management_groups,
+    network_mappings,
+    regional,
+    resources,
+)
 from asr_preflight.azure.assignments import (
     Pending,
     gather_identity,
@@ -140,6 +147,7 @@ class _Singles:
     service_tags: Future[Any]
     rbac_subs: list[str]
     rbac: Pending
+    network_mappings: Future[Any] | None = None
 
 
 class _Collection:
@@ -203,7 +211,19 @@ class _Collection:
         )
         rbac_subs = rbac_subscriptions(plan, self.subscriptions)
         rbac_f = submit_assignments(runner, self.clients, self.principal, rbac_subs)
-        return _Singles(vault_f, storage_f, tags_f, rbac_subs, rbac_f)
+        mappings_f = None
+        if plan.target.vault:
+            vault_id = str(plan.target.vault)
+            mappings_f = runner.submit(
+                partial(
+                    network_mappings.list_network_mappings,
+                    self.clients.recovery_services(subscription_of(vault_id)),
+                    vault_id,
+                ),
+                "vault",
+                f"{vault_id}/replicationNetworkMappings",  # below the vault: not the vault's error
+            )
+        return _Singles(vault_f, storage_f, tags_f, rbac_subs, rbac_f, mappings_f)
 
     def _vault(self) -> Future[Any]:
         vault_id = str(self.plan.target.vault)
@@ -302,6 +322,7 @@ class _Collection:
         self, vms: list[VirtualMachine], listed: dict[str, Listed], singles: _Singles
     ) -> dict[str, Any]:
         elig_f = self._eligibility(vms)
+        self._mapped_network_assignments(singles)
         regions_of = self._regions(vms)  # submitted now, gathered below: all run concurrently
         key_vaults_of = self._key_vaults(vms)
         groups_of = self._resource_groups(vms, singles.vault)
@@ -317,6 +338,8 @@ class _Collection:
         )
         key_vaults = key_vaults_of()
         vault = self._vault_fact(singles.vault, groups)
+        if vault is not None and singles.network_mappings is not None:
+            vault = replace(vault, network_mappings=value(singles.network_mappings))
         storage: StorageAccount | None = (
             value(singles.storage) if singles.storage is not None else None
         )
@@ -338,6 +361,24 @@ class _Collection:
             "key_vaults": key_vaults,
             "eligibility": tuple(sorted(eligibility, key=lambda e: e.vm_id.lower())),
         }
+
+    def _mapped_network_assignments(self, singles: _Singles) -> None:
+        """The principal's assignments in the subscriptions of the target networks the vault's
+        network mappings name (ASR402 judges the subnet join there): one more pair of lists per
+        such subscription not read yet."""
+        if singles.network_mappings is None:
+            return
+        mappings = value(singles.network_mappings) or ()
+        extra = sorted(
+            {subscription_of(m.target_vnet_id).lower() for m in mappings}
+            - {s.lower() for s in singles.rbac_subs}
+            - {""}
+        )
+        if extra:
+            singles.rbac.update(
+                submit_assignments(self.runner, self.clients, self.principal, extra)
+            )
+            singles.rbac_subs.extend(extra)
 
     def _key_vaults(self, vms: list[VirtualMachine]) -> Callable[[], tuple[KeyVault, ...]]:
         """List the key vaults of every subscription holding a vault an ADE disk names: one list
