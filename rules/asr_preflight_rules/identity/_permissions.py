@@ -104,7 +104,7 @@ def evaluator(ctx: RuleContext, scope: str) -> Evaluator:
 
 
 @dataclass(frozen=True)
-class _Verdict:
+class NeedsVerdict:
     """The part of a finding that depends only on the needs, shared by every VM with them."""
 
     outcome: Outcome
@@ -129,13 +129,13 @@ def judge(
     for many).
     """
     ev = evaluator(ctx, needs[0].scope)
-    verdicts: dict[tuple[tuple[Need, ...], tuple[str, ...]], _Verdict] = ctx.cached(
+    verdicts: dict[tuple[tuple[Need, ...], tuple[str, ...]], NeedsVerdict] = ctx.cached(
         "rbac.verdicts", dict
     )
     key = (tuple(needs), tuple(insufficient))
     verdict = verdicts.get(key)
     if verdict is None:
-        verdict = verdicts[key] = _verdict(ev, key[0], key[1])
+        verdict = verdicts[key] = decide(ev, key[0], key[1])
     who = f"principal {ev.principal}"
     if verdict.outcome is Outcome.FAIL:
         message = f"{vm.name}: {who} may not {what}: {verdict.detail}"
@@ -146,7 +146,7 @@ def judge(
     return passed(vm, f"{vm.name}: {who} may {what} ({verdict.detail})", target=target)
 
 
-def _verdict(ev: Evaluator, needs: Sequence[Need], insufficient: Sequence[str]) -> _Verdict:
+def decide(ev: Evaluator, needs: Sequence[Need], insufficient: Sequence[str]) -> NeedsVerdict:
     answers = [
         (need, ev.check(action, need.scope, data=need.data))
         for need in needs
@@ -159,7 +159,7 @@ def _verdict(ev: Evaluator, needs: Sequence[Need], insufficient: Sequence[str]) 
     if undecided:
         need, first = undecided[0]
         more = f" (and {len(undecided) - 1} more)" if len(undecided) > 1 else ""
-        return _Verdict(
+        return NeedsVerdict(
             Outcome.UNKNOWN,
             f"{first.action} on {need.label}{more}: {first.reason}",
             first.hint
@@ -167,12 +167,12 @@ def _verdict(ev: Evaluator, needs: Sequence[Need], insufficient: Sequence[str]) 
         )
     grants = list(dict.fromkeys(a.reason.removesuffix(" grants it") for _, a in answers))
     shown = ", ".join(grants[:3]) + (f" and {len(grants) - 3} more" if len(grants) > 3 else "")
-    return _Verdict(Outcome.PASS, f"granted by {shown}")
+    return NeedsVerdict(Outcome.PASS, f"granted by {shown}")
 
 
 def _fail(
     ev: Evaluator, denied: list[tuple[Need, Access]], insufficient: Sequence[str]
-) -> _Verdict:
+) -> NeedsVerdict:
     parts: list[str] = []
     hints: list[str] = []
     ungranted: list[str] = []
@@ -213,7 +213,7 @@ def _fail(
             "listed actions)",
         )
         hints.append(UNLISTED_HINT)
-    return _Verdict(Outcome.FAIL, f"{'; '.join(parts)}{suggestion}", "; ".join(hints))
+    return NeedsVerdict(Outcome.FAIL, f"{'; '.join(parts)}{suggestion}", "; ".join(hints))
 
 
 def _ungranted(accesses: list[Access]) -> bool:

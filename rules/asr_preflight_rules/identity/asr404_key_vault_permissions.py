@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from asr_preflight.api import (
     Finding,
@@ -17,7 +17,7 @@ from asr_preflight.rbac import UNLISTED_HINT, Evaluator
 from asr_preflight.snapshot import KeyVault, VirtualMachine
 
 from .._facts import leaf
-from ._permissions import Need, _Verdict, _verdict, evaluator
+from ._permissions import Need, NeedsVerdict, decide, evaluator
 
 #: Management-plane read of the source key vault (ASR lists and reads it).
 VAULT_READ = "Microsoft.KeyVault/vaults/read"
@@ -109,14 +109,14 @@ def key_vault_permissions(ctx: RuleContext, vm: VirtualMachine) -> Finding:
         f"/subscriptions/{ctx.target_subscription(vm)}/resourceGroups/"
         f"{ctx.plan.target.resource_group or f'{vm.resource_group}-asr'}"
     )
-    verdicts: list[_Verdict] = []
+    verdicts: list[NeedsVerdict] = []
     for vault_id in secret_vaults:
         verdicts.append(_vault(ctx, ev, vault_id, key=vault_id in kek_vaults))
     for vault_id in kek_vaults:
         if vault_id not in secret_vaults:
             verdicts.append(_vault(ctx, ev, vault_id, secret=False, key=True))
     target = Need(f"resource group {leaf(target_rg)}", target_rg, TARGET_VAULT_ACTIONS)
-    verdicts.append(_verdict(ev, [target], ()))
+    verdicts.append(decide(ev, [target], ()))
     what = f"copy {vm.name}'s disk encryption keys to the target region"
     who = f"principal {ev.principal}"
     failing = [v for v in verdicts if v.outcome is Outcome.FAIL]
@@ -141,15 +141,15 @@ def key_vault_permissions(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     return passed(vm, f"{vm.name}: {who} may {what} ({detail})", target=secret_vaults[0])
 
 
-def _unique(ids: object) -> list[str]:
+def _unique(ids: Iterable[str | None]) -> list[str]:
     seen: dict[str, str] = {}
-    for item in ids:  # type: ignore[attr-defined]
+    for item in ids:
         if item:
-            seen.setdefault(str(item).lower(), str(item))
+            seen.setdefault(item.lower(), item)
     return list(seen.values())
 
 
-def _hints(verdicts: Sequence[_Verdict]) -> str:
+def _hints(verdicts: Sequence[NeedsVerdict]) -> str:
     parts: list[str] = []
     for verdict in verdicts:
         for part in verdict.hint.split("; "):
@@ -181,29 +181,29 @@ def _find(ctx: RuleContext, vault_id: str) -> KeyVault:
 
 def _vault(
     ctx: RuleContext, ev: Evaluator, vault_id: str, *, secret: bool = True, key: bool = False
-) -> _Verdict:
+) -> NeedsVerdict:
     """The verdict for one source key vault: management read, then the data access by the
     vault's permission model (both models when ARM did not say which)."""
     try:
         vault = _find(ctx, vault_id)
     except MissingFact as exc:
-        return _Verdict(Outcome.UNKNOWN, exc.message, exc.hint)
+        return NeedsVerdict(Outcome.UNKNOWN, exc.message, exc.hint)
     label = f"key vault {vault.name}"
     data_actions = (*(SECRET_DATA_ACTIONS if secret else ()), *(KEY_DATA_ACTIONS if key else ()))
     needs = [Need(label, vault.id, (VAULT_READ,))]
     if vault.rbac_authorization is not False:
         needs.append(Need(f"{label} (Azure RBAC permission model)", vault.id, data_actions, True))
-    verdicts = [_verdict(ev, needs, ())]
+    verdicts = [decide(ev, needs, ())]
     if vault.rbac_authorization is not True:
         verdicts.append(_policies(ev, vault, secret=secret, key=key))
     for outcome in (Outcome.FAIL, Outcome.UNKNOWN):
         worst = [v for v in verdicts if v.outcome is outcome]
         if worst:
-            return _Verdict(outcome, "; ".join(v.detail for v in worst), _hints(worst))
-    return _Verdict(Outcome.PASS, f"{label}: " + "; ".join(v.detail for v in verdicts))
+            return NeedsVerdict(outcome, "; ".join(v.detail for v in worst), _hints(worst))
+    return NeedsVerdict(Outcome.PASS, f"{label}: " + "; ".join(v.detail for v in verdicts))
 
 
-def _policies(ev: Evaluator, vault: KeyVault, *, secret: bool, key: bool) -> _Verdict:
+def _policies(ev: Evaluator, vault: KeyVault, *, secret: bool, key: bool) -> NeedsVerdict:
     """The access-policy model: an entry for the principal or one of its groups grants every
     needed permission (entries with an applicationId apply only to that app: not counted)."""
     wanted = [("secret", p) for p in (SECRET_POLICY if secret else ())]
@@ -228,9 +228,9 @@ def _policies(ev: Evaluator, vault: KeyVault, *, secret: bool, key: bool) -> _Ve
     missing = [f"{kind} {perm}" for kind, perm in wanted if (kind, perm) not in granted]
     label = f"key vault {vault.name} (access policies)"
     if not missing:
-        return _Verdict(Outcome.PASS, f"{label} grant it to {', '.join(mine)}")
+        return NeedsVerdict(Outcome.PASS, f"{label} grant it to {', '.join(mine)}")
     if maybe:
-        return _Verdict(
+        return NeedsVerdict(
             Outcome.UNKNOWN,
             f"{label}: no access policy for the principal grants {', '.join(missing)}; the "
             f"policies of {', '.join(maybe)} would, if one of them is a group the principal "
@@ -238,7 +238,7 @@ def _policies(ev: Evaluator, vault: KeyVault, *, secret: bool, key: bool) -> _Ve
             "check the principal's group memberships, or add an access policy for it",
         )
     held = "its access policy grants only part of it" if mine else "no access policy names it"
-    return _Verdict(
+    return NeedsVerdict(
         Outcome.FAIL,
         f"{', '.join(missing)} not granted on {label} ({held})",
         f"add an access policy on key vault {vault.name} for {ev.principal} with "
