@@ -147,6 +147,7 @@ def judge(
 
 
 def decide(ev: Evaluator, needs: Sequence[Need], insufficient: Sequence[str]) -> NeedsVerdict:
+    """Fail naming every denied action, else unknown naming the first undecided, else pass."""
     answers = [
         (need, ev.check(action, need.scope, data=need.data))
         for need in needs
