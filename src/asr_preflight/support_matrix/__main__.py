@@ -30,6 +30,11 @@ def default_output() -> Path:
     return Path(str(files("asr_preflight").joinpath("data", DATA_FILE)))
 
 
+def with_rule_date(text: str, date: str) -> str:
+    """``text`` (ASR311's source) with the table date in its docstring set to ``date``."""
+    return DATE_LINE.sub(lambda m: m.group(1) + date, text)
+
+
 def update_rule_date(date: str) -> Path | None:
     """Rewrite the table date in ASR311's docstring; the file, or None when it is not found."""
     spec = importlib.util.find_spec(RULE_MODULE)
@@ -37,7 +42,7 @@ def update_rule_date(date: str) -> Path | None:
         return None
     path = Path(spec.origin)
     text = path.read_text("utf-8")
-    new = DATE_LINE.sub(lambda m: m.group(1) + date, text)
+    new = with_rule_date(text, date)
     if new != text:
         fsutil.write_text(path, new)
     return path
