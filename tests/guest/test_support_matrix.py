@@ -56,8 +56,12 @@ def test_rows_read_from_the_page() -> None:
         ("unsupported", "Debian 9.0 isn't supported")
     ]
     sles = [r for r in rows(m, "sles", "15.5") if r.agent == "9.64"]
-    assert sles and "*-default" in sles[0].kernels and (
-        "5.14.21-150500.33.72-azure" in sles[0].kernels  # ":5" (the service pack) dropped
+    assert (
+        sles
+        and "*-default" in sles[0].kernels
+        and (
+            "5.14.21-150500.33.72-azure" in sles[0].kernels  # ":5" (the service pack) dropped
+        )
     )
     rocky = {r.version: r.agent for r in m.rows_for("rocky") if r.kernels is None}
     assert rocky == {"8.8": "9.57", "8.9": "9.57", "8.7": "9.56", "9.0": "9.56"}

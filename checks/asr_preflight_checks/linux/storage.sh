@@ -2,7 +2,7 @@
 # lvs lists (ASR312), and the Azure data disks by LUN with their partitions and signatures (ASR313).
 # POSIX sh. Read-only: it reads files and symlinks and runs `lvs --readonly` (through `sudo -n`,
 # which never prompts, when the probe user is not root), lsblk and `blkid -p` (only on a device
-# it may read); it writes nothing. Prints one JSON object.
+# it may read, else the udev database); it writes nothing. Prints one JSON object.
 LC_ALL=C; export LC_ALL
 LVM_SUPPRESS_FD_WARNINGS=1; export LVM_SUPPRESS_FD_WARNINGS
 PATH=$PATH:/usr/sbin:/sbin; export PATH
@@ -55,7 +55,9 @@ lvs_out=''; lvs_error=''
 if ! command -v lvs >/dev/null 2>&1; then
   lvs_error='lvs is not installed (package lvm2)'
 else
-  set -- lvs --readonly --noheadings --separator / -o vg_name,lv_name
+  # --readonly: no locks; hints = none: lvs would otherwise rewrite its cache /run/lvm/hints
+  set -- lvs --readonly --config 'devices { hints = "none" }' --noheadings --separator / \
+    -o vg_name,lv_name
   if [ "$(id -u)" != 0 ]; then
     if command -v sudo >/dev/null 2>&1; then
       set -- sudo -n "$@"
@@ -89,7 +91,11 @@ for d in /dev/disk/azure/scsi1 /dev/disk/azure/data/by-lun; do
   [ -d "$d" ] && { dir=$d; break; }
 done
 if [ -z "$dir" ]; then
-  printf ',"luns":null,"luns_error":"no /dev/disk/azure/scsi1 or /dev/disk/azure/data/by-lun directory (the Azure udev rules are not installed)"}\n'
+  if [ -d /dev/disk/azure ]; then  # the Azure udev rules ran and found no data disk
+    printf ',"lun_dir":null,"luns":[]}\n'
+  else
+    printf ',"luns":null,"luns_error":"no /dev/disk/azure directory (the Azure udev rules of WALinuxAgent or azure-vm-utils are not installed)"}\n'
+  fi
   exit 0
 fi
 printf ',"lun_dir":%s,"luns":[' "$(js "$dir")"
@@ -119,18 +125,17 @@ for link in "$dir"/*; do
     else
       detail="blkid -p failed with exit status $rc"
     fi
-  elif command -v lsblk >/dev/null 2>&1 && [ -d /run/udev/data ]; then
-    # not readable by this user: lsblk answers from the udev database
-    out=$(lsblk -dno PTTYPE,FSTYPE -P "$target" 2>/dev/null)
-    pt=$(printf '%s\n' "$out" | sed -n 's/.*PTTYPE="\([^"]*\)".*/\1/p')
-    fs=$(printf '%s\n' "$out" | sed -n 's/.*FSTYPE="\([^"]*\)".*/\1/p')
-    if [ -n "$pt$fs" ] || [ "$parts" != 0 ]; then
-      pttype=$(js "$pt"); fstype=$(js "$fs")
-    else
-      detail="$target: no signature in the udev database and the device is not readable"
-    fi
   else
-    detail="$target is not readable by the probe user and there is no udev database"
+    # not readable by this user: what udev's blkid builtin recorded when the disk appeared
+    # (an entry without ID_FS_TYPE and ID_PART_TABLE_TYPE is a disk udev found blank)
+    majmin=$(cat "/sys/class/block/$base/dev" 2>/dev/null)
+    db="/run/udev/data/b$majmin"
+    if [ -n "$majmin" ] && [ -r "$db" ]; then
+      pttype=$(js "$(sed -n 's/^E:ID_PART_TABLE_TYPE=//p' "$db" | head -n 1)")
+      fstype=$(js "$(sed -n 's/^E:ID_FS_TYPE=//p' "$db" | head -n 1)")
+    else
+      detail="$target is not readable by the probe user and udev has no record of it"
+    fi
   fi
   printf '%s{"lun":%s,"device":%s,"partitions":%s,"pttype":%s,"fstype":%s' \
     "$sep" "$lun" "$(js "$target")" "$parts" "$pttype" "$fstype"

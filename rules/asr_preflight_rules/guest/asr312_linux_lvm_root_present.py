@@ -49,7 +49,8 @@ def linux_lvm_root_present(ctx: RuleContext, vm: VirtualMachine) -> Finding:
         have = ", ".join(facts.logical_volumes) or "none"
         return failed(
             vm,
-            f"{vm.name}: GRUB names {', '.join(missing)}, which lvs does not list (volumes: {have})",
+            f"{vm.name}: GRUB names {', '.join(missing)}, which lvs does not list "
+            f"(volumes: {have})",
             hint="fix rd.lvm.lv= in /etc/default/grub and regenerate grub.cfg",
         )
     return passed(vm, f"{vm.name}: the logical volumes GRUB names exist ({named})")

@@ -148,7 +148,9 @@ def parse_storage(data: Mapping[str, Any], windows: bool) -> StorageFacts:
     errors: dict[str, str] = {}
     grub = data.get("grub_lvm_volumes")
     grub_lvs = (
-        tuple(dict.fromkeys(_lv_name(str(v)) for v in _list(grub) if v)) if grub is not None else None
+        tuple(dict.fromkeys(_lv_name(str(v)) for v in _list(grub) if v))
+        if grub is not None
+        else None
     )
     lvs = data.get("logical_volumes")
     volumes: tuple[str, ...] | None = None

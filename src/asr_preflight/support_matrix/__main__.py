@@ -49,7 +49,9 @@ def update_rule_date(date: str) -> Path | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m asr_preflight.support_matrix", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m asr_preflight.support_matrix", description=__doc__
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     update = commands.add_parser("update", help="regenerate the table from the page's Markdown")
     update.add_argument("page", type=Path, help="the page's Markdown source")

@@ -191,13 +191,15 @@ def _linux_rows(cells: list[str], where: str, date: str) -> list[MatrixRow]:
         if not major:
             raise PageError(f"no SLES major version in {name!r}")
         for token in re.findall(r"\bSP(\d+)\b|(?<![\w.])(\d+)(?=,)", first):
-            sp, ga = token
+            sp, _ga = token
             out.append(row(f"{major.group(1)}.{sp}" if sp else major.group(1)))
         return out
     named = re.search(r"(\d+(?:\.\d+)?)", name)
     if distribution in ("ubuntu", "debian") and named:
         out.append(row(named.group(1)))
-        unsupported = re.search(rf"Debian ({re.escape(named.group(1))}\.\d+) isn't supported", first)
+        unsupported = re.search(
+            rf"Debian ({re.escape(named.group(1))}\.\d+) isn't supported", first
+        )
         if unsupported:
             out.append(row(unsupported.group(1), status="unsupported", note=unsupported.group(0)))
         return out
@@ -247,16 +249,29 @@ def _kernel_rows(heading: str, cells: list[str], where: str, date: str) -> list[
             raise PageError(f"not a kernel: {item!r} (in {heading!r})")
     if listed_versions:  # releases in the kernel column: supported from that agent, any kernel
         return [
-            MatrixRow(os="linux", distribution=distribution, version=v, agent=agent,
-                      source=where, date=date)  # fmt: skip
+            MatrixRow(
+                os="linux",
+                distribution=distribution,
+                version=v,
+                agent=agent,
+                source=where,
+                date=date,
+            )
             for v in listed_versions
         ]
     if not versions:
         raise PageError(f"no release in {release!r}")
     unique = tuple(dict.fromkeys(kernels))
     return [
-        MatrixRow(os="linux", distribution=distribution, version=v, agent=agent,
-                  kernels=unique, source=where, date=date)  # fmt: skip
+        MatrixRow(
+            os="linux",
+            distribution=distribution,
+            version=v,
+            agent=agent,
+            kernels=unique,
+            source=where,
+            date=date,
+        )
         for v in versions
     ]
 
