@@ -22,7 +22,8 @@ def os_supported(ctx: RuleContext, vm: VirtualMachine) -> Finding:
       the two updates, a 32-bit Windows client (the matrix lists x64 only).
     - **pass**: the release is listed and its kernel is one the table lists for some mobility
       agent version (exact, "and higher", or SUSE's stock `-default` kernels), or the table
-      lists no kernels for that release.
+      lists no kernels for that release and the kernel looks like the distribution's own
+      (`.el8` for RHEL 8, `-default` for SUSE, …).
     - **unknown**: a release or kernel the table does not list (a newer release, a kernel
       published after the table's date, a custom kernel, a distribution the page does not
       mention). The matrix changes every few weeks and ASR adds new kernels by hotfix within

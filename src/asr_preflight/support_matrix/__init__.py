@@ -12,7 +12,8 @@ How a guest is judged (:func:`judge`):
   minimum the page states (RHEL 8.4-8.6), a Windows 2008 R2 / 7 without the SHA-2 updates, or a
   32-bit Windows client where the page says x64: ``fail``;
 * a version the table lists and a kernel it lists (or a version whose rows list no kernels at
-  all): ``pass``;
+  all, with a kernel that looks like the distribution's own: ``.el8`` for RHEL 8, ``-default``
+  for SUSE…): ``pass``;
 * anything the table does not list (a newer release, a newer kernel, another distribution):
   ``unknown``, naming the table's date, because the page changes every few weeks and ASR adds
   new kernels by hotfix; it is never read as a failure.
@@ -266,6 +267,15 @@ def _judge_linux(
     if not kernel:
         return Verdict("unknown", f"{name}: the running kernel was not reported")
     restricted = [r for r in rows if r.kernels is not None]
+    if not restricted and not _looks_stock(distribution, version, kernel):
+        return Verdict(
+            "unknown",
+            f"{name}: kernel {kernel} does not look like a stock {name} kernel (the support "
+            f"table dated {matrix.date} lists no kernels for this release, and ASR supports "
+            "stock kernels only)",
+            "check `uname -r` against the distribution's kernel packages",
+            tuple(rows),
+        )
     if not restricted:
         return Verdict(
             "pass",
@@ -295,6 +305,26 @@ def _judge_linux(
     agents = sorted({r.agent for r in restricted if r.agent}, key=_version_key)
     span = f" (mobility agent {agents[0]} to {agents[-1]})" if agents else ""
     return _absent(matrix, f"{name}: kernel {kernel}{span}")
+
+
+#: What the distributions' own kernels look like, for releases whose rows list no kernels.
+_STOCK = {
+    "rhel": r"\.el{major}(?![0-9])",
+    "ol": r"\.el{major}(?![0-9])",
+    "rocky": r"\.el{major}(?![0-9])",
+    "almalinux": r"\.el{major}(?![0-9])",
+    "sles": r"-(default|azure)$",
+    "ubuntu": r"-(generic|azure|lowlatency|aws|gcp|oracle)$",
+    "debian": r"-(amd64|cloud-amd64|arm64|cloud-arm64)$",
+}
+
+
+def _looks_stock(distribution: str, version: str, kernel: str) -> bool:
+    pattern = _STOCK.get(distribution)
+    if pattern is None:
+        return True
+    major = version.split(".", 1)[0]
+    return re.search(pattern.format(major=major), kernel) is not None
 
 
 def _build(version: str) -> tuple[int, ...]:
