@@ -166,3 +166,32 @@ def test_local_probes_write_nothing(probe: str, tmp_path: Path) -> None:
     assert "execve" not in log  # sanity: we traced file calls only
     assert traced_writes(log) == [], traced_writes(log)
     assert "openat" in log  # it did run and read files
+
+
+# -- read-only: the PowerShell probes (no PowerShell here, so by what they call) ----------------
+
+WINDOWS = files("asr_preflight_checks") / "windows"
+READ_VERBS = {"Get", "Select", "Where", "ForEach", "Test", "Join", "ConvertTo", "ConvertFrom",
+              "Measure", "Sort"}  # fmt: skip
+
+
+@pytest.mark.parametrize("probe", ["facts", "trust", "proxy", "storage", "endpoints", "ports"])
+def test_powershell_probes_call_only_reading_cmdlets(probe: str) -> None:
+    """Every Verb-Noun command a Windows probe calls is a reading one (Get-Disk, never
+    Initialize-Disk or Set-Disk), New-Object (an in-memory .NET object), or a function the
+    script defines itself; and nothing is redirected into a file."""
+    import re
+
+    text = (WINDOWS / f"{probe}.ps1").read_text()
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    own = set(re.findall(r"\bfunction\s+([A-Za-z]+-[A-Za-z]+)", code))
+    called = set(re.findall(r"\b([A-Z][a-z]+)-([A-Z][A-Za-z]+)\b", code))
+    writing = sorted(
+        f"{verb}-{noun}"
+        for verb, noun in called
+        if verb not in READ_VERBS and f"{verb}-{noun}" not in own | {"New-Object"}
+    )
+    assert writing == [], writing
+    unquoted = re.sub(r"'[^']*'", "''", code)  # regexes in strings: (?<name>...)
+    assert not re.search(r"(?<![-=])>\s*[$\w\\\"']", unquoted), "a redirection into a file"
+    assert "Out-File" not in code and "Set-Content" not in code

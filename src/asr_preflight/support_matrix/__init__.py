@@ -248,6 +248,11 @@ def _judge_linux(
     distribution = _ID_ALIASES.get(raw_id, raw_id)
     name = display(distribution, version)
     rows = matrix.rows_for(distribution, version)
+    point = (os_release.get("DEBIAN_VERSION") or "").strip()
+    if distribution == "debian" and re.fullmatch(r"\d+\.\d+", point):
+        # os-release says "9"; /etc/debian_version tells 9.0 (unsupported) from 9.13
+        rows = rows + [r for r in matrix.rows_for(distribution, point) if r.status != "supported"]
+        name = display(distribution, point)
     banned = [r for r in rows if r.status == "unsupported"]
     if banned:
         return Verdict(
