@@ -95,3 +95,19 @@ def test_windows_facts_carry_build_architecture_and_hotfixes() -> None:
     assert parse_facts({**data, "hotfixes": None}, windows=True).hotfixes == ()
     assert parse_facts({k: v for k, v in data.items() if k != "hotfixes"}, True).hotfixes is None
     assert parse_facts(data, windows=False).hotfixes is None
+
+
+def test_hostile_storage_answers_stay_bounded_to_what_they_say() -> None:
+    data = {
+        "grub_lvm_volumes": ["vg/lv\x1b[2Jx"],
+        "logical_volumes": ["vg/lv\x1b[2Jx", "vg/ok"],
+        "luns": [
+            {"lun": True, "partitions": 1},  # a boolean is not a LUN
+            {"lun": 3, "device": "/dev/sd\x07x", "partitions": False, "pttype": "gpt"},
+        ],
+    }
+    facts = parse_storage(data, windows=False)
+    assert facts.grub_lvm_volumes == ("vg/lv?[2Jx",)  # kept (it cannot exist), made printable
+    assert facts.logical_volumes == ("vg/ok",)  # lvs answers are names or nothing
+    [disk] = facts.data_disks
+    assert disk.lun == 3 and disk.device == "/dev/sd?x" and disk.partitions is None

@@ -15,7 +15,7 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from asr_preflight.guest.redact import redact_url, strip_credentials
 from asr_preflight.snapshot import (
@@ -138,7 +138,16 @@ def _lv_name(value: str) -> str:
 
 
 def _opt_str(value: Any) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else _printable(str(value))
+
+
+def _printable(text: str) -> str:
+    """Guest text shown in messages: control characters replaced (a terminal never sees them)."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def parse_storage(data: Mapping[str, Any], windows: bool) -> StorageFacts:
@@ -148,7 +157,7 @@ def parse_storage(data: Mapping[str, Any], windows: bool) -> StorageFacts:
     errors: dict[str, str] = {}
     grub = data.get("grub_lvm_volumes")
     grub_lvs = (
-        tuple(dict.fromkeys(_lv_name(str(v)) for v in _list(grub) if v))
+        tuple(dict.fromkeys(_printable(_lv_name(str(v))) for v in _list(grub) if v))
         if grub is not None
         else None
     )
@@ -164,14 +173,14 @@ def parse_storage(data: Mapping[str, Any], windows: bool) -> StorageFacts:
     else:
         found = []
         for item in _list(data.get("luns")):
-            if not isinstance(item, Mapping) or not isinstance(item.get("lun"), int):
+            if not isinstance(item, Mapping) or not _is_int(item.get("lun")):
                 continue
             parts = item.get("partitions")
             found.append(
                 GuestDisk(
                     lun=int(item["lun"]),
                     device=_opt_str(item.get("device")),
-                    partitions=int(parts) if isinstance(parts, int) else None,
+                    partitions=int(parts) if _is_int(parts) else None,
                     partition_table=_opt_str(item.get("pttype")),
                     filesystem=_opt_str(item.get("fstype")),
                     detail=_opt_str(item.get("detail")),
@@ -190,7 +199,7 @@ def _windows_disks(data: Mapping[str, Any]) -> tuple[GuestDisk, ...]:
     found = []
     for d in disks:
         lun = d.get("lun")
-        if not isinstance(lun, int) or d.get("is_boot") or d.get("is_system"):
+        if not _is_int(lun) or d.get("is_boot") or d.get("is_system"):
             continue
         if d.get("adapter") in boot_adapters:
             continue
@@ -198,8 +207,8 @@ def _windows_disks(data: Mapping[str, Any]) -> tuple[GuestDisk, ...]:
         found.append(
             GuestDisk(
                 lun=lun,
-                device=f"Disk {d.get('number')}",
-                partitions=int(parts) if isinstance(parts, int) else None,
+                device=_printable(f"Disk {d.get('number')}"),
+                partitions=int(parts) if _is_int(parts) else None,
                 partition_table=_opt_str(d.get("partition_style")),
                 offline=bool(d["is_offline"]) if isinstance(d.get("is_offline"), bool) else None,
             )
