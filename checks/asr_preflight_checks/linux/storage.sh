@@ -65,15 +65,19 @@ else
       lvs_error='lvs needs root and the probe user is not root (no sudo)'
     fi
   fi
+  # a device that hangs (a dead iSCSI path) must not hang the probe: at most 10 s
+  command -v timeout >/dev/null 2>&1 && set -- timeout 10 "$@"
   if [ -z "$lvs_error" ]; then
     # stdout and stderr together (no temporary file): a volume is a "vg/lv" line, nothing else
-    if out=$("$@" 2>&1 </dev/null); then
+    out=$("$@" 2>&1 </dev/null); rc=$?
+    if [ "$rc" = 0 ]; then
       lvs_out=$(printf '%s\n' "$out" | sed -n 's|^[[:space:]]*\([A-Za-z0-9+_.-]*/[A-Za-z0-9+_.-]*\)[[:space:]]*$|\1|p')
     else
       why=$(printf '%s\n' "$out" | grep -v -i 'warning' | sed -e 's/^[[:space:]]*//' | head -n 1)
-      case $why in
+      case $rc:$why in
+        124:*) lvs_error='lvs did not answer within 10 s' ;;
         *password*|*sudo*) lvs_error="lvs needs root and sudo -n refused: $why" ;;
-        *) lvs_error="lvs failed: ${why:-no error output}" ;;
+        *) lvs_error="lvs failed (exit status $rc): ${why:-no error output}" ;;
       esac
     fi
   fi
@@ -118,7 +122,11 @@ for link in "$dir"/*; do
     detail="$target is not a block device"
   elif [ -r "$target" ] && command -v blkid >/dev/null 2>&1; then
     # low-level probe of the device itself (read-only); exit 2 = no signature at all
-    out=$(blkid -p -o export "$target" 2>/dev/null); rc=$?
+    if command -v timeout >/dev/null 2>&1; then
+      out=$(timeout 5 blkid -p -o export "$target" 2>/dev/null); rc=$?
+    else
+      out=$(blkid -p -o export "$target" 2>/dev/null); rc=$?
+    fi
     if [ "$rc" = 0 ] || [ "$rc" = 2 ]; then
       pttype=$(js "$(printf '%s\n' "$out" | sed -n 's/^PTTYPE=//p' | head -n 1)")
       fstype=$(js "$(printf '%s\n' "$out" | sed -n 's/^TYPE=//p' | head -n 1)")
