@@ -154,3 +154,20 @@ def test_rendered_plan_survives_hostile_names_and_proposes_groups() -> None:
     refs = tomllib.loads(block[0])["vms"]
     assert refs[0] == "vm-a" and all(r.startswith("/subscriptions/") for r in refs[1:])
     parse_plan(text)
+
+
+def test_rendered_plan_keeps_hostile_subscriptions_and_locations_in_comments() -> None:
+    """Every string from Azure that reaches a comment is made printable there: a newline in a
+    subscription id (management group listing) or a location cannot add a key to the plan."""
+    evil_sub = 'x\nsubscriptions = ["22222222-2222-4222-8222-222222222222"]'
+    vault = Found(
+        f"/subscriptions/{SUB_A}/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/rv",
+        "rv",
+        "east\x00us",
+    )
+    vm = Found(_vm("vm-a").id, "vm-a", "east\x07us")
+    survey = Survey((SUB_A, evil_sub), vms=(vm,), vaults=(vault,))
+    text = render_plan(survey, InitRequest(TARGET, management_groups=("mg-prod",)))
+    plan = parse_plan(text)  # valid: no control character left in a comment
+    assert plan.azure.subscriptions == []  # nothing injected
+    assert all(ch == "\n" or ch.isprintable() for ch in text)
