@@ -36,10 +36,13 @@ class InitRequest:
 
 
 def toml_string(text: str) -> str:
-    """A TOML basic string: quotes, backslashes and every control character escaped."""
+    """A TOML basic string: quotes, backslashes and every control character escaped; a lone
+    surrogate (JSON can carry one, TOML and UTF-8 cannot) becomes U+FFFD."""
     out = ['"']
     for ch in text:
-        if ch in '"\\':
+        if "\ud800" <= ch <= "\udfff":
+            out.append("\ufffd")
+        elif ch in '"\\':
             out.append("\\" + ch)
         elif ord(ch) < 0x20 or ord(ch) == 0x7F:
             out.append(f"\\u{ord(ch):04X}")

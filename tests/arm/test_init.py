@@ -171,3 +171,16 @@ def test_rendered_plan_keeps_hostile_subscriptions_and_locations_in_comments() -
     plan = parse_plan(text)  # valid: no control character left in a comment
     assert plan.azure.subscriptions == []  # nothing injected
     assert all(ch == "\n" or ch.isprintable() for ch in text)
+
+
+def test_a_lone_surrogate_from_azure_cannot_stop_the_plan_being_written() -> None:
+    """JSON lets ARM send ``\\ud800``; TOML and UTF-8 cannot carry it: it becomes U+FFFD."""
+    vault = Found(
+        f"/subscriptions/{SUB_A}/resourceGroups/rg/providers/Microsoft.RecoveryServices/"
+        "vaults/rv\ud800",
+        "rv",
+        TARGET,
+    )
+    text = render_plan(Survey((SUB_A,), vaults=(vault,)), InitRequest(TARGET, (SUB_A,)))
+    text.encode("utf-8")  # fsutil.write_text writes UTF-8
+    assert parse_plan(text).target.vault == vault.id.replace("\ud800", "\ufffd")
