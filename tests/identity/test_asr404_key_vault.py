@@ -147,13 +147,17 @@ def test_rbac_vault_with_a_separate_kek_vault_needs_crypto_rights_there():
     assert ok.outcome == "pass", ok.message
 
 
-def test_unstated_permission_model_must_satisfy_both():
+def test_unstated_permission_model_is_access_policies():
+    """``enableRbacAuthorization`` absent (older vaults; the official Vaults_ListBySubscription
+    example, 2023-02-01) means false: "If null or not specified, the vault is created with the
+    default value of false" (keyvault.json). An access policy alone is enough there."""
     only_policy = facts(assign("Contributor", SUB))
     [result] = run(only_policy, [ade_vm()], [vault(rbac=None, policies=[policy()])])
-    assert result.outcome == "fail"
-    both = facts(assign("Contributor", SUB), assign("Key Vault Secrets User", KV))
-    [ok] = run(both, [ade_vm()], [vault(rbac=None, policies=[policy()])])
-    assert ok.outcome == "pass"
+    assert result.outcome == "pass", result.message
+    rbac_only = facts(assign("Contributor", SUB), assign("Key Vault Secrets User", KV))
+    [fail] = run(rbac_only, [ade_vm()], [vault(rbac=None, policies=[])])
+    assert fail.outcome == "fail"
+    assert "access policies" in fail.message
 
 
 def test_target_key_vault_creation_is_checked_on_the_target_group():

@@ -60,10 +60,11 @@ def key_vault_permissions(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     On the target resource group it must be able to create the target-region key vault
     (`Microsoft.KeyVault/vaults/read` and `…/vaults/write`). Data actions are granted only by a
     role's `dataActions`: Owner or Contributor alone do not read secrets of an RBAC-model vault.
-    A vault whose permission model ARM did not state must satisfy both models. VMs without ADE
-    are skipped; `unknown` when the vault could not be read (the `key_vaults` listing failed, or
-    it lacks the vault), when the VM's ADE use is unknown, or when only a group of unknown
-    membership could hold the access policy.
+    A vault whose answer lacks `enableRbacAuthorization` uses access policies (ARM's default is
+    false; older vaults omit the property). VMs without ADE are skipped; `unknown` when the
+    vault could not be read (the `key_vaults` listing failed, or it lacks the vault), when the
+    VM's ADE use is unknown, or when only a group of unknown membership could hold the access
+    policy.
 
     ## Why it matters
     Enabling replication of an ADE VM copies its disk encryption keys and secrets from the source
@@ -183,7 +184,9 @@ def _vault(
     ctx: RuleContext, ev: Evaluator, vault_id: str, *, secret: bool = True, key: bool = False
 ) -> NeedsVerdict:
     """The verdict for one source key vault: management read, then the data access by the
-    vault's permission model (both models when ARM did not say which)."""
+    vault's permission model (access policies when ARM's answer omits enableRbacAuthorization:
+    "If null or not specified, the vault is created with the default value of false",
+    keyvault.json 2023-02-01)."""
     try:
         vault = _find(ctx, vault_id)
     except MissingFact as exc:
@@ -191,7 +194,7 @@ def _vault(
     label = f"key vault {vault.name}"
     data_actions = (*(SECRET_DATA_ACTIONS if secret else ()), *(KEY_DATA_ACTIONS if key else ()))
     needs = [Need(label, vault.id, (VAULT_READ,))]
-    if vault.rbac_authorization is not False:
+    if vault.rbac_authorization is True:
         needs.append(Need(f"{label} (Azure RBAC permission model)", vault.id, data_actions, True))
     verdicts = [decide(ev, needs, ())]
     if vault.rbac_authorization is not True:
