@@ -104,6 +104,20 @@ def test_access_policy_of_a_possible_group_is_unknown_when_membership_was_not_ga
     assert maybe_group in result.message
 
 
+def test_access_policies_that_together_may_grant_it_are_unknown_not_fail():
+    """The principal's own policy grants Get, another object's (maybe a group of the principal)
+    grants List: with membership not gathered that is unknown, not a failure."""
+    maybe_group = "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9"
+    identity = facts(assign("Contributor", SUB), group_ids=None)
+    policies = [policy(secrets=("get",)), policy(maybe_group, secrets=("list",))]
+    [result] = run(identity, [ade_vm()], [vault(policies=policies)])
+    assert result.outcome == "unknown", result.message
+    assert maybe_group in result.message
+    known = facts(assign("Contributor", SUB), group_ids=())
+    [fail] = run(known, [ade_vm()], [vault(policies=policies)])
+    assert fail.outcome == "fail"
+
+
 def test_kek_needs_key_permissions_in_the_access_policy():
     vm = ade_vm(kek=KV)
     [partial] = run(CONTRIBUTOR, [vm], [vault(policies=[policy(keys=("get", "list"))])])

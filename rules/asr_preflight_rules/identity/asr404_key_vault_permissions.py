@@ -214,6 +214,7 @@ def _policies(ev: Evaluator, vault: KeyVault, *, secret: bool, key: bool) -> Nee
     mine: list[str] = []
     maybe: list[str] = []  # entries naming an object that may be a group of unknown membership
     granted: set[tuple[str, str]] = set()
+    maybe_granted: set[tuple[str, str]] = set()  # what those entries grant, together
     for policy in vault.access_policies:
         if policy.application_id:
             continue
@@ -226,18 +227,19 @@ def _policies(ev: Evaluator, vault: KeyVault, *, secret: bool, key: bool) -> Nee
         if oid == ev.principal or oid in ev.groups:
             mine.append(policy.object_id)
             granted |= perms
-        elif not ev.groups_known and all(w in perms for w in wanted):
+        elif not ev.groups_known and any(w in perms for w in wanted):
             maybe.append(policy.object_id)
+            maybe_granted |= perms
     missing = [f"{kind} {perm}" for kind, perm in wanted if (kind, perm) not in granted]
     label = f"key vault {vault.name} (access policies)"
     if not missing:
         return NeedsVerdict(Outcome.PASS, f"{label} grant it to {', '.join(mine)}")
-    if maybe:
+    if all(w in granted | maybe_granted for w in wanted):
         return NeedsVerdict(
             Outcome.UNKNOWN,
             f"{label}: no access policy for the principal grants {', '.join(missing)}; the "
-            f"policies of {', '.join(maybe)} would, if one of them is a group the principal "
-            "belongs to (group membership was not gathered)",
+            f"policies of {', '.join(maybe)} would, if they name groups the principal belongs "
+            "to (group membership was not gathered)",
             "check the principal's group memberships, or add an access policy for it",
         )
     held = "its access policy grants only part of it" if mine else "no access policy names it"
