@@ -225,3 +225,14 @@ def test_demo_shows_asr404_failing_and_passing_while_ready_vms_stay_ready():
     assert {got[n] for n in ("vm-web-02", "vm-app-02", "vm-win-iis-01")} == {"skip"}
     verdicts = {v.name: v.verdict for v in evaluation.vms}
     assert {verdicts[n] for n in ("vm-web-02", "vm-app-02", "vm-win-iis-01")} == {"ready"}
+
+
+def test_an_ade_disk_naming_no_key_vault_is_unknown_even_when_another_disk_passes():
+    """The OS disk's vault is granted, but an encrypted data disk's settings name no vault (it
+    may be another one): that is not a pass."""
+    vm = ade_vm()
+    blind = Disk(name="data-0", lun=0, size_gb=128, ade_encrypted=True)
+    vm = replace(vm, data_disks=(blind,))
+    [result] = run(CONTRIBUTOR, [vm], [vault(policies=[policy()])])
+    assert result.outcome == "unknown", result.message
+    assert "data-0" in result.message

@@ -116,6 +116,15 @@ def key_vault_permissions(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     for vault_id in kek_vaults:
         if vault_id not in secret_vaults:
             verdicts.append(_vault(ctx, ev, vault_id, secret=False, key=True))
+    unnamed = [d.name for d in disks if d.ade_encrypted and not d.ade_key_vault_id]
+    if unnamed:  # its vault may be another one: not a pass
+        verdicts.append(
+            NeedsVerdict(
+                Outcome.UNKNOWN,
+                f"the encryption settings of {', '.join(unnamed)} name no key vault",
+                "check those disks' encryptionSettingsCollection by hand",
+            )
+        )
     target = Need(f"resource group {leaf(target_rg)}", target_rg, TARGET_VAULT_ACTIONS)
     verdicts.append(decide(ev, [target], ()))
     what = f"copy {vm.name}'s disk encryption keys to the target region"
