@@ -113,8 +113,9 @@ def init(
         f"{'' if vaults == 1 else 's'} in {target_region}; review its comments, then "
         f"`asr-preflight check --plan {out}`\n"
     )
-    for problem in found.problems:
-        sys.stderr.write(f"warning: {problem}\n")
+    for problem in found.problems:  # ARM's error text: printable only on the terminal
+        shown = "".join(ch if ch.isprintable() else "?" for ch in problem)
+        sys.stderr.write(f"warning: {shown}\n")
     return 0
 
 

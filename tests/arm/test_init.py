@@ -184,3 +184,15 @@ def test_a_lone_surrogate_from_azure_cannot_stop_the_plan_being_written() -> Non
     text = render_plan(Survey((SUB_A,), vaults=(vault,)), InitRequest(TARGET, (SUB_A,)))
     text.encode("utf-8")  # fsutil.write_text writes UTF-8
     assert parse_plan(text).target.vault == vault.id.replace("\ud800", "\ufffd")
+
+
+def test_init_warnings_carry_no_control_characters(fake: FakeAzure, tmp_path: Path) -> None:
+    """An ARM error message is estate text: it reaches the terminal printable."""
+    body = {"error": {"code": "Forbidden\x1b[2J", "message": "no \x1b]0;owned\x07 access"}}
+    fake.fail("/microsoft.storage/storageaccounts", status=403, times=None, body=body)
+    out = tmp_path / "plan.toml"
+    args = ["init", "--subscription", SUB_A, "--target-region", TARGET, "--out", str(out)]
+    made = runner.invoke(cli.app, [*args, *_cloud(fake)])
+    assert made.exit_code == 0, made.output
+    assert "storage accounts of" in made.stderr
+    assert "\x1b" not in made.stderr and "\x07" not in made.stderr
