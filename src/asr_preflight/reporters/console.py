@@ -113,13 +113,19 @@ def _vm_table(out: Console, evaluation: Evaluation, max_rows: int) -> None:
         table.add_column(outcome.value, justify="right")
     for vm in vms:
         table.add_row(
-            Text(vm.name),
+            Text(_shown(vm.name)),
             Text(vm.verdict.label, style=VERDICT_STYLE[vm.verdict]),
             *(_count(vm.counts.get(o, 0), o) for o in (*SHOWN, Outcome.WAIVED)),
         )
     out.print(table)
     if hidden:
         out.print(Text(f"... {hidden} more VMs not listed (Ready ones are left out first)"))
+
+
+def _shown(text: str) -> str:
+    """Estate text (ARM error messages, guest output, names) for the terminal: every control
+    character but a newline becomes ``?`` (rich passes escape sequences through)."""
+    return "".join(ch if ch.isprintable() or ch == "\n" else "?" for ch in text)
 
 
 def _count(n: int, outcome: Outcome) -> Text:
@@ -141,7 +147,7 @@ def _findings(out: Console, evaluation: Evaluation, limit: int) -> None:
         if not mine or printed >= limit:
             continue
         verdict = (vm.verdict.label, VERDICT_STYLE[vm.verdict])
-        out.print(Text.assemble((vm.name, "bold"), "  ", verdict))
+        out.print(Text.assemble((_shown(vm.name), "bold"), "  ", verdict))
         grid = Table.grid(padding=(0, 1))
         grid.add_column(width=1)
         grid.add_column(no_wrap=True, min_width=7)
@@ -150,9 +156,9 @@ def _findings(out: Console, evaluation: Evaluation, limit: int) -> None:
             text = Text(f"{result.rule} {result.name}: ")
             if result.change == "new":
                 text = Text.assemble(("NEW ", "bold"), text)  # against --baseline (docs/gates.md)
-            text.append(result.message)
+            text.append(_shown(result.message))
             if result.hint:
-                text.append(f"\nhint: {result.hint}", style="dim")
+                text.append(f"\nhint: {_shown(result.hint)}", style="dim")
             outcome = Text(result.outcome.value.upper(), style=OUTCOME_STYLE[result.outcome])
             grid.add_row("", outcome, text)
             printed += 1
