@@ -1,4 +1,15 @@
-"""VMs (with their instance view) and managed disks: listed per subscription, joined locally."""
+"""VMs (with their instance view) and managed disks: listed per subscription, joined locally.
+
+Parsers follow azure-rest-api-specs ``specification/compute/resource-manager/Microsoft.Compute/
+ComputeRP/stable/2024-07-01/virtualMachine.json`` (VirtualMachines_ListAll, with and without
+``statusOnly=true``; VirtualMachines_InstanceView) and ``DiskRP/stable/2024-03-02/disk.json``
+(Disks_List).
+
+``statusOnly=true`` is not documented field by field: a listed instance view may leave out
+``vmAgent`` or ``extensions``. Such a view is never read as "no agent" or "no extensions": for a
+running VM the collector GETs the VM's own instance view (:func:`needs_full_view`), and a view that
+still says nothing about extensions leaves them not gathered (None).
+"""
 
 from __future__ import annotations
 
@@ -46,14 +57,29 @@ def list_disks(client: Any, sub: str) -> dict[str, Json]:
     }
 
 
-def needs_agent_view(view: Json | None) -> bool:
-    """True when a running VM's status-only instance view carries no VM agent status."""
-    return view is not None and view.get("vmAgent") is None and _power(view) == "running"
+def needs_full_view(view: Json | None) -> bool:
+    """True when a running VM's status-only instance view leaves out its VM agent or its
+    extensions, so that the VM's own instance view must be read."""
+    return (
+        view is not None
+        and _power(view) == "running"
+        and (view.get("vmAgent") is None or not isinstance(view.get("extensions"), list))
+    )
 
 
-def to_vm(item: Json, view: Json | None, disks: Mapping[str, Json] | None) -> VirtualMachine:
+needs_agent_view = needs_full_view  # the name the orchestrator used before extensions counted
+
+
+def to_vm(
+    item: Json,
+    view: Json | None,
+    disks: Mapping[str, Json] | None,
+    *,
+    complete_view: bool = False,
+) -> VirtualMachine:
     """Our fact from the ARM JSON, its instance view (None = not gathered) and the managed disks
-    of its subscription (None = not gathered)."""
+    of its subscription (None = not gathered). ``complete_view``: the view is the VM's own
+    instance view (VirtualMachines_InstanceView), not an item of the status-only list."""
     vm_id = item.get("id")
     props = item.get("properties")
     size = dig(props, "hardwareProfile", "vmSize")
@@ -71,7 +97,8 @@ def to_vm(item: Json, view: Json | None, disks: Mapping[str, Json] | None) -> Vi
         key=lambda n: not bool(dig(n, "properties", "primary")),
     )
     zones = list(item.get("zones") or ())
-    fields: dict[str, Any] = _view_fields(view) if view is not None else {}
+    fields: dict[str, Any] = _view_fields(view, complete_view) if view is not None else {}
+    security = dig(props, "securityProfile")
     view_state = fields.pop("provisioning_state", None)
     return VirtualMachine(
         id=str(vm_id),
@@ -92,10 +119,27 @@ def to_vm(item: Json, view: Json | None, disks: Mapping[str, Json] | None) -> Vi
         dedicated_host_group_id=ref(props, "hostGroup"),
         availability_set_id=ref(props, "availabilitySet"),
         proximity_placement_group_id=ref(props, "proximityPlacementGroup"),
-        security_type=dig(props, "securityProfile", "securityType"),
+        security_type=_text(dig(security, "securityType")),
+        secure_boot_enabled=_flag(dig(security, "uefiSettings", "secureBootEnabled")),
+        vtpm_enabled=_flag(dig(security, "uefiSettings", "vTpmEnabled")),
+        encryption_at_host=_flag(dig(security, "encryptionAtHost")) is True,
+        time_created=_text(dig(props, "timeCreated")),
         nic_ids=tuple(str(n["id"]) for n in nics if n.get("id")),
         **fields,
     )
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if isinstance(value, str) and value else None
+
+
+def _flag(value: Any) -> bool | None:
+    """ARM booleans; the documentation's own example writes ``"encryptionAtHost": "true"``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
 
 
 def _os_type(value: Any) -> Any:
@@ -111,6 +155,7 @@ def _disk(model: Mapping[str, Any], lun: Any, disks: Mapping[str, Json] | None) 
     encryption_type = None
     des_id = ref(managed, "diskEncryptionSet")
     ade = bool(dig(model, "encryptionSettings", "enabled"))
+    max_shares: int | None = None
     if resource is not None:
         rprops = resource.get("properties") or {}
         size = rprops.get("diskSizeGB") or size
@@ -118,6 +163,11 @@ def _disk(model: Mapping[str, Any], lun: Any, disks: Mapping[str, Json] | None) 
         encryption_type = dig(rprops, "encryption", "type")
         des_id = dig(rprops, "encryption", "diskEncryptionSetId") or des_id
         ade = ade or bool(dig(rprops, "encryptionSettingsCollection", "enabled"))
+        shares = rprops.get("maxShares")  # absent on a disk that was never shared
+        if shares is None:
+            max_shares = 1
+        elif isinstance(shares, int) and not isinstance(shares, bool) and shares > 0:
+            max_shares = shares
     return Disk(
         name=str(model.get("name") or (disk_id or "").rsplit("/", 1)[-1] or "disk"),
         id=disk_id,
@@ -131,6 +181,7 @@ def _disk(model: Mapping[str, Any], lun: Any, disks: Mapping[str, Json] | None) 
         encryption_type=encryption_type,
         disk_encryption_set_id=des_id,
         ade_encrypted=ade,
+        max_shares=max_shares,
     )
 
 
@@ -142,7 +193,7 @@ def _power(view: Json) -> str | None:
     return None
 
 
-def _view_fields(view: Json) -> dict[str, Any]:
+def _view_fields(view: Json, complete: bool) -> dict[str, Any]:
     fields: dict[str, Any] = {"power_state": _power(view)}
     for status in view.get("statuses") or ():
         code = str(dig(status, "code") or "")
@@ -153,7 +204,13 @@ def _view_fields(view: Json) -> dict[str, Any]:
         statuses = list(agent.get("statuses") or ())
         fields["agent_status"] = dig(statuses[0], "displayStatus") if statuses else None
         fields["agent_version"] = agent.get("vmAgentVersion")
-    fields["extensions"] = tuple(_extension(e) for e in (view.get("extensions") or ()))
+    listed = view.get("extensions")
+    if isinstance(listed, list):
+        fields["extensions"] = tuple(_extension(e) for e in listed if isinstance(e, Mapping))
+    elif complete and fields["power_state"] == "running" and isinstance(agent, Mapping):
+        fields["extensions"] = ()  # the VM's own instance view of a running VM: none installed
+    else:
+        fields["extensions"] = None  # not reported: not gathered, never "no extensions"
     return fields
 
 
