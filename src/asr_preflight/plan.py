@@ -91,7 +91,6 @@ class TargetSection(_Section):
             )
         return value
 
-
     @field_validator("proximity_placement_group")
     @classmethod
     def _ppg_is_an_id(cls, value: str | None) -> str | None:
