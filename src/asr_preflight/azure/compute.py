@@ -18,7 +18,7 @@ from typing import Any
 
 from asr_preflight.azure.ids import norm_location
 from asr_preflight.azure.raw import COMPUTE_API, DISKS_API, dig, get_json, list_all, ref
-from asr_preflight.snapshot import Disk, Extension, VirtualMachine
+from asr_preflight.snapshot import Disk, Extension, TargetDisk, VirtualMachine
 
 Json = dict[str, Any]
 
@@ -65,9 +65,6 @@ def needs_full_view(view: Json | None) -> bool:
         and _power(view) == "running"
         and (view.get("vmAgent") is None or not isinstance(view.get("extensions"), list))
     )
-
-
-needs_agent_view = needs_full_view  # the name the orchestrator used before extensions counted
 
 
 def to_vm(
@@ -206,7 +203,7 @@ def _view_fields(view: Json, complete: bool) -> dict[str, Any]:
         fields["agent_version"] = agent.get("vmAgentVersion")
     listed = view.get("extensions")
     if isinstance(listed, list):
-        fields["extensions"] = tuple(_extension(e) for e in listed if isinstance(e, Mapping))
+        fields["extensions"] = tuple(_extension(dict(e)) for e in listed if isinstance(e, Mapping))
     elif complete and fields["power_state"] == "running" and isinstance(agent, Mapping):
         fields["extensions"] = ()  # the VM's own instance view of a running VM: none installed
     else:
@@ -229,4 +226,22 @@ def _extension(view: Json) -> Extension:
         provisioning_state=state,
         status=dig(first, "displayStatus"),
         status_level=dig(first, "level"),
+    )
+
+
+def to_target_disk(item: Mapping[str, Any]) -> TargetDisk:
+    """A managed disk of a target resource group, from a Disks_List item (disk.json)."""
+    disk_id = item.get("id")
+    if not isinstance(disk_id, str) or "/resourcegroups/" not in disk_id.lower():
+        raise ValueError(f"managed disk {disk_id!r} has no resource id")
+    parts = disk_id.strip("/").split("/")
+    location = item.get("location")
+    managed_by = item.get("managedBy")
+    return TargetDisk(
+        id=disk_id,
+        name=str(item.get("name") or parts[-1]),
+        resource_group=parts[3],
+        subscription_id=parts[1],
+        location=norm_location(location) if isinstance(location, str) else None,
+        managed_by=managed_by if isinstance(managed_by, str) and managed_by else None,
     )
