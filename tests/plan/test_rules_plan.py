@@ -359,7 +359,9 @@ def test_asr009_warn_names_the_warning_and_a_fail_lists_only_errors() -> None:
     warn = run(asr_eligibility, vm, eligibility=(Eligibility(vm.id, (WARNING,)),))
     assert "warns about vm-test-01: A2AVmDiskCountHigh" in warn.message
     assert warn.hint == "Review the disk count."
-    error = EligibilityError("A2AVmAlreadyProtected", "The VM is already protected.", status="Error")
+    error = EligibilityError(
+        "A2AVmAlreadyProtected", "The VM is already protected.", status="Error"
+    )
     failed = run(asr_eligibility, vm, eligibility=(Eligibility(vm.id, (WARNING, error)),))
     assert "A2AVmAlreadyProtected" in failed.message
     assert "A2AVmDiskCountHigh" not in failed.message
