@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from asr_preflight.azure.ids import norm_location
 from asr_preflight.azure.raw import COMPUTE_API, DISKS_API, dig, get_json, list_all, ref
+from asr_preflight.regions import normalize
 from asr_preflight.snapshot import Disk, Extension, TargetDisk, VirtualMachine
 
 Json = dict[str, Any]
@@ -102,7 +102,7 @@ def to_vm(
         name=str(item["name"]),
         subscription_id=parts[1],
         resource_group=parts[3],
-        location=norm_location(item["location"]),
+        location=normalize(item["location"]),
         size=str(size),
         os_type=_os_type(dig(os_model, "osType")),
         zone=str(zones[0]) if zones else None,
@@ -242,6 +242,6 @@ def to_target_disk(item: Mapping[str, Any]) -> TargetDisk:
         name=str(item.get("name") or parts[-1]),
         resource_group=parts[3],
         subscription_id=parts[1],
-        location=norm_location(location) if isinstance(location, str) else None,
+        location=normalize(location) if isinstance(location, str) else None,
         managed_by=managed_by if isinstance(managed_by, str) and managed_by else None,
     )

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from asr_preflight.azure.ids import norm_location
 from asr_preflight.azure.raw import DISKS_API, dig, list_all
+from asr_preflight.regions import normalize
 from asr_preflight.snapshot import DiskEncryptionSet
 
 
@@ -32,7 +32,7 @@ def to_disk_encryption_set(item: Mapping[str, Any]) -> DiskEncryptionSet:
     return DiskEncryptionSet(
         id=des_id,
         name=str(item.get("name") or des_id.rsplit("/", 1)[-1]),
-        location=norm_location(location),
+        location=normalize(location),
         encryption_type=kind if isinstance(kind, str) else None,
         provisioning_state=state if isinstance(state, str) else None,
     )
