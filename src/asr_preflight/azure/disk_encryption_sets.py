@@ -13,14 +13,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from asr_preflight.azure.raw import DISKS_API, dig, list_all
+from asr_preflight.azure.api_versions import api_version
+from asr_preflight.azure.raw import dig, list_all
 from asr_preflight.regions import normalize
 from asr_preflight.snapshot import DiskEncryptionSet
+
+DES_API = api_version("Microsoft.Compute/diskEncryptionSets")
 
 
 def list_disk_encryption_sets(client: Any, sub: str) -> list[DiskEncryptionSet]:
     path = f"/subscriptions/{sub}/providers/Microsoft.Compute/diskEncryptionSets"
-    return [to_disk_encryption_set(item) for item in list_all(client, path, DISKS_API)]
+    return [to_disk_encryption_set(item) for item in list_all(client, path, DES_API)]
 
 
 def to_disk_encryption_set(item: Mapping[str, Any]) -> DiskEncryptionSet:

@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from asr_preflight.azure.api_versions import api_version
 from asr_preflight.azure.raw import dig, list_all
 from asr_preflight.snapshot import ManagementLock
 
-LOCKS_API = "2016-09-01"
+LOCKS_API = api_version("Microsoft.Authorization/locks")
 _MARKER = "/providers/microsoft.authorization/locks/"
 
 
