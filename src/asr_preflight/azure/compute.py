@@ -116,7 +116,7 @@ def to_vm(
         dedicated_host_group_id=ref(props, "hostGroup"),
         availability_set_id=ref(props, "availabilitySet"),
         proximity_placement_group_id=ref(props, "proximityPlacementGroup"),
-        security_type=_text(dig(security, "securityType")),
+        security_type=_present(dig(security, "securityType")),
         secure_boot_enabled=_flag(dig(security, "uefiSettings", "secureBootEnabled")),
         vtpm_enabled=_flag(dig(security, "uefiSettings", "vTpmEnabled")),
         encryption_at_host=_flag(dig(security, "encryptionAtHost")) is True,
@@ -128,6 +128,14 @@ def to_vm(
 
 def _text(value: Any) -> str | None:
     return str(value) if isinstance(value, str) and value else None
+
+
+def _present(value: Any) -> str | None:
+    """A field that must not vanish when it is malformed: a non-string value is kept as text (a
+    rule then says it does not know it), never dropped as if ARM had left it out."""
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else str(value)[:64]
 
 
 def _flag(value: Any) -> bool | None:
