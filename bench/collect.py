@@ -88,7 +88,9 @@ def naive(
         for ref in vm.network_profile.network_interfaces:
             nic = network.network_interfaces.get(rg, ref.id.rsplit("/", 1)[1])
             subnet = nic.ip_configurations[0].subnet.id.split("/")
-            network.subnets.get(rg, subnet[-3], subnet[-1])
+            # the subnet through its VNet: one GET like Subnets_Get, which the product never
+            # calls and so has no pinned api-version
+            network.virtual_networks.get(rg, subnet[-3])
             network.network_security_groups.get(rg, nic.network_security_group.id.rsplit("/", 1)[1])
         disks = [vm.storage_profile.os_disk, *vm.storage_profile.data_disks]
         for disk in disks:
