@@ -9,6 +9,10 @@ A snapshot is written by ``asr-preflight collect`` and read back by ``check --sn
 carries ``"schema": "asr-preflight/snapshot/v1"``. (De)serialisation and the shipped JSON Schema
 both come from pydantic's ``TypeAdapter`` over these dataclasses, so the models are the single
 source of truth.
+
+Why over 500 lines: this file is the snapshot v1 format, about forty small fact dataclasses with
+no logic; keeping them in one module lets the format be reviewed and versioned as one document
+(and the generated schema diffed against one file).
 """
 
 from __future__ import annotations
@@ -539,6 +543,24 @@ class ServiceState:
 
 
 @dataclass(frozen=True)
+class GuestDisk:
+    """A data disk as the guest sees it, by the LUN Azure attached it at (storage probe).
+
+    Linux: ``/dev/disk/azure/scsi1/lunN`` (or ``/dev/disk/azure/data/by-lun/N``) and what lsblk
+    and blkid read from its device; Windows: ``Get-Disk``. ``partition_table`` and
+    ``filesystem`` are ``""`` when they were read and there is none, None when they could not be
+    read (no root, no udev database)."""
+
+    lun: int
+    device: str | None = None  # /dev/sdc, or "Disk 2" on Windows
+    partitions: int | None = None  # partitions found on it
+    partition_table: str | None = None  # gpt, dos / GPT, MBR, RAW
+    filesystem: str | None = None  # a signature on the whole disk: ext4, xfs, LVM2_member…
+    offline: bool | None = None  # Windows: IsOffline
+    detail: str | None = None  # why its state could not be read
+
+
+@dataclass(frozen=True)
 class GuestFacts:
     """What the probe scripts reported from inside one VM. None = that probe did not report."""
 
@@ -560,6 +582,13 @@ class GuestFacts:
     trust_store: str | None = None  # the bundle file (Linux) or store (Windows) that was read
     grub_files: tuple[str, ...] | None = None  # the GRUB files grub_device_names came from
     address: str | None = None  # the address the checker connected to
+    hotfixes: tuple[str, ...] | None = None  # Windows: the installed updates ASR311 asks about
+    # storage probe: the LVs GRUB's kernel line names (rd.lvm.lv=/rd_LVM_LV=, "vg/lv"), the LVs
+    # lvs lists ("vg/lv"), and the data disks by LUN; None = not read (probe_errors "lvs",
+    # "disks" or "storage" say why)
+    grub_lvm_volumes: tuple[str, ...] | None = None
+    logical_volumes: tuple[str, ...] | None = None
+    data_disks: tuple[GuestDisk, ...] | None = None
 
 
 # ---------------------------------------------------------------------------------------------

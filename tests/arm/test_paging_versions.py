@@ -26,6 +26,7 @@ from asr_preflight.collect import collect
 from asr_preflight.plan import Plan
 from asr_preflight.snapshot import Snapshot
 from fakes.arm import FakeAzure
+from fakes.estate import EstateBuilder
 
 ROOT = Path(__file__).parents[2]
 
@@ -40,6 +41,8 @@ def _paged_types(fake: FakeAzure) -> Counter[str]:
 
 @pytest.mark.parametrize("size", [3, 1])
 def test_every_list_paged_gives_the_unpaged_results(fake: FakeAzure, plan: Plan, size: int) -> None:
+    # a second assignment for the principal, so that its assignedTo() list has two items too
+    EstateBuilder(fake.estate).rbac(SUB_A, fake.oid, f"/subscriptions/{SUB_A}/resourceGroups/rg-dr")
     fake.page_size = 10**6
     unpaged = collect(plan, options(fake))
     assert _paged_types(fake) == Counter()
@@ -61,6 +64,7 @@ def test_every_list_paged_gives_the_unpaged_results(fake: FakeAzure, plan: Plan,
     if size == 1:  # then every list of two or more items, the SDK pagers' ones included
         assert set(_paged_types(fake)) >= {
             "microsoft.compute/skus",
+            "microsoft.authorization/roleassignments",
             "microsoft.network/networksecuritygroups",
             "microsoft.network/virtualnetworks",
         }
