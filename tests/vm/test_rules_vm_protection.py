@@ -352,3 +352,7 @@ def test_asr108_names_the_set_without_a_target() -> None:
     assert "availability set avset-app" in result.message
     assert "proximity placement group ppg-app" in result.message
     assert "150373" in result.message
+
+
+def test_asr511_documentation_names_the_tables_date() -> None:
+    assert trusted_launch_limits().read in security_type_supported.doc

@@ -29,8 +29,9 @@ def security_type_supported(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     its source or target region is one the trusted-VM page excludes for Linux (UAE North), or
     when one of the two regions is a US Gov region and the other a US DoD region. Other trusted
     launch VMs and Standard VMs pass. The dates and regions come from a data table shipped with
-    asr-preflight (`data/trusted_launch.json`, with the page's commit and the date it was read).
-    A trusted launch Linux VM whose creation time ARM did not report is unknown.
+    asr-preflight (`data/trusted_launch.json`: the trusted-VM page of 2025-03-04, read
+    2026-12-04; each result names the date it was read). A trusted launch Linux VM whose
+    creation time ARM did not report is unknown.
 
     ## Why it matters
     Site Recovery supports trusted launch VMs (Windows generally available, Linux in preview
