@@ -55,6 +55,9 @@ FactKind = Literal[
     "eligibility",  # ASR's replicationEligibilityResults
     "guest",  # in-guest probes
     "credential",
+    "locks",  # management locks (Microsoft.Authorization/locks), listed per source subscription
+    "disk_encryption_sets",  # listed per target subscription
+    "target_disks",  # managed disks in the target resource groups (ASR replica leftovers)
 ]
 
 
@@ -117,6 +120,9 @@ class Disk:
     # the one holding the key encryption key, when one wraps it (keyEncryptionKey.sourceVault)
     ade_key_vault_id: str | None = None
     ade_kek_vault_id: str | None = None
+    # properties.maxShares of the managed disk resource (> 1: a shared disk); None = the disk
+    # resource was not read (or an unmanaged disk)
+    max_shares: int | None = None
 
 
 @dataclass(frozen=True)
@@ -146,7 +152,11 @@ class VirtualMachine:
     dedicated_host_group_id: str | None = None
     availability_set_id: str | None = None
     proximity_placement_group_id: str | None = None
-    security_type: str | None = None  # "TrustedLaunch", "ConfidentialVM"
+    security_type: str | None = None  # "TrustedLaunch", "ConfidentialVM"; None = Standard
+    secure_boot_enabled: bool | None = None  # securityProfile.uefiSettings.secureBootEnabled
+    vtpm_enabled: bool | None = None  # securityProfile.uefiSettings.vTpmEnabled
+    encryption_at_host: bool = False  # securityProfile.encryptionAtHost
+    time_created: str | None = None  # properties.timeCreated (ISO 8601); None = not reported
     # networking: NIC ids, primary first
     nic_ids: tuple[str, ...] = ()
 
@@ -402,6 +412,7 @@ class EligibilityError:
     message: str
     possible_causes: str | None = None
     recommended_action: str | None = None
+    status: str | None = None  # "Error", "Warning" (not enumerated by the spec); None = absent
 
 
 @dataclass(frozen=True)
@@ -410,6 +421,52 @@ class Eligibility:
 
     vm_id: str
     errors: tuple[EligibilityError, ...] = ()
+
+
+@dataclass(frozen=True)
+class ManagementLock:
+    """A management lock (``Microsoft.Authorization/locks``) on a subscription, a resource group or
+    a resource; ``scope`` is the locked thing's id (the lock id up to ``/providers/Microsoft.
+    Authorization/locks/``)."""
+
+    id: str
+    name: str
+    scope: str
+    level: str  # "CanNotDelete", "ReadOnly", "NotSpecified"
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class DiskEncryptionSet:
+    id: str
+    name: str
+    location: str
+    # EncryptionAtRestWithCustomerKey, EncryptionAtRestWithPlatformAndCustomerKeys,
+    # ConfidentialVmEncryptedWithCustomerKey
+    encryption_type: str | None = None
+    provisioning_state: str | None = None
+
+
+@dataclass(frozen=True)
+class TargetDisk:
+    """A managed disk that already exists in a target resource group."""
+
+    id: str
+    name: str
+    resource_group: str
+    subscription_id: str
+    location: str | None = None
+    managed_by: str | None = None  # the VM it is attached to, if any
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A fact family the collector listed completely at ``scope`` (a subscription or resource
+    group id): an item of that family absent from the snapshot at that scope does not exist.
+    A rule that needs "there is none" asks for the listing; without it the answer is unknown."""
+
+    kind: FactKind
+    scope: str
 
 
 # ---------------------------------------------------------------------------------------------
@@ -612,6 +669,10 @@ class Snapshot:
     key_vaults: tuple[KeyVault, ...] = ()  # the source key vaults ADE disks name
     eligibility: tuple[Eligibility, ...] = ()
     guests: tuple[GuestFacts, ...] = ()
+    management_locks: tuple[ManagementLock, ...] = ()
+    disk_encryption_sets: tuple[DiskEncryptionSet, ...] = ()
+    target_disks: tuple[TargetDisk, ...] = ()
+    listings: tuple[Listing, ...] = ()  # which of the three families above were listed where
     errors: tuple[FactError, ...] = ()
     schema: str = SNAPSHOT_SCHEMA
 
