@@ -1,0 +1,201 @@
+"""Fault matrix, hostile ARM: foreign and cyclic nextLinks, endless paging, oversized answers.
+
+The foreign host is a second fake ARM on another loopback address and port whose certificate the
+process trusts: had the product followed the link, the request (and its bearer token) would have
+reached it and shown in its log.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from arm.conftest import SUB_A, SUB_B, options
+from arm.helpers import outcomes, run
+from asr_preflight.api import Outcome
+from asr_preflight.azure import guard
+from asr_preflight.azure.clients import Clients
+from asr_preflight.azure.clouds import resolve_cloud
+from asr_preflight.azure.credential import make_credential
+from asr_preflight.azure.guard import BoundedAdapter, Deadline, ForeignHost, ResponseTooLarge
+from asr_preflight.azure.raw import get_json
+from asr_preflight.collect import collect
+from asr_preflight.engine import Verdict
+from asr_preflight.plan import Plan
+from fakes.arm import FakeAzure
+
+NSGS = f"/subscriptions/{SUB_A}/providers/microsoft.network/networksecuritygroups"
+NICS = f"/subscriptions/{SUB_A}/providers/microsoft.network/networkinterfaces"
+A_VMS = ["vm-web-01", "vm-web-02", "vm-db-01", "vm-eph-01"]
+
+
+@pytest.fixture
+def foreign(
+    fake: FakeAzure, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FakeAzure]:
+    """Another fake ARM on 127.0.0.2, trusted like the real one, serving the same estate."""
+    (tmp_path / "foreign").mkdir()
+    other = FakeAzure(tmp_path / "foreign", page_size=10)
+    other.estate = fake.estate
+    other.start(host="127.0.0.2")
+    other.token_value = fake.token_value  # it would even accept the token
+    bundle = tmp_path / "both-cas.pem"
+    bundle.write_text(fake.ca_file.read_text() + other.ca_file.read_text())
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    try:
+        yield other
+    finally:
+        other.stop()
+
+
+def _page(next_link: str, value: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"value": value or [], "nextLink": next_link}
+
+
+def test_the_foreign_fake_is_reachable_and_trusted(fake: FakeAzure, foreign: FakeAzure) -> None:
+    """The control: without the guard, a request to the foreign host does arrive there."""
+    import requests
+
+    answer = requests.get(f"{foreign.url}{NSGS}?api-version=2024-05-01", timeout=10)
+    assert answer.status_code == 401  # reached it (no token sent by this plain request)
+    assert [r.path.lower() for r in foreign.requests()] == [NSGS]
+
+
+def test_foreign_next_link_in_the_raw_pager_is_never_followed(
+    fake: FakeAzure, foreign: FakeAzure, plan: Plan
+) -> None:
+    link = f"{foreign.url}{NSGS}?api-version=2024-05-01&$skiptoken=10"
+    fake.fail(NSGS, status=200, body=_page(link), times=None)
+    snap = collect(plan, options(fake, eligibility=False))
+    assert foreign.requests() == []
+    [err] = [e for e in snap.errors if e.kind == "network" and e.scope == f"/subscriptions/{SUB_A}"]
+    assert "127.0.0.2" in err.cause and "did not follow" in err.cause
+    got = outcomes(run(snap, plan), "TST902")
+    assert {got[vm] for vm in A_VMS} == {Outcome.UNKNOWN}
+
+
+def test_foreign_next_link_in_an_sdk_pager_is_never_followed(
+    fake: FakeAzure, foreign: FakeAzure, plan: Plan
+) -> None:
+    path = f"/subscriptions/{SUB_B}/providers/microsoft.authorization/roleassignments"
+    link = f"{foreign.url}{path}?api-version=2022-04-01&$skiptoken=10"
+    fake.fail(path, status=200, body=_page(link), times=None)
+    snap = collect(plan, options(fake, eligibility=False))
+    assert foreign.requests() == []
+    [err] = [e for e in snap.errors if e.kind == "rbac" and SUB_B in e.scope]
+    assert "https://127.0.0.2:" in err.cause
+    assert snap.identity is not None and f"/subscriptions/{SUB_B}" not in snap.identity.scopes
+
+
+def test_the_pipeline_refuses_a_foreign_host_on_its_own(
+    fake: FakeAzure, foreign: FakeAzure
+) -> None:
+    """The guard in every client's pipeline, without the raw pager's own check: an absolute URL
+    on another host or port, and a redirect to one, never leave the process."""
+    cloud = resolve_cloud(None, fake.url, fake.url)
+    clients = Clients(make_credential(cloud), cloud, retry_total=0)
+    client = clients.network(SUB_A)
+    other_port = fake.url.rsplit(":", 1)[0] + ":1"
+    try:
+        for url in (f"{foreign.url}{NSGS}?api-version=1", f"{other_port}{NSGS}?api-version=1"):
+            with pytest.raises(ForeignHost):
+                get_json(client, url)
+        fake.fail(NICS, status=302, headers={"Location": f"{foreign.url}{NICS}?api-version=1"})
+        with pytest.raises(ForeignHost):
+            get_json(client, f"{NICS}?api-version=2024-05-01")
+    finally:
+        clients.close()
+    assert foreign.requests() == []
+
+
+def test_a_next_link_cycle_stops_at_the_repeated_link(fake: FakeAzure, plan: Plan) -> None:
+    link = f"{fake.url}{NICS}?api-version=2024-05-01&$skiptoken=10"
+    fault = fake.fail(NICS, status=200, body=_page(link), times=None)
+    snap = collect(plan, options(fake, eligibility=False))
+    assert fault.hits == 2  # the first page and the link once: the repeat is not requested
+    [err] = [e for e in snap.errors if e.kind == "network" and e.scope == f"/subscriptions/{SUB_A}"]
+    assert "nextLink loop" in err.cause
+    evaluation = run(snap, plan)
+    assert {outcomes(evaluation, "TST902")[vm] for vm in A_VMS} == {Outcome.UNKNOWN}
+    assert evaluation.verdict is not Verdict.READY
+
+
+def test_a_next_link_cycle_in_an_sdk_pager_stops(fake: FakeAzure, plan: Plan) -> None:
+    path = f"/subscriptions/{SUB_A}/providers/microsoft.authorization/denyassignments"
+    fault = fake.fail(
+        path, status=200, body=_page(f"{fake.url}{path}?api-version=2022-04-01&x=1"), times=None
+    )
+    snap = collect(plan, options(fake, eligibility=False))
+    assert fault.hits == 2
+    [err] = [e for e in snap.errors if e.kind == "rbac" and e.scope == f"/subscriptions/{SUB_A}"]
+    assert "nextLink loop" in err.cause
+
+
+def test_pages_per_list_are_capped(
+    fake: FakeAzure, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(guard, "MAX_PAGES", 3)
+    fake.page_size = 1  # subscription A's five VMs come in five pages, B's two in two
+    snap = collect(plan, options(fake, eligibility=False))
+    [err] = [e for e in snap.errors if e.kind == "vms" and e.scope == f"/subscriptions/{SUB_A}"]
+    assert "more than 3 pages" in err.cause
+    assert {vm.name for vm in snap.vms} == {"vm-sap-app-01", "vm-sap-db-01"}
+    assert run(snap, plan).verdict is not Verdict.READY
+
+
+def test_an_oversized_answer_is_not_read(
+    fake: FakeAzure, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(guard, "MAX_RESPONSE_BYTES", 64 * 1024)
+    filler = [{"id": f"{NICS}/x{i}", "name": "x" * 1000} for i in range(100)]  # ~110 KiB
+    fault = fake.fail(NICS, status=200, body={"value": filler}, times=None)
+    snap = collect(plan, options(fake, eligibility=False))
+    assert fault.hits == 1  # refused, not retried
+    [err] = [e for e in snap.errors if e.kind == "network" and e.scope == f"/subscriptions/{SUB_A}"]
+    assert "larger than 64 KiB and was not read" in err.cause
+    assert {outcomes(run(snap, plan), "TST902")[vm] for vm in A_VMS} == {Outcome.UNKNOWN}
+
+
+class _Chunked(BaseHTTPRequestHandler):
+    """Streams an endless chunked body without Content-Length (what a hostile proxy could do)."""
+
+    protocol_version = "HTTP/1.1"
+    sent = 0
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b"x" * 65536
+        try:
+            for _ in range(10_000):  # 640 MiB at most
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                type(self).sent += len(chunk)
+        except OSError:
+            return
+
+
+def test_an_answer_without_length_stops_at_the_limit() -> None:
+    import requests
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Chunked)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    session = requests.Session()
+    session.mount("http://", BoundedAdapter(Deadline(None), limit=1024 * 1024))
+    try:
+        with pytest.raises(ResponseTooLarge, match="larger than 1 MiB"):
+            session.get(f"http://127.0.0.1:{server.server_address[1]}/big", timeout=10)
+    finally:
+        session.close()
+        server.shutdown()
+        server.server_close()
+    assert _Chunked.sent < 64 * 1024 * 1024  # reading stopped; the sender was cut off
