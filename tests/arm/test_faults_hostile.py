@@ -8,6 +8,7 @@ reached it and shown in its log.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,7 +25,7 @@ from asr_preflight.azure.clouds import resolve_cloud
 from asr_preflight.azure.credential import make_credential
 from asr_preflight.azure.guard import BoundedAdapter, Deadline, ForeignHost, ResponseTooLarge
 from asr_preflight.azure.raw import get_json
-from asr_preflight.collect import collect
+from asr_preflight.collect import CredentialError, collect
 from asr_preflight.engine import Verdict
 from asr_preflight.plan import Plan
 from fakes.arm import FakeAzure
@@ -199,3 +200,62 @@ def test_an_answer_without_length_stops_at_the_limit() -> None:
         server.shutdown()
         server.server_close()
     assert _Chunked.sent < 64 * 1024 * 1024  # reading stopped; the sender was cut off
+
+
+# -- a hung or stalling ARM: the collection ends within its deadline ----------------------------
+
+DEADLINE = 3.0
+BOUND = 30.0  # generous: the point is "finished", not how fast
+
+
+def test_a_hung_list_ends_within_the_deadline_as_unknown(fake: FakeAzure, plan: Plan) -> None:
+    fake.fail(NICS, kind="hang", times=None)
+    started = time.monotonic()
+    snap = collect(plan, options(fake, eligibility=False, timeout=DEADLINE, retry_total=10))
+    assert time.monotonic() - started < BOUND
+    [err] = [e for e in snap.errors if e.kind == "network" and e.scope == f"/subscriptions/{SUB_A}"]
+    assert "time limit of 3 s (--timeout) passed" in err.cause
+    evaluation = run(snap, plan)
+    assert {outcomes(evaluation, "TST902")[vm] for vm in A_VMS} == {Outcome.UNKNOWN}
+    assert evaluation.verdict is not Verdict.READY
+
+
+def test_a_hung_arm_everywhere_still_ends(fake: FakeAzure, plan: Plan) -> None:
+    fake.fail("/subscriptions/", kind="hang", times=None)
+    started = time.monotonic()
+    snap = collect(plan, options(fake, eligibility=False, timeout=DEADLINE))
+    assert time.monotonic() - started < BOUND
+    assert snap.vms == () and any(e.kind == "vms" for e in snap.errors)
+    assert run(snap, plan).verdict is Verdict.UNKNOWN
+
+
+def test_a_long_retry_after_is_not_slept(fake: FakeAzure, plan: Plan) -> None:
+    fault = fake.fail(NICS, status=429, headers={"Retry-After": "3600"}, times=None)
+    started = time.monotonic()
+    snap = collect(plan, options(fake, eligibility=False, retry_total=10))
+    assert time.monotonic() - started < BOUND
+    assert fault.hits == 1
+    [err] = [e for e in snap.errors if e.kind == "network" and e.scope == f"/subscriptions/{SUB_A}"]
+    assert "retry after 3600 s" in err.cause and "--concurrency" in err.hint
+
+
+def test_a_retry_after_past_the_deadline_is_not_slept(fake: FakeAzure, plan: Plan) -> None:
+    fake.fail(NICS, status=429, headers={"Retry-After": "30"}, times=None)  # under the 60 s cap
+    started = time.monotonic()
+    snap = collect(plan, options(fake, eligibility=False, timeout=DEADLINE))
+    assert time.monotonic() - started < BOUND
+    [err] = [e for e in snap.errors if e.kind == "network" and e.scope == f"/subscriptions/{SUB_A}"]
+    assert "retry after 30 s" in err.cause
+
+
+def test_a_hung_token_authority_is_one_line_within_the_deadline(
+    fake: FakeAzure, plan: Plan
+) -> None:
+    fake.fail("/oauth2/v2.0/token", kind="hang", times=None)
+    started = time.monotonic()
+    with pytest.raises(CredentialError) as info:
+        collect(plan, options(fake, timeout=DEADLINE))
+    assert time.monotonic() - started < BOUND
+    message = str(info.value)
+    assert "\n" not in message and "did not answer within 3 s" in message and fake.url in message
+    assert fake.arm_requests() == []

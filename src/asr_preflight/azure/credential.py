@@ -6,6 +6,7 @@ import base64
 import json
 import logging
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -45,13 +46,42 @@ def make_credential(cloud: Cloud, **extra: Any) -> Any:
     return DefaultAzureCredential(**kwargs)
 
 
-def acquire_token(credential: Any, cloud: Cloud) -> str:
-    """An ARM access token, or :class:`CredentialError` with one line saying what to do."""
+#: Seconds to wait for the first token when no --timeout is given: the credential chain (a
+#: managed-identity probe, the Azure CLI) needs seconds, a token authority that hangs must not
+#: keep the run alive for the SDK's 300 s read timeout times its retries.
+TOKEN_TIMEOUT = 120.0
+
+
+def acquire_token(credential: Any, cloud: Cloud, *, timeout: float | None = None) -> str:
+    """An ARM access token, or :class:`CredentialError` with one line saying what to do.
+    Waits at most ``timeout`` seconds (default :data:`TOKEN_TIMEOUT`): a hung token authority is
+    a CredentialError too (the waiting thread is left to the SDK's own timeouts)."""
     from azure.core.exceptions import AzureError
 
+    limit = TOKEN_TIMEOUT if timeout is None else max(0.0, min(timeout, TOKEN_TIMEOUT))
+    got: list[Any] = []
+    failed: list[BaseException] = []
+
+    def fetch() -> None:
+        try:
+            with quiet_sdk_logs():
+                got.append(credential.get_token(cloud.scope))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            failed.append(exc)
+
+    worker = threading.Thread(target=fetch, name="asr-token", daemon=True)
+    worker.start()
+    worker.join(limit)
+    if worker.is_alive():
+        raise CredentialError(
+            f"no access token for {cloud.name}: the token authority ({cloud.authority_host}) "
+            f"did not answer within {limit:g} s; check the network path to it (proxy, "
+            "firewall) or raise --timeout"
+        )
     try:
-        with quiet_sdk_logs():
-            token = credential.get_token(cloud.scope)
+        if failed:
+            raise failed[0]
+        token = got[0]
     except AzureError as exc:
         raise CredentialError(_one_line(exc, cloud)) from None
     except ValueError as exc:  # e.g. azure-identity refusing a malformed authority

@@ -177,7 +177,7 @@ class GuardPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
         options["read_timeout"] = self.deadline.clamp(self.read_timeout)
 
 
-class BoundedRetryPolicy(RetryPolicy):
+class BoundedRetryPolicy(RetryPolicy):  # type: ignore[type-arg]
     """azure-core's retry policy with ``Retry-After`` capped and every wait inside the deadline."""
 
     def __init__(self, deadline: Deadline, **kwargs: Any) -> None:
@@ -209,7 +209,9 @@ class BoundedAdapter(HTTPAdapter):
         self.deadline = deadline
         self.limit = limit
 
-    def send(self, request: Any, stream: bool = False, **kwargs: Any) -> Any:
+    def send(  # type: ignore[override]
+        self, request: Any, stream: bool = False, **kwargs: Any
+    ) -> Any:
         response = super().send(request, stream=True, **kwargs)
         limit = self.limit if self.limit is not None else MAX_RESPONSE_BYTES
         try:

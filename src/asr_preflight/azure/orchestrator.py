@@ -46,6 +46,7 @@ from asr_preflight.azure.credential import (
 )
 from asr_preflight.azure.eligibility import eligibility as get_eligibility
 from asr_preflight.azure.errors import fact_error
+from asr_preflight.azure.guard import Deadline
 from asr_preflight.azure.ids import ResourceId, resource_group_id, sub_scope, subscription_of
 from asr_preflight.azure.network_join import join_network
 from asr_preflight.azure.runner import READER, Failed, Progress, Runner, value
@@ -95,7 +96,8 @@ def collect_azure(
     cloud = cloud_for(plan, options)
     if credential is None:
         credential = make_credential(cloud)
-    token = acquire_token(credential, cloud)
+    deadline = Deadline(options.timeout)  # --timeout: every request and wait stays inside it
+    token = acquire_token(credential, cloud, timeout=deadline.remaining())
     principal = options.principal_id or principal_from_token(token)
     clients = Clients(
         credential,
@@ -103,6 +105,7 @@ def collect_azure(
         pool_size=options.concurrency,
         retry_total=options.retry_total,
         read_timeout=options.read_timeout,
+        deadline=deadline,
     )
     runner = Runner(options.concurrency, Progress(progress))
     try:
