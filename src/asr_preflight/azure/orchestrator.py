@@ -245,6 +245,7 @@ class _Collection:
             if view is not None:
                 views[vm_id] = view
         vms: list[VirtualMachine] = []
+        unreadable: list[Any] = []  # selected VM models to_vm could not read
         for sub, model in chosen:
             disks = listed[sub].value("disks")
             view = views.get(str(model.get("id")).lower())
@@ -262,19 +263,27 @@ class _Collection:
                 )
             try:
                 vms.append(compute.to_vm(model, view, disks))
-            except Exception as exc:  # noqa: BLE001 - a VM we cannot read makes the run unknown
-                runner.record(fact_error(exc, "vms", sub_scope(sub), READER))
-                vm_lists_failed.add(sub)
+            except Exception as exc:  # noqa: BLE001 - that VM is unknown, the others are read
+                vm_id = str(model.get("id") or "")
+                # named by its id: only it is missing (the engine says so, the run is unknown)
+                runner.record(fact_error(exc, "vms", vm_id or sub_scope(sub), READER))
+                if vm_id:
+                    unreadable.append(model)
+                else:
+                    vm_lists_failed.add(sub)
         vms.sort(
             key=lambda v: (v.subscription_id.lower(), v.resource_group.lower(), v.name.lower())
         )
-        self._check_selection(vms, vm_lists_failed)
+        self._check_selection(vms, vm_lists_failed, unreadable)
         return vms
 
-    def _check_selection(self, vms: list[VirtualMachine], lists_failed: set[str]) -> None:
+    def _check_selection(
+        self, vms: list[VirtualMachine], lists_failed: set[str], unreadable: list[Any]
+    ) -> None:
         if lists_failed:
             return  # some VMs could not be listed: the engine reports the run as unknown
         names = {v.name.lower() for v in vms} | {v.id.lower() for v in vms}
+        names |= {str(m.get(k) or "").lower() for m in unreadable for k in ("id", "name")}
         absent = [ref for ref in self.plan.select.vms if ref.lower() not in names]
         if absent:
             raise PlanError(
