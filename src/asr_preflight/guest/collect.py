@@ -418,6 +418,9 @@ class _Runner:
         return _scrub_facts(facts, self.scrub)
 
     def _decoded(self, result: CommandResult, errors: dict[str, str]) -> dict[str, Any] | None:
+        if result.failure:
+            errors[result.probe] = self.scrub(result.failure)
+            return None
         if result.exit_status is None:
             why = result.stderr.strip()
             errors[result.probe] = self.scrub(
