@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from asr_preflight.azure.ids import norm_location
 from asr_preflight.azure.raw import NETWORK_API, dig, get_json, list_all, ref
+from asr_preflight.regions import normalize
 from asr_preflight.snapshot import (
     IpConfiguration,
     NetworkInterface,
@@ -78,7 +78,7 @@ def to_nic(item: Json, pips: dict[str, str]) -> NetworkInterface:
     return NetworkInterface(
         id=_required(item, "id"),
         name=_required(item, "name"),
-        location=norm_location(item.get("location")) or None,
+        location=normalize(item.get("location")) or None,
         vm_id=ref(props, "virtualMachine"),
         nsg_id=ref(props, "networkSecurityGroup"),
         accelerated_networking=bool(props.get("enableAcceleratedNetworking")),
@@ -171,7 +171,7 @@ def to_nsg(item: Json) -> NetworkSecurityGroup:
     return NetworkSecurityGroup(
         id=nsg_id,
         name=_required(item, "name"),
-        location=norm_location(item.get("location")) or None,
+        location=normalize(item.get("location")) or None,
         rules=tuple(to_rule(r) for r in props["securityRules"]),
         default_rules=tuple(
             to_rule(r) for r in _list(props.get("defaultSecurityRules"), "defaultSecurityRules")
@@ -192,7 +192,7 @@ def to_vnet(item: Json) -> tuple[VirtualNetwork, list[Subnet]]:
     vnet = VirtualNetwork(
         id=vnet_id,
         name=_required(item, "name"),
-        location=norm_location(item.get("location")) or None,
+        location=normalize(item.get("location")) or None,
         address_prefixes=_prefixes(
             None, dig(props, "addressSpace", "addressPrefixes"), "addressSpace"
         ),
