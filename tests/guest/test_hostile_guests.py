@@ -193,3 +193,28 @@ def test_a_guest_without_ssh_banner_is_one_line_naming_host_and_cause(tmp_path: 
     assert cause.startswith("no SSH banner from 127.0.0.1:") and "within 2 s" in cause
     assert "No existing session" not in cause
     assert time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize("streaming_guest", ["drip"], indirect=True)
+def test_the_collection_deadline_cuts_a_guest_budget(streaming_guest: dict[str, Any]) -> None:
+    """--timeout (GuestOptions.deadline, set by collect()) ends a 60 s guest budget early, and a
+    guest not started before it is unknown without a connection."""
+    vm, late = make_vm("vm-stream"), make_vm("vm-late")
+    hosts = {name: f"127.0.0.1:{streaming_guest['port']}" for name in ("vm-stream", "vm-late")}
+    plan = make_plan(guest={
+        "budget_seconds": 60,
+        "hosts": hosts,
+        "linux": {
+            "known_hosts": str(streaming_guest["known_hosts"]),
+            "key_file": str(streaming_guest["key_file"]),
+        },
+    })  # fmt: skip
+    started = time.monotonic()
+    options = GuestOptions(concurrency=1, deadline=started + 3)
+    result = collect_guests(plan, make_snapshot(vms=[vm, late], plan=plan), options)
+    assert time.monotonic() - started < 25
+    facts = {f.vm_id: f for f in result.guests}
+    errors = {e.scope: e for e in result.errors}
+    first, second = (vm, late) if vm.id in facts else (late, vm)
+    assert facts[first.id].probe_errors["trust"] == "timed out"
+    assert "time limit (--timeout) passed before this guest was probed" in errors[second.id].cause
