@@ -1,4 +1,18 @@
-"""Fault injection: every fault ends as recovered facts or as `unknown` with a hint, never pass."""
+"""Fault injection: every fault ends as recovered facts or as `unknown` with a hint, never pass.
+
+The fault matrix, by file:
+
+- here: throttling, 5xx, resets, slow and malformed answers, refused scopes, an unreadable VM,
+  credentials;
+- ``test_faults_hostile.py``: a nextLink to another host (raw pager, SDK pager, redirect) that is
+  never followed, nextLink loops, the page cap, oversized answers, a hung ARM or token authority
+  and a long Retry-After against the collection's deadline;
+- ``test_faults_nsg.py``: malformed NSG rules and securityRules, NUL bytes in prefixes;
+- ``test_cli_e2e.py``: ``check --timeout`` against a hung ARM, a hostile token error text;
+- ``tests/network/test_netsec_hostile.py``: the evaluator's own guard for snapshot files;
+- ``tests/guest/test_hostile_guests.py``: streaming, dripping and banner-less guests;
+- ``tests/cli/test_terminal_injection.py``: ESC sequences and newlines on a pty.
+"""
 
 from __future__ import annotations
 
