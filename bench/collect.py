@@ -148,7 +148,8 @@ def main() -> None:
                 assert len(snap.vms) == size and not snap.errors, snap.errors[:3]
                 fake.reset()
                 start = time.perf_counter()
-                with_elig = collect(plan, dataclasses.replace(options, eligibility=True))
+                elig = dataclasses.replace(options.azure, eligibility=True)
+                with_elig = collect(plan, dataclasses.replace(options, azure=elig))
                 elig_wall = time.perf_counter() - start
                 elig_requests = len(fake.arm_requests()) - requests
                 assert len(with_elig.eligibility) == size
