@@ -64,7 +64,12 @@ def test_the_foreign_fake_is_reachable_and_trusted(fake: FakeAzure, foreign: Fak
 
     answer = requests.get(f"{foreign.url}{NSGS}?api-version=2024-05-01", timeout=10)
     assert answer.status_code == 401  # reached it (no token sent by this plain request)
-    assert [r.path.lower() for r in foreign.requests()] == [NSGS]
+    leaked = {"Authorization": "Bearer x"}
+    requests.get(f"{foreign.url}{NSGS}?api-version=2024-05-01", headers=leaked, timeout=10)
+    assert [(r.path.lower(), r.authorization) for r in foreign.requests()] == [
+        (NSGS, False),
+        (NSGS, True),  # its log would show a leaked bearer token
+    ]
 
 
 def test_foreign_next_link_in_the_raw_pager_is_never_followed(
