@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 __all__ = [
@@ -48,6 +49,8 @@ class AzureOptions:
     # --timeout: seconds for the whole collection, Azure and guests (None = no limit); past it
     # nothing more is requested and what is missing is `unknown`
     timeout: float | None = None
+    record: Path | None = None  # collect --record DIR: every ARM answer (azure/recording.py)
+    record_pseudonymise: bool = False  # --record-pseudonymise: subscription and tenant ids
 
 
 @dataclass(frozen=True)

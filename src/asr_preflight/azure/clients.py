@@ -1,6 +1,8 @@
 """One management client per (service, subscription), all sharing one credential, one HTTP
-session, the read-only policy and the bounds of :mod:`guard` (ARM's host only, timeouts inside
-the collection's deadline, capped Retry-After, bounded answers)."""
+session, the read-only policy, the api-version policy (every call's version from
+api_versions.PINS) and the bounds of :mod:`guard` (ARM's host only, timeouts inside the
+collection's deadline, capped Retry-After, bounded answers); with a recorder, every final ARM
+response is recorded too (recording.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from asr_preflight.azure.api_versions import ApiVersionPolicy
 from asr_preflight.azure.clouds import Cloud
 from asr_preflight.azure.guard import (
     ARM_ENDPOINT_ATTR,
@@ -33,6 +36,7 @@ class Clients:
         read_timeout: float | None = None,
         connect_timeout: float | None = None,
         deadline: Deadline | None = None,
+        per_call_policies: list[Any] | None = None,
     ) -> None:
         import requests
         from azure.core.pipeline.transport import RequestsTransport
@@ -51,6 +55,8 @@ class Clients:
         transport_kwargs["connection_timeout"] = self._connect_timeout
         self._transport = RequestsTransport(**transport_kwargs)
         self._retry_total = retry_total if retry_total is not None else RETRY_TOTAL
+        # first in every pipeline: they see each request once (before retries) and its final answer
+        self._per_call = [ApiVersionPolicy(), *(per_call_policies or ())]
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
 
@@ -58,6 +64,7 @@ class Clients:
         kwargs: dict[str, Any] = {
             "base_url": self.cloud.arm_endpoint,
             "credential_scopes": [self.cloud.scope],
+            "per_call_policies": list(self._per_call),
             "per_retry_policies": [
                 ReadOnlyPolicy(),
                 GuardPolicy(

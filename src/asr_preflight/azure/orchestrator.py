@@ -49,6 +49,7 @@ from asr_preflight.azure.errors import fact_error
 from asr_preflight.azure.guard import Deadline
 from asr_preflight.azure.ids import ResourceId, resource_group_id, sub_scope, subscription_of
 from asr_preflight.azure.network_join import join_network
+from asr_preflight.azure.recording import Recorder, write_recording
 from asr_preflight.azure.runner import READER, Failed, Progress, Runner, value
 from asr_preflight.azure.subscription_lists import Listed, list_subscription
 from asr_preflight.options import AzureOptions, CollectOptions, ProgressCallback
@@ -99,6 +100,7 @@ def collect_azure(
     deadline = Deadline(options.timeout)  # --timeout: every request and wait stays inside it
     token = acquire_token(credential, cloud, timeout=deadline.remaining())
     principal = options.principal_id or principal_from_token(token)
+    recorder = Recorder(cloud.arm_endpoint) if options.record is not None else None
     clients = Clients(
         credential,
         cloud,
@@ -106,6 +108,7 @@ def collect_azure(
         retry_total=options.retry_total,
         read_timeout=options.read_timeout,
         deadline=deadline,
+        per_call_policies=[recorder.policy()] if recorder is not None else None,
     )
     runner = Runner(options.concurrency, Progress(progress))
     try:
@@ -114,6 +117,8 @@ def collect_azure(
     finally:
         runner.close()
         clients.close()
+        if recorder is not None and options.record is not None:
+            write_recording(recorder, options.record, options, plan, principal)
     errors = tuple(sorted(set(runner.errors), key=lambda e: (e.kind, e.scope.lower(), e.cause)))
     return Snapshot(
         created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

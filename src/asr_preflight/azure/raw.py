@@ -10,8 +10,9 @@ Paging is bounded (:mod:`guard`): a ``nextLink`` is followed only to the ARM end
 scheme, host and port (the pipeline refuses any other, too), never twice, and for at most
 ``MAX_PAGES`` pages.
 
-The api-versions are pinned to long-available stable versions, so sovereign clouds, which lag
-behind the public cloud, serve them too.
+The api-versions come from the one table in api_versions.py (long-available stable versions, so
+sovereign clouds, which lag behind the public cloud, serve them too); every client's pipeline
+enforces it, including on ``nextLink`` requests.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+from asr_preflight.azure.api_versions import api_version
 from asr_preflight.azure.guard import ARM_ENDPOINT_ATTR, ForeignHost, check_next_link, same_origin
 
-COMPUTE_API = "2024-07-01"  # virtualMachines (statusOnly since 2020-06-01)
-DISKS_API = "2024-03-02"
-NETWORK_API = "2024-05-01"
+COMPUTE_API = api_version("Microsoft.Compute/virtualMachines")  # statusOnly since 2020-06-01
+DISKS_API = api_version("Microsoft.Compute/disks")
+NETWORK_API = api_version("Microsoft.Network/networkInterfaces")
 
 
 def get_json(client: Any, url: str) -> Any:
