@@ -264,3 +264,22 @@ def test_a_hung_token_authority_is_one_line_within_the_deadline(
     message = str(info.value)
     assert "\n" not in message and "did not answer within 3 s" in message and fake.url in message
     assert fake.arm_requests() == []
+
+
+@pytest.mark.parametrize(
+    ("url", "same"),
+    [
+        ("/subscriptions/s/providers/x?api-version=1", True),  # relative: the client's own host
+        ("https://management.azure.com/subscriptions/s", True),
+        ("https://MANAGEMENT.azure.com:443/subscriptions/s", True),
+        ("http://management.azure.com/subscriptions/s", False),  # scheme
+        ("https://management.azure.com:8443/subscriptions/s", False),  # port
+        ("https://management.azure.com.evil.test/subscriptions/s", False),
+        ("https://management.azure.com@evil.test/subscriptions/s", False),  # userinfo trick
+        ("https://evil.test/https://management.azure.com/", False),
+        ("//evil.test/subscriptions/s", False),  # scheme-relative
+        ("https://management.azure.com:notaport/x", False),
+    ],
+)
+def test_same_origin(url: str, same: bool) -> None:
+    assert guard.same_origin(url, "https://management.azure.com/") is same
