@@ -283,3 +283,34 @@ def test_a_hung_token_authority_is_one_line_within_the_deadline(
 )
 def test_same_origin(url: str, same: bool) -> None:
     assert guard.same_origin(url, "https://management.azure.com/") is same
+
+
+def test_a_token_authority_that_hangs_mid_run_ends_within_the_deadline(
+    fake: FakeAzure, plan: Plan
+) -> None:
+    """The first token comes; every later token request (each client's first, a refresh) hangs:
+    those reads are unknown with the cause, and the run ends."""
+    from asr_preflight.azure.clouds import resolve_cloud as cloud_of
+
+    real = make_credential(cloud_of(None, fake.url, fake.url))
+    hang = threading.Event()
+
+    class FirstThenHangs:
+        calls = 0
+
+        def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+            type(self).calls += 1
+            if type(self).calls > 1:
+                hang.wait(60)
+            return real.get_token(*scopes, **kwargs)
+
+    started = time.monotonic()
+    try:
+        snap = collect(plan, options(fake, timeout=DEADLINE), credential=FirstThenHangs())
+    finally:
+        hang.set()
+    assert time.monotonic() - started < BOUND
+    assert snap.vms == ()
+    causes = {e.cause for e in snap.errors if e.kind == "vms"}
+    assert any("token authority" in c and "did not answer" in c for c in causes), causes
+    assert fake.arm_requests() == []  # no request went out without its token

@@ -105,6 +105,14 @@ class DeadlinePassed(ArmGuardError):
         )
 
 
+class TokenTimeout(ArmGuardError):
+    def __init__(self, authority: str, seconds: float) -> None:
+        super().__init__(
+            f"the token authority ({authority}) did not answer within {seconds:g} s",
+            "check the network path to it (proxy, firewall), or raise --timeout",
+        )
+
+
 class Deadline:
     """The whole collection's time limit (``--timeout``); None = no limit."""
 

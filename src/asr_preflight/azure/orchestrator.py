@@ -39,6 +39,7 @@ from asr_preflight.azure.assignments import (
 from asr_preflight.azure.clients import Clients
 from asr_preflight.azure.clouds import Cloud, CloudError, resolve_cloud
 from asr_preflight.azure.credential import (
+    BoundedCredential,
     acquire_token,
     make_credential,
     principal_from_token,
@@ -102,7 +103,7 @@ def collect_azure(
     principal = options.principal_id or principal_from_token(token)
     recorder = Recorder(cloud.arm_endpoint) if options.record is not None else None
     clients = Clients(
-        credential,
+        BoundedCredential(credential, cloud, deadline.remaining),
         cloud,
         pool_size=options.concurrency,
         retry_total=options.retry_total,
