@@ -716,7 +716,42 @@ def snapshot_from_json(text: str) -> Snapshot:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise SnapshotError(f"invalid snapshot at {where}: {first['msg']}") from None
+    _check_addresses(snapshot)
     return snapshot
+
+
+def _check_addresses(snapshot: Snapshot) -> None:
+    """Address prefixes are evaluated as addresses: one with a control character (a NUL, a
+    newline) cannot be one and would reach the evaluator as text it cannot parse. The collector
+    refuses such values (a FactError); a snapshot file carrying one is refused here."""
+    fields: list[tuple[str, tuple[str, ...]]] = []
+    for i, nsg in enumerate(snapshot.network_security_groups):
+        for group in ("rules", "default_rules"):
+            for j, rule in enumerate(getattr(nsg, group)):
+                where = f"network_security_groups.{i}.{group}.{j}"
+                fields.append((f"{where}.source_address_prefixes", rule.source_address_prefixes))
+                fields.append(
+                    (f"{where}.destination_address_prefixes", rule.destination_address_prefixes)
+                )
+    for i, vnet in enumerate(snapshot.virtual_networks):
+        fields.append((f"virtual_networks.{i}.address_prefixes", vnet.address_prefixes))
+        fields.append(
+            (f"virtual_networks.{i}.peered_address_prefixes", vnet.peered_address_prefixes)
+        )
+    for i, subnet in enumerate(snapshot.subnets):
+        fields.append((f"subnets.{i}.address_prefixes", subnet.address_prefixes))
+    for i, table in enumerate(snapshot.route_tables):
+        for j, route in enumerate(table.routes):
+            fields.append((f"route_tables.{i}.routes.{j}.address_prefix", (route.address_prefix,)))
+    if snapshot.service_tags is not None:
+        for i, tag in enumerate(snapshot.service_tags.tags):
+            fields.append((f"service_tags.tags.{i}.address_prefixes", tag.address_prefixes))
+    for where, values in fields:
+        for value in values:
+            if not value.isprintable():
+                raise SnapshotError(
+                    f"invalid snapshot at {where}: {value!r} holds a control character"
+                )
 
 
 def load_snapshot(path: Path) -> Snapshot:

@@ -82,7 +82,7 @@ def to_vm(
     size = dig(props, "hardwareProfile", "vmSize")
     if not (vm_id and item.get("name") and item.get("location") and size):
         raise ValueError(
-            f"virtual machine {vm_id or '(no id)'} lacks name, location or hardwareProfile.vmSize"
+            "the VM's answer lacks name, location or properties.hardwareProfile.vmSize"
         )
     parts = str(vm_id).strip("/").split("/")
     storage = dig(props, "storageProfile") or {}

@@ -48,6 +48,7 @@ from asr_preflight.azure.assignments import (
 from asr_preflight.azure.clients import Clients
 from asr_preflight.azure.clouds import Cloud, CloudError, resolve_cloud
 from asr_preflight.azure.credential import (
+    BoundedCredential,
     acquire_token,
     make_credential,
     principal_from_token,
@@ -55,6 +56,7 @@ from asr_preflight.azure.credential import (
 )
 from asr_preflight.azure.eligibility import eligibility as get_eligibility
 from asr_preflight.azure.errors import fact_error
+from asr_preflight.azure.guard import Deadline
 from asr_preflight.azure.ids import ResourceId, resource_group_id, sub_scope, subscription_of
 from asr_preflight.azure.network_join import join_network
 from asr_preflight.azure.protection import submit_protection
@@ -107,15 +109,17 @@ def collect_azure(
     cloud = cloud_for(plan, options)
     if credential is None:
         credential = make_credential(cloud)
-    token = acquire_token(credential, cloud)
+    deadline = Deadline(options.timeout)  # --timeout: every request and wait stays inside it
+    token = acquire_token(credential, cloud, timeout=deadline.remaining())
     principal = options.principal_id or principal_from_token(token)
     recorder = Recorder(cloud.arm_endpoint) if options.record is not None else None
     clients = Clients(
-        credential,
+        BoundedCredential(credential, cloud, deadline.remaining),
         cloud,
         pool_size=options.concurrency,
         retry_total=options.retry_total,
         read_timeout=options.read_timeout,
+        deadline=deadline,
         per_call_policies=[recorder.policy()] if recorder is not None else None,
     )
     runner = Runner(options.concurrency, Progress(progress))
@@ -276,6 +280,7 @@ class _Collection:
                 views[vm_id] = view
                 complete.add(vm_id)
         vms: list[VirtualMachine] = []
+        unreadable: list[Any] = []  # selected VM models to_vm could not read
         for sub, model in chosen:
             disks = listed[sub].value("disks")
             view = views.get(str(model.get("id")).lower())
@@ -292,21 +297,29 @@ class _Collection:
                     )
                 )
             try:
-                vm_id = str(model.get("id")).lower()
-                vms.append(compute.to_vm(model, view, disks, complete_view=vm_id in complete))
-            except Exception as exc:  # noqa: BLE001 - a VM we cannot read makes the run unknown
-                runner.record(fact_error(exc, "vms", sub_scope(sub), READER))
-                vm_lists_failed.add(sub)
+                vm_key = str(model.get("id")).lower()
+                vms.append(compute.to_vm(model, view, disks, complete_view=vm_key in complete))
+            except Exception as exc:  # noqa: BLE001 - that VM is unknown, the others are read
+                vm_id = str(model.get("id") or "")
+                # named by its id: only it is missing (the engine says so, the run is unknown)
+                runner.record(fact_error(exc, "vms", vm_id or sub_scope(sub), READER))
+                if vm_id:
+                    unreadable.append(model)
+                else:
+                    vm_lists_failed.add(sub)
         vms.sort(
             key=lambda v: (v.subscription_id.lower(), v.resource_group.lower(), v.name.lower())
         )
-        self._check_selection(vms, vm_lists_failed)
+        self._check_selection(vms, vm_lists_failed, unreadable)
         return vms
 
-    def _check_selection(self, vms: list[VirtualMachine], lists_failed: set[str]) -> None:
+    def _check_selection(
+        self, vms: list[VirtualMachine], lists_failed: set[str], unreadable: list[Any]
+    ) -> None:
         if lists_failed:
             return  # some VMs could not be listed: the engine reports the run as unknown
         names = {v.name.lower() for v in vms} | {v.id.lower() for v in vms}
+        names |= {str(m.get(k) or "").lower() for m in unreadable for k in ("id", "name")}
         absent = [ref for ref in self.plan.select.vms if ref.lower() not in names]
         if absent:
             raise PlanError(
