@@ -73,6 +73,7 @@ def to_nic(item: Json, pips: dict[str, str]) -> NetworkInterface:
                 asg_ids=tuple(
                     str(a["id"]) for a in (p.get("applicationSecurityGroups") or ()) if a.get("id")
                 ),
+                load_balancer_pool_ids=_ids(p.get("loadBalancerBackendAddressPools")),
             )
         )
     return NetworkInterface(
@@ -91,6 +92,11 @@ def _merged(single: Any, plural: Any) -> tuple[str, ...]:
     if single:
         out.insert(0, str(single))
     return tuple(dict.fromkeys(out))
+
+
+def _ids(items: Any) -> tuple[str, ...]:
+    """The ``id`` of each sub-resource reference in a list."""
+    return tuple(str(a["id"]) for a in (items or ()) if isinstance(a, dict) and a.get("id"))
 
 
 def _asgs(items: Any) -> tuple[str, ...]:
@@ -141,12 +147,17 @@ def to_vnet(item: Json) -> tuple[VirtualNetwork, list[Subnet]]:
     vnet_id = _required(item, "id")
     props = item.get("properties") or {}
     peered: list[str] = []
+    peered_ids: list[str] = []
+    remote_gateways = False
     for peering in props.get("virtualNetworkPeerings") or ():
         p = peering.get("properties") or {}
         if str(p.get("peeringState") or "").lower() != "connected":
             continue
         remote = p.get("remoteAddressSpace") or p.get("remoteVirtualNetworkAddressSpace") or {}
         peered.extend(str(x) for x in (remote.get("addressPrefixes") or ()))
+        if (remote_id := ref(p, "remoteVirtualNetwork")) is not None:
+            peered_ids.append(remote_id)
+        remote_gateways = remote_gateways or bool(p.get("useRemoteGateways"))
     vnet = VirtualNetwork(
         id=vnet_id,
         name=_required(item, "name"),
@@ -155,6 +166,8 @@ def to_vnet(item: Json) -> tuple[VirtualNetwork, list[Subnet]]:
             str(x) for x in (dig(props, "addressSpace", "addressPrefixes") or ())
         ),
         peered_address_prefixes=tuple(dict.fromkeys(peered)),
+        peered_vnet_ids=tuple(dict.fromkeys(peered_ids)),
+        uses_remote_gateways=remote_gateways,
     )
     subnets = []
     for s in props.get("subnets") or ():
@@ -170,9 +183,15 @@ def to_vnet(item: Json) -> tuple[VirtualNetwork, list[Subnet]]:
                 service_endpoints=tuple(
                     str(e["service"]) for e in (p.get("serviceEndpoints") or ()) if e.get("service")
                 ),
+                nat_gateway_id=ref(p, "natGateway"),
+                default_outbound_access=_optional_bool(p.get("defaultOutboundAccess")),
             )
         )
     return vnet, subnets
+
+
+def _optional_bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
 
 
 def to_route_table(item: Json) -> RouteTable:
