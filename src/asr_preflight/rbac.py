@@ -153,10 +153,12 @@ def action_matches(pattern: str, action: str) -> bool:
 class _Permissions:
     """Compiled permission blocks; ``grants(action)`` answers once per action."""
 
-    def __init__(self, blocks: Iterable[Permission]) -> None:
-        self._blocks = [
-            (_regex(tuple(b.actions)), _regex(tuple(b.not_actions))) for b in blocks if b.actions
-        ]
+    def __init__(self, blocks: Iterable[Permission], *, data: bool = False) -> None:
+        pairs = (
+            (b.data_actions, b.not_data_actions) if data else (b.actions, b.not_actions)
+            for b in blocks
+        )
+        self._blocks = [(_regex(tuple(a)), _regex(tuple(n))) for a, n in pairs if a]
         self._answers: dict[str, bool] = {}
 
     def grants(self, action: str) -> bool:
@@ -213,7 +215,11 @@ class Evaluator:
     scope, compiles each role's patterns once, and remembers every answer.
     """
 
-    def __init__(self, facts: IdentityFacts, errors: Sequence[FactError] = ()) -> None:
+    def __init__(
+        self, facts: IdentityFacts, errors: Sequence[FactError] = (), *, data_plane: bool = False
+    ) -> None:
+        """``data_plane=True``: the evaluator answers for data actions (``dataActions`` minus
+        ``notDataActions``, of roles and deny assignments alike) instead of control-plane ones."""
         self.facts = facts
         self.principal = (facts.principal_id or "").lower()
         self._errors = [e for e in errors if e.kind == "rbac"]
@@ -227,8 +233,12 @@ class Evaluator:
             k.lower(): tuple(v.lower() for v in vs) for k, vs in facts.management_groups.items()
         }
         self._roles = {_guid(r.id): r for r in facts.role_definitions}
-        self._compiled = {guid: _Permissions(r.permissions) for guid, r in self._roles.items()}
-        self._deny_perms = {d.id: _Permissions(d.permissions) for d in facts.deny_assignments}
+        self._compiled = {
+            guid: _Permissions(r.permissions, data=data_plane) for guid, r in self._roles.items()
+        }
+        self._deny_perms = {
+            d.id: _Permissions(d.permissions, data=data_plane) for d in facts.deny_assignments
+        }
         self._by_scope: dict[str, list[_Grant]] = {}
         self._by_mg: dict[str, list[_Grant]] = {}
         for a in facts.role_assignments:

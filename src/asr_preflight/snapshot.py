@@ -331,7 +331,8 @@ class LoadBalancer:
 
 @dataclass(frozen=True)
 class PrivateEndpoint:
-    """A private endpoint: where it sits and what it connects to (group ids: blob, AzureSiteRecovery…)."""
+    """A private endpoint: where it sits and what it connects to (group ids: ``blob``,
+    ``AzureSiteRecovery``…)."""
 
     id: str
     name: str

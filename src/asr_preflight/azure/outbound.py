@@ -57,9 +57,9 @@ def to_load_balancer(item: Json) -> LoadBalancer:
             if c.get("id")
         )
     outbound = [
-        pool
+        pool_ref
         for rule in _items(props, "outboundRules")
-        if (pool := ref(rule.get("properties") or {}, "backendAddressPool"))
+        if (pool_ref := ref(rule.get("properties") or {}, "backendAddressPool"))
     ]
     snat: list[str] = []
     for rule in _items(props, "loadBalancingRules"):

@@ -16,8 +16,9 @@ identity settings.
 - The vault (Vaults_Get, ``specification/recoveryservices/resource-manager/
   Microsoft.RecoveryServices/stable/2024-04-01/vaults.json``): ``identity.type``,
   ``identity.principalId``, ``properties.publicNetworkAccess``,
-  ``properties.privateEndpointConnections[].properties`` (``privateEndpoint.id``, ``groupIds``,
-  ``privateLinkServiceConnectionState.status``) and ``properties.privateEndpointStateForSiteRecovery``.
+  ``properties.privateEndpointConnections[].properties`` (``privateEndpoint.id``,
+  ``groupIds``, ``privateLinkServiceConnectionState.status``) and
+  ``properties.privateEndpointStateForSiteRecovery``.
 """
 
 from __future__ import annotations

@@ -30,6 +30,8 @@ from asr_preflight.azure.raw import dig, get_json, ref
 from asr_preflight.snapshot import PrivateEndpointConnection, StorageAccount
 
 STORAGE_API = "2023-05-01"
+#: virtualNetworkRules[].state values of a rule that admits nothing (the spec's State enum)
+DEAD_RULE_STATES = ("failed", "networksourcedeleted", "deprovisioning")
 
 Json = dict[str, Any]
 
@@ -90,7 +92,10 @@ def to_storage_account(account: Json, blob: Json) -> StorageAccount:
         virtual_network_subnet_ids=tuple(
             str(r["id"])
             for r in (acls.get("virtualNetworkRules") or ())
-            if isinstance(r, dict) and r.get("id") and (r.get("action") or "Allow") == "Allow"
+            if isinstance(r, dict)
+            and r.get("id")
+            and (r.get("action") or "Allow") == "Allow"
+            and str(r.get("state") or "").lower() not in DEAD_RULE_STATES
         ),
         ip_rules=tuple(
             str(r["value"])
