@@ -26,8 +26,8 @@ from asr_preflight import __version__, cli_gates
 from asr_preflight.engine import ExitCode
 
 if TYPE_CHECKING:
-    from asr_preflight.collect import CollectOptions
     from asr_preflight.gate import Gates
+    from asr_preflight.options import CollectOptions
     from asr_preflight.plan import Plan
     from asr_preflight.snapshot import Snapshot
 
@@ -334,26 +334,34 @@ def _options(
     authority_host: str | None,
     accept_new_host_keys: bool,
 ) -> CollectOptions:
-    from asr_preflight.collect import CollectOptions
+    from asr_preflight.options import AzureOptions, CollectOptions, GuestOptions
 
     return CollectOptions(
-        cloud=cloud.value if cloud is not None else None,
-        arm_endpoint=arm_endpoint,
-        authority_host=authority_host,
-        principal_id=principal_id,
-        eligibility=not no_eligibility,
-        guest=not no_guest,
-        concurrency=concurrency or 16,
-        guest_concurrency=concurrency or 32,
-        accept_new_host_keys=accept_new_host_keys,
-        progress=sys.stderr.isatty(),
+        azure=AzureOptions(
+            cloud=cloud.value if cloud is not None else None,
+            arm_endpoint=arm_endpoint,
+            authority_host=authority_host,
+            principal_id=principal_id,
+            eligibility=not no_eligibility,
+            concurrency=concurrency or 16,
+        ),
+        guests=GuestOptions(
+            enabled=not no_guest,
+            concurrency=concurrency or 32,
+            accept_new_host_keys=accept_new_host_keys,
+        ),
     )
 
 
 def _collect(plan: Plan, options: CollectOptions) -> Snapshot:
+    """Collect with a progress bar on stderr when it is a terminal."""
+    from dataclasses import replace
+
+    from asr_preflight.cli_progress import console_progress
     from asr_preflight.collect import collect
 
-    return collect(plan, options)
+    with console_progress(sys.stderr.isatty()) as progress:
+        return collect(plan, replace(options, progress=progress))
 
 
 def _load_plan(path: Path) -> Plan:

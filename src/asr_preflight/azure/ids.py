@@ -33,6 +33,23 @@ def sub_scope(subscription: str) -> str:
     return f"/subscriptions/{subscription}"
 
 
+def subscription_of(resource_id: str | None) -> str:
+    """The subscription an ARM id names ("" when it names none)."""
+    if not resource_id:
+        return ""
+    parts = resource_id.strip("/").split("/")
+    lower = [p.lower() for p in parts]
+    if "subscriptions" in lower and lower.index("subscriptions") + 1 < len(parts):
+        return parts[lower.index("subscriptions") + 1]
+    return ""
+
+
+def resource_group_id(resource_id: str) -> str:
+    """The id of the resource group a resource lives in (ValueError if it names none)."""
+    ref = ResourceId.parse(resource_id)
+    return f"/subscriptions/{ref.subscription}/resourceGroups/{ref.resource_group}"
+
+
 def ref_id(ref: object) -> str | None:
     """The ``id`` of a SubResource-like model, or None."""
     value = getattr(ref, "id", None) if ref is not None else None
