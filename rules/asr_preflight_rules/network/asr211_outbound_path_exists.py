@@ -80,6 +80,9 @@ def outbound_path_exists(ctx: RuleContext, vm: VirtualMachine) -> Finding:
                 paths.append(f"route {route.name} (0.0.0.0/0 via {hop}) in {table.name}")
     if paths:
         return passed(vm, f"{vm.name}: outbound path via {'; '.join(dict.fromkeys(paths))}")
+    for scope in (f"/subscriptions/{vm.subscription_id}", nic.id):
+        if ctx.error_for("outbound", scope) is not None:
+            raise ctx.missing("outbound", scope, f"the load balancers {vm.name}'s NIC may be in")
     if unread:
         raise MissingFact(
             f"{vm.name}'s NIC is in a backend pool of load balancer(s) {', '.join(unread)},"

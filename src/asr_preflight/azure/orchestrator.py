@@ -24,12 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from asr_preflight.azure import compute, regional, resources
+from asr_preflight.azure import compute, private_link, private_link_join, regional, resources
+from asr_preflight.azure import storage as storage_reads
 from asr_preflight.azure.assignments import (
     Pending,
     gather_identity,
@@ -129,10 +130,11 @@ class _Singles:
     """Phase 1's reads that are not per-subscription lists."""
 
     vault: Future[Any] | None
-    storage: Future[Any] | None
+    storage: dict[str, Future[Any]]  # cache storage account id -> its read
     service_tags: Future[Any]
     rbac_subs: list[str]
     rbac: Pending
+    links: private_link_join.Extra
 
 
 class _Collection:
@@ -171,18 +173,18 @@ class _Collection:
     def _phase1_singles(self) -> _Singles:
         plan, runner = self.plan, self.runner
         vault_f = self._vault() if plan.target.vault else None
-        storage_f = (
-            runner.submit(
-                lambda: resources.storage_account(
-                    self.clients.storage(subscription_of(plan.target.cache_storage_account)),
-                    str(plan.target.cache_storage_account),
+        storage_f = {
+            account: runner.submit(
+                partial(
+                    storage_reads.storage_account,
+                    self.clients.storage(subscription_of(account)),
+                    account,
                 ),
                 "cache_storage",
-                str(plan.target.cache_storage_account),
+                account,
             )
-            if plan.target.cache_storage_account
-            else None
-        )
+            for account in plan.target.cache_account_ids()
+        }
         tag_sub = plan.target.subscription or self.subscriptions[0]
         tags_f = runner.submit(
             lambda: regional.service_tags(
@@ -194,7 +196,12 @@ class _Collection:
         )
         rbac_subs = rbac_subscriptions(plan, self.subscriptions)
         rbac_f = submit_assignments(runner, self.clients, self.principal, rbac_subs)
-        return _Singles(vault_f, storage_f, tags_f, rbac_subs, rbac_f)
+        links = private_link_join.submit_extra(
+            runner,
+            self.clients,
+            private_link_join.link_subscriptions(plan, self.subscriptions),
+        )
+        return _Singles(vault_f, storage_f, tags_f, rbac_subs, rbac_f, links)
 
     def _vault(self) -> Future[Any]:
         vault_id = str(self.plan.target.vault)
@@ -301,8 +308,18 @@ class _Collection:
             self.runner, self.clients, self.principal, singles.rbac_subs, singles.rbac
         )
         vault = self._vault_fact(singles.vault, groups)
-        storage: StorageAccount | None = (
-            value(singles.storage) if singles.storage is not None else None
+        accounts: dict[str, StorageAccount] = {
+            a.lower(): got for a, f in singles.storage.items() if (got := value(f)) is not None
+        }
+        single = self.plan.target.cache_storage_account
+        storage = accounts.get(single.lower()) if single else None
+        per_region = () if single else tuple(accounts[k] for k in sorted(accounts))
+        endpoints = private_link_join.private_endpoints(
+            self.runner,
+            self.clients,
+            listed,
+            singles.links,
+            private_link_join.wanted_endpoints(vault, accounts.values()),
         )
         eligibility: list[Eligibility] = [e for f in elig_f.values() if (e := value(f)) is not None]
         service_tags: ServiceTags | None = value(singles.service_tags)
@@ -317,6 +334,15 @@ class _Collection:
             "service_tags": service_tags,
             "vault": vault,
             "cache_storage": storage,
+            "cache_storage_accounts": per_region,
+            "load_balancers": private_link_join.load_balancers(self.runner, listed),
+            "private_endpoints": endpoints,
+            "private_dns_zones": private_link_join.dns_zones(
+                self.runner, self.clients, listed, singles.links
+            ),
+            "vault_identity": private_link_join.vault_identity(
+                self.runner, self.clients, vault, self.plan.target.cache_account_ids()
+            ),
             "resource_groups": tuple(groups),
             "identity": identity_facts,
             "eligibility": tuple(sorted(eligibility, key=lambda e: e.vm_id.lower())),
@@ -343,7 +369,9 @@ class _Collection:
             return None
         rg_scope = resource_group_id(str(self.plan.target.vault)).lower()
         rg_loc = next((g.location for g in groups if g.id.lower() == rg_scope), None)
-        vault = resources.to_vault(vault_model, rg_loc)
+        vault = replace(
+            resources.to_vault(vault_model, rg_loc), **private_link.vault_access(vault_model)
+        )
         if rg_loc is None:  # the rules ask for it as a vault fact
             for err in list(self.runner.errors):
                 if err.kind == "resource_groups" and err.scope.lower() == rg_scope:
