@@ -148,8 +148,11 @@ STORY = {
     ("ASR510", "vm-win-sql-01"): "fail",
     ("ASR009", "vm-app-01"): "fail",
     ("ASR009", "vm-win-ad-01"): "unknown",
+    ("ASR010", "vm-batch-01"): "fail",  # vnet-batch is not linked to the Site Recovery zone
 }
-PLAN_AND_VM_RULES = [f"ASR00{i}" for i in range(1, 10)] + [f"ASR5{i:02d}" for i in range(1, 11)]
+PLAN_AND_VM_RULES = (
+    [f"ASR00{i}" for i in range(1, 10)] + ["ASR010"] + [f"ASR5{i:02d}" for i in range(1, 11)]
+)
 
 
 @pytest.mark.parametrize("code", PLAN_AND_VM_RULES)

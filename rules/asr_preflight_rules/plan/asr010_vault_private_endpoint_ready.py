@@ -86,7 +86,7 @@ def vault_private_endpoint_ready(ctx: RuleContext, vm: VirtualMachine) -> Findin
         problems.append(
             (
                 Outcome.FAIL,
-                "has public network access Disabled and no Site Recovery private endpoint",
+                "public network access is Disabled and there is no Site Recovery private endpoint",
             )
         )
     for conn in connections:
@@ -115,7 +115,7 @@ def vault_private_endpoint_ready(ctx: RuleContext, vm: VirtualMachine) -> Findin
         " Storage Blob Data Contributor on the cache storage account"
     )
     text = "; ".join(p for _, p in problems)
-    return Finding(vm, worst, f"{vm.name}: vault {vault.name} {text}", hint=hint)
+    return Finding(vm, worst, f"{vm.name}: vault {vault.name}: {text}", hint=hint)
 
 
 def _dns(ctx: RuleContext, vm: VirtualMachine) -> list[tuple[Outcome, str]]:
@@ -127,13 +127,19 @@ def _dns(ctx: RuleContext, vm: VirtualMachine) -> list[tuple[Outcome, str]]:
     if any(key in {v.lower() for v in z.linked_vnet_ids} for z in zones):
         return []
     if any(key in {v.lower() for v in z.pending_vnet_ids} for z in zones):
-        return [(Outcome.FAIL, f"private DNS zone's link to VNet {vnet.name} is not Completed")]
+        return [(Outcome.FAIL, f"the private DNS zone's link to VNet {vnet.name} is not Completed")]
     where = (
         "no private DNS zone privatelink.siterecovery.* was found"
         if not zones
-        else ("its private DNS zone is not linked")
+        else f"the private DNS zone {zones[0].name} is not linked"
     )
-    return [(Outcome.FAIL, f"{where} to VNet {vnet.name} (in the subscriptions read)")]
+    return [
+        (
+            Outcome.FAIL,
+            f"{where} to VNet {vnet.name} (zones read in the plan's, the vault's, the"
+            " target's and the cache accounts' subscriptions)",
+        )
+    ]
 
 
 def _identity(ctx: RuleContext, vm: VirtualMachine, vault: Vault) -> list[tuple[Outcome, str]]:
@@ -144,7 +150,7 @@ def _identity(ctx: RuleContext, vm: VirtualMachine, vault: Vault) -> list[tuple[
         return [
             (
                 Outcome.FAIL,
-                "has no system-assigned managed identity (needed with private endpoints)",
+                "no system-assigned managed identity (needed with private endpoints)",
             )
         ]
     facts = ctx.snapshot.vault_identity
@@ -163,14 +169,17 @@ def _identity(ctx: RuleContext, vm: VirtualMachine, vault: Vault) -> list[tuple[
     denied = sorted({role for role, a in answers if a.decision is Decision.DENIED})
     if denied:
         return [
-            (Outcome.FAIL, f"identity lacks {' and '.join(denied)} on cache storage account {name}")
+            (
+                Outcome.FAIL,
+                f"its identity lacks {' and '.join(denied)} on cache storage account {name}",
+            )
         ]
     undecided = [a for _, a in answers if a.decision is Decision.UNKNOWN]
     if undecided:
         return [
             (
                 Outcome.UNKNOWN,
-                f"identity's access to cache storage account {name} is unknown:"
+                f"its identity's access to cache storage account {name} is unknown:"
                 f" {undecided[0].reason}",
             )
         ]

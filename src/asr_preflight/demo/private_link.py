@@ -3,10 +3,11 @@
 - ASR211: snet-web has a NAT gateway (an explicit path); vm-sap-db-01's NIC sits in the backend
   pool of a Standard internal load balancer without an outbound rule (no way out); the other VMs
   rely on default outbound access (pass, with a note).
-- ASR010: the vault uses a Site Recovery private endpoint (Approved); the private DNS zone
-  privatelink.siterecovery.windowsazure.com is linked to both VNets; the vault's identity holds
-  Contributor and Storage Blob Data Contributor on the cache account: every VM passes (the check
-  is per VNet, and each demo VNet holds a VM that must keep its verdict).
+- ASR010: the vault uses a Site Recovery private endpoint (Approved); the vault's identity holds
+  Contributor and Storage Blob Data Contributor on the cache account; the private DNS zone
+  privatelink.siterecovery.windowsazure.com is linked to vnet-shop-prod and vnet-erp-prod but
+  not to vnet-batch, a VNet of its own (peered with vnet-erp-prod) that snet-batch moves into
+  here: vm-batch-01 fails, every other VM passes.
 - ASR210: the cache account's public access is Enabled without private endpoints; its firewall
   admits the subnets network.py lists, not snet-batch (vm-batch-01 fails).
 """
@@ -31,9 +32,11 @@ from asr_preflight.snapshot import (
     Subnet,
 )
 
-from .estate import CACHE_ID, VAULT_ID, VNETS, res_id, vnet_id
+from .estate import CACHE_ID, VAULT_ID, VNETS, res_id, subnet_id, vnet_id
 
 SHOP, ERP = list(VNETS)
+BATCH_VNET = res_id(ERP, "rg-erp-prod", "Microsoft.Network", "virtualNetworks", "vnet-batch")
+BATCH_SUBNET = f"{BATCH_VNET}/subnets/snet-batch"
 VAULT_OID = "3137d6c7-5d6c-411c-b934-7a2a729ee247"
 NAT = res_id(SHOP, "rg-shop-prod", "Microsoft.Network", "natGateways", "nat-shop-egress")
 ILB = res_id(ERP, "rg-erp-prod", "Microsoft.Network", "loadBalancers", "ilb-sap-db")
@@ -60,14 +63,29 @@ BLOB_DATA = RoleDefinition(
 
 def apply(snapshot: Snapshot) -> Snapshot:
     def subnet(s: Subnet) -> Subnet:
+        if s.name == "snet-batch":
+            return replace(s, id=BATCH_SUBNET, vnet_id=BATCH_VNET)
         return replace(s, nat_gateway_id=NAT) if s.name == "snet-web" else s
 
+    def ipc(c: IpConfiguration, name: str) -> IpConfiguration:
+        if c.subnet_id == subnet_id("snet-batch"):
+            return replace(c, subnet_id=BATCH_SUBNET)
+        if name.startswith("vm-sap-db-01") and c.primary:
+            return replace(c, load_balancer_pool_ids=(POOL,))
+        return c
+
     def nic(n: NetworkInterface) -> NetworkInterface:
-        if not n.name.startswith("vm-sap-db-01"):
-            return n
-        first, *rest = n.ip_configurations
-        pooled: IpConfiguration = replace(first, load_balancer_pool_ids=(POOL,))
-        return replace(n, ip_configurations=(pooled, *rest))
+        return replace(n, ip_configurations=tuple(ipc(c, n.name) for c in n.ip_configurations))
+
+    erp = next(v for v in snapshot.virtual_networks if v.id == vnet_id(ERP))
+    batch = replace(
+        erp,
+        id=BATCH_VNET,
+        name="vnet-batch",
+        address_prefixes=("10.20.3.0/24",),
+        peered_address_prefixes=(*erp.address_prefixes, *erp.peered_address_prefixes),
+        peered_vnet_ids=(erp.id,),
+    )
 
     roles = (builtin_role("Contributor"), BLOB_DATA)
     vault = snapshot.vault
@@ -93,6 +111,7 @@ def apply(snapshot: Snapshot) -> Snapshot:
     return replace(
         snapshot,
         subnets=tuple(subnet(s) for s in snapshot.subnets),
+        virtual_networks=(*snapshot.virtual_networks, batch),
         network_interfaces=tuple(nic(n) for n in snapshot.network_interfaces),
         load_balancers=(LoadBalancer(ILB, "ilb-sap-db", "Standard", pool_ids=(POOL,)),),
         private_endpoints=(
