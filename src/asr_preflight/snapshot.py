@@ -391,7 +391,7 @@ class Vault:
     public_network_access: str | None = None  # Enabled, Disabled (None: not read)
     # None = not read; Site Recovery connections only (groupIds AzureSiteRecovery, or none listed)
     private_endpoint_connections: tuple[PrivateEndpointConnection, ...] | None = None
-    private_endpoint_state_for_site_recovery: str | None = None  # None, Enabled, PartiallyEnabled
+    private_endpoint_state_for_site_recovery: str | None = None  # "None", "Enabled"
     identity_type: str | None = None  # SystemAssigned, UserAssigned, "SystemAssigned, UserAssigned"
     identity_principal_id: str | None = None  # the system-assigned identity's object id
 
