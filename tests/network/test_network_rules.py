@@ -480,3 +480,11 @@ def test_cache_storage_unknown() -> None:
     )
     result = one(cache_storage_reachable, estate(errors=(error,)), target=TARGET)
     assert result.outcome == "unknown" and result.hint == "grant Reader on the account"
+
+
+def test_cache_storage_open_to_all_networks_needs_no_network_facts() -> None:
+    # the VM's NIC was not gathered: an account open to all networks still admits it
+    snap = estate(cache_storage=GOOD, nics=(), private_endpoints=None)
+    assert one(cache_storage_reachable, snap, target=TARGET).outcome == "pass"
+    denied = estate(cache_storage=replace(GOOD, **DENY), nics=(), private_endpoints=())
+    assert one(cache_storage_reachable, denied, target=TARGET).outcome == "unknown"

@@ -124,3 +124,11 @@ def test_no_vault_or_no_cache_account() -> None:
     # ASR creates the cache account (and grants its identity) itself: roles are not checked
     result = judge(target={"region": "westus2", "vault": VAULT}, vault_identity=None)
     assert result.outcome == "pass"
+
+
+def test_a_zone_list_that_failed_is_unknown_not_fail() -> None:
+    from asr_preflight.snapshot import FactError
+
+    error = FactError("private_link", "/subscriptions/x", "403 on privateDnsZones", "Reader")
+    result = judge(private_dns_zones=(), errors=(error,))
+    assert result.outcome == "unknown" and "could not all be read" in result.message

@@ -107,14 +107,16 @@ def _admits(
     ctx: RuleContext, account: StorageAccount, vm: VirtualMachine
 ) -> list[tuple[Outcome, str]]:
     """Why the account may not admit the VM (empty: it does)."""
+    access = account.public_network_access
+    if access is None:
+        return [(Outcome.UNKNOWN, "public network access setting was not gathered")]
+    if access.lower() == "enabled" and account.network_default_action == "Allow":
+        return []  # all networks: no need to know where the VM sits
     served = private_endpoint_serves(ctx, account.private_endpoint_connections, vm, "blob")
     if served:
         return []
     vnet_name = placement(ctx, vm).vnet.name
     pe_unknown = " (its private endpoints were not gathered)" if served is None else ""
-    access = account.public_network_access
-    if access is None:
-        return [(Outcome.UNKNOWN, "public network access setting was not gathered")]
     if access.lower() == "disabled":
         outcome = Outcome.UNKNOWN if served is None else Outcome.FAIL
         return [
@@ -135,8 +137,6 @@ def _admits(
         ]
     if account.network_default_action is None:
         return [(Outcome.UNKNOWN, "firewall default action was not gathered")]
-    if account.network_default_action == "Allow":
-        return []
     missing: list[str] = []
     if not any(b.lower() == "azureservices" for b in account.network_bypass):
         missing.append("does not admit trusted Azure services (bypass AzureServices)")
@@ -164,8 +164,10 @@ def _admits(
 
 
 def _how(ctx: RuleContext, account: StorageAccount, vm: VirtualMachine) -> str:
+    if (account.public_network_access or "").lower() == "enabled" and (
+        account.network_default_action == "Allow"
+    ):
+        return "public network access from all networks"
     if private_endpoint_serves(ctx, account.private_endpoint_connections, vm, "blob"):
         return f"a blob private endpoint serves VNet {placement(ctx, vm).vnet.name}"
-    if account.network_default_action == "Allow":
-        return "public network access from all networks"
     return f"trusted Azure services and subnet {placement(ctx, vm).subnet.name} allowed"

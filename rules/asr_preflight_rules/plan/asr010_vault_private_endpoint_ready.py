@@ -128,6 +128,15 @@ def _dns(ctx: RuleContext, vm: VirtualMachine) -> list[tuple[Outcome, str]]:
         return []
     if any(key in {v.lower() for v in z.pending_vnet_ids} for z in zones):
         return [(Outcome.FAIL, f"the private DNS zone's link to VNet {vnet.name} is not Completed")]
+    failed_reads = [e for e in ctx.snapshot.errors if e.kind == "private_link"]
+    if failed_reads:  # the zone may sit where the collector could not look
+        return [
+            (
+                Outcome.UNKNOWN,
+                f"no linked Site Recovery private DNS zone was found for VNet {vnet.name}, but"
+                f" private DNS zones could not all be read ({failed_reads[0].cause})",
+            )
+        ]
     where = (
         "no private DNS zone privatelink.siterecovery.* was found"
         if not zones
