@@ -175,11 +175,6 @@ class _Permissions:
         return answer
 
 
-def role_grants(role: RoleDefinition, action: str) -> bool:
-    """Does this role definition grant the control-plane ``action``?"""
-    return _Permissions(role.permissions).grants(action)
-
-
 # ---------------------------------------------------------------------------------------------
 # The evaluator
 # ---------------------------------------------------------------------------------------------
@@ -278,9 +273,6 @@ class Evaluator:
                 self._answers[(action.lower(), norm)] = found
             self._answers[key] = found
         return found
-
-    def check_all(self, actions: Iterable[str], scope: str) -> tuple[Access, ...]:
-        return tuple(self.check(a, scope) for a in actions)
 
     def roles_at(self, scope: str) -> tuple[str, ...]:
         """Names of the roles the principal holds at ``scope`` (inherited ones included)."""

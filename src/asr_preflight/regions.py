@@ -25,7 +25,6 @@ snapshot of the published list and new regions open every year.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -172,9 +171,12 @@ _REGIONS: tuple[Region, ...] = (
 REGIONS: dict[str, Region] = {r.name: r for r in _REGIONS}
 
 
-def normalize(name: str) -> str:
-    """ARM's programmatic form of a region name: ``"East US 2"`` -> ``"eastus2"``."""
-    return "".join(name.split()).lower()
+def normalize(name: str | None) -> str:
+    """ARM's programmatic form of a region name: ``"East US 2"`` -> ``"eastus2"`` (None -> "").
+
+    The one region-name normaliser: collectors store locations this way, rules compare with it.
+    """
+    return "".join((name or "").split()).lower()
 
 
 def lookup(name: str) -> Region | None:
@@ -274,7 +276,3 @@ def check_regions(
                 )
             )
     return issues
-
-
-def known_regions(cloud: str | None = None) -> Iterable[Region]:
-    return (r for r in _REGIONS if cloud is None or r.cloud == cloud)

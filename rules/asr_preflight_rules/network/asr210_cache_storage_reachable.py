@@ -10,6 +10,7 @@ from asr_preflight.api import (
     vm_rule,
 )
 from asr_preflight.snapshot import StorageAccount, VirtualMachine
+from asr_preflight_rules._facts import same_region
 
 from ._common import cache_account, placement, private_endpoint_serves
 
@@ -90,7 +91,7 @@ def cache_storage_reachable(ctx: RuleContext, vm: VirtualMachine) -> Finding:
 
 def _settings(account: StorageAccount, vm: VirtualMachine) -> list[tuple[Outcome, str]]:
     problems: list[tuple[Outcome, str]] = []
-    if account.location.replace(" ", "").lower() != vm.location.lower():
+    if not same_region(account.location, vm.location):
         problems.append((Outcome.FAIL, f"is in {account.location}, not in {vm.location}"))
     if account.blob_soft_delete_enabled is None:
         problems.append((Outcome.UNKNOWN, "blob soft delete setting was not gathered"))

@@ -24,9 +24,9 @@ class ResourceId:
         return cls(sub, rg, parts[-1])
 
 
-def norm_location(location: str | None) -> str:
-    """ARM locations as region codes: "West US" -> "westus"."""
-    return (location or "").replace(" ", "").lower()
+def leaf(resource_id: str) -> str:
+    """The last segment of an ARM id (the resource's name): the one ``leaf`` everyone uses."""
+    return resource_id.rstrip("/").rsplit("/", 1)[-1]
 
 
 def sub_scope(subscription: str) -> str:
@@ -48,12 +48,6 @@ def resource_group_id(resource_id: str) -> str:
     """The id of the resource group a resource lives in (ValueError if it names none)."""
     ref = ResourceId.parse(resource_id)
     return f"/subscriptions/{ref.subscription}/resourceGroups/{ref.resource_group}"
-
-
-def ref_id(ref: object) -> str | None:
-    """The ``id`` of a SubResource-like model, or None."""
-    value = getattr(ref, "id", None) if ref is not None else None
-    return str(value) if value else None
 
 
 def text(value: object) -> str | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from asr_preflight.azure.ids import ResourceId, norm_location
+from asr_preflight.azure.ids import ResourceId
+from asr_preflight.regions import normalize
 from asr_preflight.snapshot import ResourceGroup, Vault
 
 
@@ -19,7 +20,7 @@ def to_vault(model: Any, rg_location: str | None) -> Vault:
     return Vault(
         id=str(model.id),
         name=str(model.name),
-        location=norm_location(model.location),
+        location=normalize(model.location),
         resource_group=ref.resource_group,
         resource_group_location=rg_location,
     )
@@ -38,6 +39,6 @@ def resource_group(client: Any, subscription: str, name: str) -> ResourceGroup:
         id=str(model.id or rg_id),
         name=str(model.name or name),
         subscription_id=subscription,
-        location=norm_location(model.location) or None,
+        location=normalize(model.location) or None,
         exists=True,
     )

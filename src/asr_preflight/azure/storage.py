@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from asr_preflight.azure.ids import norm_location
 from asr_preflight.azure.raw import dig, get_json, ref
+from asr_preflight.regions import normalize
 from asr_preflight.snapshot import PrivateEndpointConnection, StorageAccount
 
 STORAGE_API = "2023-05-01"
@@ -80,7 +80,7 @@ def to_storage_account(account: Json, blob: Json) -> StorageAccount:
     return StorageAccount(
         id=str(account["id"]),
         name=str(account["name"]),
-        location=norm_location(account.get("location")),
+        location=normalize(account.get("location")),
         kind=str(account["kind"]) if account.get("kind") else None,
         sku=str(dig(account, "sku", "name") or "") or None,
         blob_soft_delete_enabled=bool(retention),  # absent policy = soft delete off
