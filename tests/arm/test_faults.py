@@ -246,7 +246,7 @@ def test_service_tags_refused(fake: FakeAzure, plan: Plan) -> None:
 
 
 def test_the_cause_named_is_the_real_failure_not_a_developer_tool_notice() -> None:
-    from asr_preflight.azure.clouds import CLOUDS
+    from asr_preflight.azure.clouds import resolve_cloud
     from asr_preflight.azure.credential import _one_line
 
     text = (
@@ -256,6 +256,6 @@ def test_the_cause_named_is_the_real_failure_not_a_developer_tool_notice() -> No
         "\tVisualStudioCodeCredential: requires the 'azure-identity-broker' package.\n"
         "\tAzureCliCredential: ERROR: Please run 'az login' to setup account.\n"
     )
-    line = _one_line(Exception(text), CLOUDS["AzureCloud"])
+    line = _one_line(Exception(text), resolve_cloud("AzureCloud"))
     assert "Cause: AzureCliCredential: ERROR: Please run 'az login'" in line
     assert "broker" not in line and "\n" not in line

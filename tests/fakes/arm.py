@@ -1,8 +1,14 @@
 """A fake Azure Resource Manager and token authority, served over HTTPS on 127.0.0.1.
 
 The real azure-identity credential and the real azure-mgmt clients talk to it. It serves an
-:class:`Estate` (collections and items keyed by lower-cased ARM path), pages collections with
-``nextLink`` pointing back at itself, logs every request, and injects faults on demand:
+:class:`Estate` (collections and items keyed by lower-cased ARM path), logs every request, and
+injects faults on demand. Like real ARM it pages *every* list answer, whatever family it belongs
+to: any JSON object with a ``value`` array (or ServiceTags_List's ``values`` array) is cut into
+pages of ``page_size`` with a ``nextLink`` pointing back at itself. It checks every ARM request's
+``api-version`` against asr-preflight's table (``asr_preflight.azure.api_versions``): a request
+with another version is answered 400 like ARM does and remembered in ``version_violations``, which
+the ARM tests' fixture requires to be empty. It can also serve a recording made with
+``collect --record`` (:meth:`FakeAzure.replay`) instead of an estate.
 
     fake.fail("/virtualmachines", status=429, headers={"Retry-After": "0.05"}, times=2)
     fake.fail("/networkinterfaces", kind="reset")          # connection dropped, no answer
@@ -30,9 +36,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import trustme
+
+from asr_preflight.azure.api_versions import pin_for, resource_type
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CLIENT_ID = "6e0b3f1c-5a4b-4c39-9d4e-0a1b2c3d4e5f"
@@ -90,6 +98,11 @@ class FakeAzure:
         self.ca_file = workdir / "fake-ca.pem"
         self.url = ""
         self.token_value = ""
+        #: (path, api-version) of every ARM request whose version is not the pinned one
+        self.version_violations: list[tuple[str, str]] = []
+        self.check_versions = True
+        self.recording: dict[tuple[str, str], dict[str, Any]] | None = None
+        self.recorded_endpoint = ""
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -139,6 +152,18 @@ class FakeAzure:
             for r in self.requests()
             if r.path.lower().startswith(("/subscriptions", "/providers"))
         ]
+
+    def replay(self, directory: Path) -> None:
+        """Serve the ARM answers recorded by ``collect --record`` instead of the estate. A request
+        the recording lacks is answered 400 ``NotInRecording`` (never a 404, which would read as
+        "does not exist"); recorded ``nextLink`` URLs are pointed back at this fake."""
+        manifest = json.loads((directory / "recording.json").read_text(encoding="utf-8"))
+        self.recorded_endpoint = str(manifest["arm_endpoint"]).rstrip("/")
+        self.recording = {}
+        with (directory / "responses.jsonl").open(encoding="utf-8") as lines:
+            for line in lines:
+                entry = json.loads(line)
+                self.recording[_replay_key(entry["method"], entry["path"], entry["query"])] = entry
 
     def _take_fault(self, target: str) -> Fault | None:
         with self._lock:
@@ -232,10 +257,47 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization", "") != f"Bearer {fake.token_value}":
             self._error(401, "InvalidAuthenticationToken", "The access token is invalid.")
             return
+        if fake.check_versions and not self._version_pinned(parts.path, parts.query):
+            return
+        if fake.recording is not None:
+            self._replay(method, parts.path, parts.query)
+            return
         if method != "GET":
             self._error(405, "MethodNotAllowed", f"the fake serves GET only, not {method}")
             return
         self._arm_get(parts.path, parse_qs(parts.query))
+
+    def _version_pinned(self, path: str, query: str) -> bool:
+        """True when the request carries the api-version of asr-preflight's table; otherwise
+        remember it and answer 400 as ARM does for a version it does not serve."""
+        got = parse_qs(query).get("api-version", [""])[0]
+        pin = pin_for(path)
+        if pin is not None and got == pin.api_version:
+            return True
+        with self.fake._lock:
+            self.fake.version_violations.append((path, got))
+        self._error(
+            400,
+            "NoRegisteredProviderFound",
+            f"No registered resource provider found for api version '{got}' and type "
+            f"'{resource_type(path)}' (asr-preflight pins "
+            f"{pin.api_version if pin else 'nothing for this type'}).",
+        )
+        return False
+
+    def _replay(self, method: str, path: str, query: str) -> None:
+        fake = self.fake
+        assert fake.recording is not None
+        entry = fake.recording.get(_replay_key(method, path, query))
+        if entry is None:
+            self._error(400, "NotInRecording", f"{method} {path}?{query} was not recorded")
+            return
+        body = entry["body"]
+        if isinstance(body, dict) and isinstance(body.get("nextLink"), str):
+            link = body["nextLink"]
+            if fake.recorded_endpoint and link.startswith(fake.recorded_endpoint):
+                body = {**body, "nextLink": fake.url + link[len(fake.recorded_endpoint) :]}
+        self._send(int(entry["status"]), body if body is not None else b"")
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -316,14 +378,16 @@ class _Handler(BaseHTTPRequestHandler):
                 oid = flt.split("'")[1].lower()
                 items = [i for i in items if i.get("_assigned_to", "").lower() == oid]
             self._page(
-                path, query, [{k: v for k, v in i.items() if not k.startswith("_")} for i in items]
+                path,
+                query,
+                {"value": [{k: v for k, v in i.items() if not k.startswith("_")} for i in items]},
             )
             return
         if key in estate.items:
-            self._send(200, estate.items[key])
+            self._page(path, query, estate.items[key])
             return
         if re.fullmatch(r"/subscriptions/[^/]+(/resourcegroups/[^/]+)?/providers/[^/]+/[^/]+", key):
-            self._page(path, query, [])  # an empty collection
+            self._page(path, query, {"value": []})  # an empty collection
             return
         if "/resourcegroups/" in key and key.count("/") == 4:
             self._error(
@@ -334,11 +398,18 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._error(404, "ResourceNotFound", f"The Resource '{path}' was not found.")
 
-    def _page(self, path: str, query: dict[str, list[str]], items: list[dict[str, Any]]) -> None:
+    def _page(self, path: str, query: dict[str, list[str]], answer: dict[str, Any]) -> None:
+        """Serve ``answer``, cut into pages when it is a list (``value``, or ServiceTags_List's
+        ``values``): every list family is paged, the ones added later included."""
+        array = next((k for k in ("value", "values") if isinstance(answer.get(k), list)), None)
+        if array is None:
+            self._send(200, answer)
+            return
+        items = answer[array]
         start = int(query.get("$skiptoken", ["0"])[0])
         size = self.fake.page_size
-        page = items[start : start + size]
-        body: dict[str, Any] = {"value": page}
+        body: dict[str, Any] = {k: v for k, v in answer.items() if k != "nextLink"}
+        body[array] = items[start : start + size]
         if start + size < len(items):
             rest = {k: v[0] for k, v in query.items() if k != "$skiptoken"}
             rest["$skiptoken"] = str(start + size)
@@ -355,6 +426,12 @@ def _code(status: int) -> str:
         500: "InternalServerError",
         503: "ServiceUnavailable",
     }.get(status, "Error")
+
+
+def _replay_key(method: str, path: str, query: str) -> tuple[str, str]:
+    """Method + lower-cased path, and the query's parameters in a canonical order."""
+    pairs = sorted((k.lower(), v) for k, v in parse_qsl(query, keep_blank_values=True))
+    return (f"{method.upper()} {re.sub('/+', '/', path.lower()).rstrip('/')}", urlencode(pairs))
 
 
 @contextmanager

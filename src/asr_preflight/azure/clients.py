@@ -1,5 +1,6 @@
 """One management client per (service, subscription), all sharing one credential, one HTTP
-session and the read-only policy."""
+session, the read-only policy and the api-version policy (every call's version from
+api_versions.PINS); with a recorder, every final ARM response is recorded too (recording.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from asr_preflight.azure.api_versions import ApiVersionPolicy
 from asr_preflight.azure.clouds import Cloud
 from asr_preflight.azure.readonly import ReadOnlyPolicy
 
@@ -20,6 +22,7 @@ class Clients:
         pool_size: int = 16,
         retry_total: int | None = None,
         read_timeout: float | None = None,
+        per_call_policies: list[Any] | None = None,
     ) -> None:
         import requests
         from azure.core.pipeline.transport import RequestsTransport
@@ -34,6 +37,8 @@ class Clients:
             transport_kwargs["read_timeout"] = read_timeout
         self._transport = RequestsTransport(**transport_kwargs)
         self._retry_total = retry_total
+        # first in every pipeline: they see each request once (before retries) and its final answer
+        self._per_call = [ApiVersionPolicy(), *(per_call_policies or ())]
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
 
@@ -41,6 +46,7 @@ class Clients:
         kwargs: dict[str, Any] = {
             "base_url": self.cloud.arm_endpoint,
             "credential_scopes": [self.cloud.scope],
+            "per_call_policies": list(self._per_call),
             "per_retry_policies": [ReadOnlyPolicy()],
             "transport": self._transport,
         }

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from asr_preflight.azure.api_versions import api_version
 from asr_preflight.azure.raw import dig, get_json
 from asr_preflight.snapshot import Eligibility, EligibilityError, VirtualMachine
 
-SITE_RECOVERY_API = "2024-04-01"
+# spec: recoveryservicessiterecovery/.../stable/2024-04-01/service.json
+SITE_RECOVERY_API = api_version("Microsoft.RecoveryServices/replicationEligibilityResults")
 PATH = "providers/Microsoft.RecoveryServices/replicationEligibilityResults/default"
 
 

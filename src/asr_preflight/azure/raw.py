@@ -6,8 +6,9 @@ Retry-After, the read-only policy, azure-mgmt-core's provider-registration polic
 ``nextLink`` paging, but without building SDK model objects, which costs about 10 ms per VM in
 azure-mgmt-compute 39 and would dominate a 10,000-VM run. The facts are built from the JSON.
 
-The api-versions are pinned to long-available stable versions, so sovereign clouds, which lag
-behind the public cloud, serve them too.
+The api-versions come from the one table in api_versions.py (long-available stable versions, so
+sovereign clouds, which lag behind the public cloud, serve them too); every client's pipeline
+enforces it, including on ``nextLink`` requests.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-COMPUTE_API = "2024-07-01"  # virtualMachines (statusOnly since 2020-06-01)
-DISKS_API = "2024-03-02"
-NETWORK_API = "2024-05-01"
+from asr_preflight.azure.api_versions import api_version
+
+COMPUTE_API = api_version("Microsoft.Compute/virtualMachines")  # statusOnly since 2020-06-01
+DISKS_API = api_version("Microsoft.Compute/disks")
+NETWORK_API = api_version("Microsoft.Network/networkInterfaces")
 
 
 def get_json(client: Any, url: str) -> Any:
