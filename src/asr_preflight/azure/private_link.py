@@ -26,11 +26,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from asr_preflight.azure.api_versions import api_version
 from asr_preflight.azure.raw import NETWORK_API, dig, list_all, ref
 from asr_preflight.azure.storage import connections
 from asr_preflight.snapshot import PrivateDnsZone, PrivateEndpoint, PrivateEndpointConnection
 
-PRIVATE_DNS_API = "2020-06-01"
+PRIVATE_DNS_API = api_version("Microsoft.Network/privateDnsZones")
 #: The private DNS zone a vault's Site Recovery private endpoint needs (public cloud; the
 #: sovereign clouds use their own suffix, matched by the same prefix).
 SITE_RECOVERY_ZONE = "privatelink.siterecovery.windowsazure.com"

@@ -1,8 +1,10 @@
 """Cache storage accounts, read as ARM serves them (JSON through the storage client's pipeline).
 
 Follows Azure/azure-rest-api-specs
-``specification/storage/resource-manager/Microsoft.Storage/stable/2023-05-01`` (storage.json:
-StorageAccounts_GetProperties; blob.json: BlobServices_GetServiceProperties). The fields read:
+``specification/storage/resource-manager/Microsoft.Storage/stable/<pinned version>`` (storage.json:
+StorageAccounts_GetProperties; blob.json: BlobServices_GetServiceProperties; the version is the
+one :mod:`api_versions` pins; the official examples in tests/fakes/examples are 2023-05-01's,
+whose fields read here are the same). The fields read:
 
 - ``properties.publicNetworkAccess``: ``Enabled``, ``Disabled`` or ``SecuredByPerimeter`` ("value
   is optional"); absent on accounts where it was never set, which the storage firewall
@@ -25,11 +27,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from asr_preflight.azure.api_versions import api_version
 from asr_preflight.azure.raw import dig, get_json, ref
 from asr_preflight.regions import normalize
 from asr_preflight.snapshot import PrivateEndpointConnection, StorageAccount
 
-STORAGE_API = "2023-05-01"
+STORAGE_API = api_version("Microsoft.Storage/storageAccounts")
 #: virtualNetworkRules[].state values of a rule that admits nothing (the spec's State enum)
 DEAD_RULE_STATES = ("failed", "networksourcedeleted", "deprovisioning")
 
