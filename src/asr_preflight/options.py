@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 __all__ = [
@@ -45,6 +46,8 @@ class AzureOptions:
     concurrency: int = 16  # parallel ARM requests
     retry_total: int | None = None  # ARM retries per request (None = the SDK's default, 10)
     read_timeout: float | None = None  # seconds to wait for an ARM answer (None = SDK default)
+    record: Path | None = None  # collect --record DIR: every ARM answer (azure/recording.py)
+    record_pseudonymise: bool = False  # --record-pseudonymise: subscription and tenant ids
 
 
 @dataclass(frozen=True)

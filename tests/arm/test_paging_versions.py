@@ -26,6 +26,7 @@ from asr_preflight.collect import collect
 from asr_preflight.plan import Plan
 from asr_preflight.snapshot import Snapshot
 from fakes.arm import FakeAzure
+from fakes.estate import EstateBuilder
 
 ROOT = Path(__file__).parents[2]
 
@@ -38,12 +39,15 @@ def _paged_types(fake: FakeAzure) -> Counter[str]:
     return Counter(resource_type(r.path) for r in fake.arm_requests() if "skiptoken" in r.query)
 
 
-def test_every_list_paged_at_3_gives_the_unpaged_results(fake: FakeAzure, plan: Plan) -> None:
+@pytest.mark.parametrize("size", [3, 1])
+def test_every_list_paged_gives_the_unpaged_results(fake: FakeAzure, plan: Plan, size: int) -> None:
+    # a second assignment for the principal, so that its assignedTo() list has two items too
+    EstateBuilder(fake.estate).rbac(SUB_A, fake.oid, f"/subscriptions/{SUB_A}/resourceGroups/rg-dr")
     fake.page_size = 10**6
     unpaged = collect(plan, options(fake))
     assert _paged_types(fake) == Counter()
     fake.reset()
-    fake.page_size = 3
+    fake.page_size = size
     paged = collect(plan, options(fake))
     assert paged.errors == ()
     assert _comparable(paged) == _comparable(unpaged)
@@ -57,6 +61,13 @@ def test_every_list_paged_at_3_gives_the_unpaged_results(fake: FakeAzure, plan: 
         "microsoft.network/locations/usages",
         "microsoft.network/locations/servicetags",
     }
+    if size == 1:  # then every list of two or more items, the SDK pagers' ones included
+        assert set(_paged_types(fake)) >= {
+            "microsoft.compute/skus",
+            "microsoft.authorization/roleassignments",
+            "microsoft.network/networksecuritygroups",
+            "microsoft.network/virtualnetworks",
+        }
 
 
 def test_service_tags_follow_next_link(fake: FakeAzure, plan: Plan) -> None:

@@ -49,6 +49,7 @@ from asr_preflight.azure.eligibility import eligibility as get_eligibility
 from asr_preflight.azure.errors import fact_error
 from asr_preflight.azure.ids import ResourceId, resource_group_id, sub_scope, subscription_of
 from asr_preflight.azure.network_join import join_network
+from asr_preflight.azure.recording import Recorder, write_recording
 from asr_preflight.azure.runner import READER, Failed, Progress, Runner, value
 from asr_preflight.azure.subscription_lists import Listed, list_subscription
 from asr_preflight.options import AzureOptions, CollectOptions, ProgressCallback
@@ -98,12 +99,14 @@ def collect_azure(
         credential = make_credential(cloud)
     token = acquire_token(credential, cloud)
     principal = options.principal_id or principal_from_token(token)
+    recorder = Recorder(cloud.arm_endpoint) if options.record is not None else None
     clients = Clients(
         credential,
         cloud,
         pool_size=options.concurrency,
         retry_total=options.retry_total,
         read_timeout=options.read_timeout,
+        per_call_policies=[recorder.policy()] if recorder is not None else None,
     )
     runner = Runner(options.concurrency, Progress(progress))
     try:
@@ -112,6 +115,8 @@ def collect_azure(
     finally:
         runner.close()
         clients.close()
+        if recorder is not None and options.record is not None:
+            write_recording(recorder, options.record, options, plan, principal)
     errors = tuple(sorted(set(runner.errors), key=lambda e: (e.kind, e.scope.lower(), e.cause)))
     return Snapshot(
         created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
