@@ -100,3 +100,20 @@ def test_vault_access_keeps_site_recovery_connections() -> None:
     assert conn.status == "Approved"
     del vault["identity"]
     assert vault_access(vault)["identity_principal_id"] is None
+
+
+def test_vault_access_reads_older_sdk_models_too() -> None:
+    """Older azure-mgmt-recoveryservices (msrest) models are no Mapping: they serialize."""
+
+    class MsrestVault:
+        def serialize(self, keep_readonly: bool = False) -> dict:  # type: ignore[type-arg]
+            body = example("GETVault.json")
+            if not keep_readonly:
+                body.pop("identity")
+            return body
+
+    assert vault_access(MsrestVault())["identity_principal_id"] == (
+        "3137d6c7-5d6c-411c-b934-7a2a729ee247"
+    )
+    with pytest.raises(ValueError, match="cannot read"):
+        vault_access(object())

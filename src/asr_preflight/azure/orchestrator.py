@@ -178,11 +178,14 @@ class _Collection:
     def _phase1_singles(self) -> _Singles:
         plan, runner = self.plan, self.runner
         vault_f = self._vault() if plan.target.vault else None
+        # the storage reads are raw JSON GETs (azure/storage.py); they go through the network
+        # client's pipeline (same credential, retry, read-only and api-version policies), since
+        # azure-mgmt-storage at its floor (21, a multi-API client) has no send_request
         storage_f = {
             account: runner.submit(
                 partial(
                     storage_reads.storage_account,
-                    self.clients.storage(subscription_of(account)),
+                    self.clients.network(subscription_of(account)),
                     account,
                 ),
                 "cache_storage",
@@ -374,9 +377,11 @@ class _Collection:
             return None
         rg_scope = resource_group_id(str(self.plan.target.vault)).lower()
         rg_loc = next((g.location for g in groups if g.id.lower() == rg_scope), None)
-        vault = replace(
-            resources.to_vault(vault_model, rg_loc), **private_link.vault_access(vault_model)
-        )
+        vault = resources.to_vault(vault_model, rg_loc)
+        try:
+            vault = replace(vault, **private_link.vault_access(vault_model))
+        except Exception as exc:  # noqa: BLE001 - unread private-link fields: ASR010 unknown
+            self.runner.record(fact_error(exc, "vault", vault.id, READER))
         if rg_loc is None:  # the rules ask for it as a vault fact
             for err in list(self.runner.errors):
                 if err.kind == "resource_groups" and err.scope.lower() == rg_scope:

@@ -101,11 +101,25 @@ def zone_with_links(client: Any, zone: Json) -> PrivateDnsZone:
     )
 
 
-def vault_access(model: Mapping[str, Any]) -> dict[str, Any]:
-    """The private-link and identity fields of a vault (an SDK model is a Mapping of the wire
-    JSON too), as keyword arguments for :class:`~asr_preflight.snapshot.Vault`."""
-    props = model.get("properties") or {}
-    identity = model.get("identity") or {}
+def wire_json(model: Any) -> Mapping[str, Any]:
+    """The wire JSON of an SDK model: newer azure-mgmt models are Mappings of it; older
+    (msrest) ones serialize to it (read-only fields kept)."""
+    if isinstance(model, Mapping):
+        return model
+    serialize = getattr(model, "serialize", None)
+    if callable(serialize):
+        data = serialize(keep_readonly=True)
+        if isinstance(data, Mapping):
+            return data
+    raise ValueError(f"cannot read the fields of {type(model).__name__}")
+
+
+def vault_access(model: Any) -> dict[str, Any]:
+    """The private-link and identity fields of a vault (an SDK model, or its JSON), as keyword
+    arguments for :class:`~asr_preflight.snapshot.Vault`."""
+    data = wire_json(model)
+    props = data.get("properties") or {}
+    identity = data.get("identity") or {}
     pecs: tuple[PrivateEndpointConnection, ...] = tuple(
         c
         for c in connections(props.get("privateEndpointConnections"))
