@@ -5,9 +5,10 @@
 Generated estates (VMs spread over N subscriptions, one network per subscription) are served by
 the fake ARM over HTTPS on 127.0.0.1 (tests/fakes). For each size it runs the real collection
 (`collect()` with the real SDK and credential, eligibility off) and a naive baseline in the same
-run: list the VMs, then GET every VM (with instance view), NIC, disk, subnet and NSG one by one,
-with the same concurrency. The baseline on the largest estate is measured on a 1,000-VM sample
-and scaled (marked *): its request count is exact, its time is extrapolated.
+run: list the VMs, then GET every VM (with instance view), NIC, disk, VNet (for the subnet: the
+tool pins no api-version for a subnet GET) and NSG one by one, with the same concurrency. The
+baseline on the largest estate is measured on a 1,000-VM sample and scaled (marked *): its
+request count is exact, its time is extrapolated.
 ASR eligibility (one GET per VM, the only per-VM call of the collection) is counted separately,
 and the request ratio is printed with it on as well (the naive approach would make the same
 per-VM eligibility GETs, so both sides add them).
@@ -27,7 +28,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "src"), str(ROOT / "rules")]
 
-from asr_preflight.azure.api_versions import ApiVersionPolicy  # noqa: E402
 from asr_preflight.azure.clients import Clients  # noqa: E402
 from asr_preflight.azure.clouds import resolve_cloud  # noqa: E402
 from asr_preflight.azure.credential import make_credential  # noqa: E402
@@ -49,11 +49,17 @@ def build(fake: FakeAzure, vms: int, subs: int) -> list[tuple[str, str, str]]:
     """Returns (subscription, resource group, name) of every VM."""
     builder = EstateBuilder(fake.estate)
     out = []
+    key_vaults: dict[str, str] = {}  # one ADE key vault per subscription, for every 10th VM
     for n in range(vms):
         sub = subscription(n % subs + 1)
         rg = f"rg-app-{n % subs:02d}"
         name = f"vm-{n:05d}"
-        builder.vm(sub, VmSpec(name, rg, data_disks=1))
+        ade = None
+        if (n // subs) % 10 == 0:
+            if sub not in key_vaults:
+                key_vaults[sub] = builder.key_vault(sub, rg, f"kv-{n % subs:02d}", "eastus")
+            ade = key_vaults[sub]
+        builder.vm(sub, VmSpec(name, rg, data_disks=1, ade_vault=ade))
         out.append((sub, rg, name))
     for i in range(1, subs + 1):
         sub, rg = subscription(i), f"rg-app-{i - 1:02d}"
@@ -98,15 +104,9 @@ def plan_text(subs: int) -> str:
 def naive(
     fake: FakeAzure, vms: list[tuple[str, str, str]], subs: int, concurrency: int
 ) -> tuple[int, int, float, float]:
-    """The per-VM baseline: (list requests, per-VM requests, list seconds, per-VM seconds).
-
-    It calls single-item GETs the product never makes (VMs, subnets, NSGs, disks by name), which
-    the api-version table does not pin: the baseline's clients keep the SDK's own versions and
-    the fake serves them (its version check is off for the baseline only)."""
+    """The per-VM baseline: (list requests, per-VM requests, list seconds, per-VM seconds)."""
     cloud = resolve_cloud("custom", fake.url, fake.url)
     clients = Clients(make_credential(cloud), cloud, pool_size=concurrency)
-    clients._per_call = [p for p in clients._per_call if not isinstance(p, ApiVersionPolicy)]
-    fake.check_versions = False
     fake.reset()
     start = time.perf_counter()
     for i in range(1, subs + 1):
@@ -121,7 +121,7 @@ def naive(
         for ref in vm.network_profile.network_interfaces:
             nic = network.network_interfaces.get(rg, ref.id.rsplit("/", 1)[1])
             subnet = nic.ip_configurations[0].subnet.id.split("/")
-            network.subnets.get(rg, subnet[-3], subnet[-1])
+            network.virtual_networks.get(rg, subnet[-3])  # its subnets inline (pinned type)
             network.network_security_groups.get(rg, nic.network_security_group.id.rsplit("/", 1)[1])
         disks = [vm.storage_profile.os_disk, *vm.storage_profile.data_disks]
         for disk in disks:
@@ -130,7 +130,6 @@ def naive(
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(one, vms))
     clients.close()
-    fake.check_versions = True
     per_vm = len(fake.arm_requests()) - list_requests
     return list_requests, per_vm, list_seconds, time.perf_counter() - start
 

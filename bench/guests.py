@@ -180,7 +180,7 @@ def main() -> int:
     rows = [
         ("guests probed (answered / unreachable)", f"{ok} / {len(result.errors)}"),
         ("concurrency", str(args.concurrency)),
-        ("probes per guest", "facts, trust, proxy, endpoints (4), ports (9 peers)"),
+        ("probes per guest", "facts, trust, proxy, storage, endpoints (4), ports (9 peers)"),
         ("port-20004 probes in total", str(ports)),
         ("lab start (not part of the run)", f"{lab_up:.2f} s"),
         ("wall time, collect_guests", f"{wall:.2f} s"),

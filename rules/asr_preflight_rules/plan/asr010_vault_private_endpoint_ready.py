@@ -168,11 +168,13 @@ def _identity(ctx: RuleContext, vm: VirtualMachine, vault: Vault) -> list[tuple[
             "vault_rbac", vault.id, f"vault {vault.name}'s identity's role assignments"
         )
     errors = [replace(e, kind="rbac") for e in ctx.snapshot.errors if e.kind == "vault_rbac"]
-    control = ctx.cached("asr010.rbac", lambda: Evaluator(facts, errors))
-    data = ctx.cached("asr010.rbac-data", lambda: Evaluator(facts, errors, data_plane=True))
+    rbac = ctx.cached("asr010.rbac", lambda: Evaluator(facts, errors))
     answers: list[tuple[str, Access]] = [
-        *(("Contributor", control.check(a, account)) for a in CONTRIBUTOR_ACTIONS),
-        *(("Storage Blob Data Contributor", data.check(a, account)) for a in BLOB_DATA_ACTIONS),
+        *(("Contributor", rbac.check(a, account)) for a in CONTRIBUTOR_ACTIONS),
+        *(
+            ("Storage Blob Data Contributor", rbac.check(a, account, data=True))
+            for a in BLOB_DATA_ACTIONS
+        ),
     ]
     name = account.rsplit("/", 1)[-1]
     denied = sorted({role for role, a in answers if a.decision is Decision.DENIED})
