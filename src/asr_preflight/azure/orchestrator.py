@@ -3,17 +3,19 @@ facts once per (subscription, region), and record every failure as a FactError.
 
 Request count grows with subscriptions, regions and pages, not with VMs. The per-VM calls are
 ASR's eligibility check (skipped with ``--no-eligibility``) and, only for running VMs whose
-status-only listing left out the VM agent, one instance-view GET each.
+status-only listing left out the VM agent or the extensions, one instance-view GET each.
 
 Phases, each run concurrently under ``options.concurrency``:
 
 1. per source subscription: VMs, VM statuses (``statusOnly=true``), managed disks, NICs, NSGs,
-   VNets (with subnets and peerings), route tables, public IPs; the vault, the cache storage
-   account, service tags, and per relevant subscription the principal's role and deny assignments;
+   VNets (with subnets and peerings), route tables, public IPs, management locks; the vault, the
+   cache storage account, service tags, and per relevant subscription the principal's role and
+   deny assignments;
 2. selection (``[select]``, groups checked) and the instance views the status list lacked;
 3. per (subscription, region): VM SKUs (and, for target pairs, compute and network usages);
    resource groups; role definitions; network resources outside the listed subscriptions;
-   ASR eligibility per selected VM.
+   per target subscription, disk encryption sets and the disks of the target resource groups
+   (:mod:`.protection`); ASR eligibility per selected VM.
 
 One method of :class:`_Collection` per phase. The per-subscription lists are a table in
 :mod:`.subscription_lists`, the network join is :mod:`.network_join`, the identity part
@@ -34,9 +36,12 @@ from asr_preflight.azure import (
     keyvaults,
     management_groups,
     network_mappings,
+    private_link,
+    private_link_join,
     regional,
     resources,
 )
+from asr_preflight.azure import storage as storage_reads
 from asr_preflight.azure.assignments import (
     Pending,
     gather_identity,
@@ -46,6 +51,7 @@ from asr_preflight.azure.assignments import (
 from asr_preflight.azure.clients import Clients
 from asr_preflight.azure.clouds import Cloud, CloudError, resolve_cloud
 from asr_preflight.azure.credential import (
+    BoundedCredential,
     acquire_token,
     make_credential,
     principal_from_token,
@@ -53,8 +59,10 @@ from asr_preflight.azure.credential import (
 )
 from asr_preflight.azure.eligibility import eligibility as get_eligibility
 from asr_preflight.azure.errors import fact_error
+from asr_preflight.azure.guard import Deadline
 from asr_preflight.azure.ids import ResourceId, resource_group_id, sub_scope, subscription_of
 from asr_preflight.azure.network_join import join_network
+from asr_preflight.azure.protection import submit_protection
 from asr_preflight.azure.recording import Recorder, write_recording
 from asr_preflight.azure.runner import READER, Failed, Progress, Runner, value
 from asr_preflight.azure.subscription_lists import Listed, list_subscription
@@ -104,15 +112,17 @@ def collect_azure(
     cloud = cloud_for(plan, options)
     if credential is None:
         credential = make_credential(cloud)
-    token = acquire_token(credential, cloud)
+    deadline = Deadline(options.timeout)  # --timeout: every request and wait stays inside it
+    token = acquire_token(credential, cloud, timeout=deadline.remaining())
     principal = options.principal_id or principal_from_token(token)
     recorder = Recorder(cloud.arm_endpoint) if options.record is not None else None
     clients = Clients(
-        credential,
+        BoundedCredential(credential, cloud, deadline.remaining),
         cloud,
         pool_size=options.concurrency,
         retry_total=options.retry_total,
         read_timeout=options.read_timeout,
+        deadline=deadline,
         per_call_policies=[recorder.policy()] if recorder is not None else None,
     )
     runner = Runner(options.concurrency, Progress(progress))
@@ -143,10 +153,11 @@ class _Singles:
     """Phase 1's reads that are not per-subscription lists."""
 
     vault: Future[Any] | None
-    storage: Future[Any] | None
+    storage: dict[str, Future[Any]]  # cache storage account id -> its read
     service_tags: Future[Any]
     rbac_subs: list[str]
     rbac: Pending
+    links: private_link_join.Extra
     network_mappings: Future[Any] | None = None
 
 
@@ -188,18 +199,21 @@ class _Collection:
     def _phase1_singles(self) -> _Singles:
         plan, runner = self.plan, self.runner
         vault_f = self._vault() if plan.target.vault else None
-        storage_f = (
-            runner.submit(
-                lambda: resources.storage_account(
-                    self.clients.storage(subscription_of(plan.target.cache_storage_account)),
-                    str(plan.target.cache_storage_account),
+        # the storage reads are raw JSON GETs (azure/storage.py); they go through the network
+        # client's pipeline (same credential, retry, read-only and api-version policies), since
+        # azure-mgmt-storage at its floor (21, a multi-API client) has no send_request
+        storage_f = {
+            account: runner.submit(
+                partial(
+                    storage_reads.storage_account,
+                    self.clients.network(subscription_of(account)),
+                    account,
                 ),
                 "cache_storage",
-                str(plan.target.cache_storage_account),
+                account,
             )
-            if plan.target.cache_storage_account
-            else None
-        )
+            for account in plan.target.cache_account_ids()
+        }
         tag_sub = plan.target.subscription or self.subscriptions[0]
         tags_f = runner.submit(
             lambda: regional.service_tags(
@@ -211,6 +225,11 @@ class _Collection:
         )
         rbac_subs = rbac_subscriptions(plan, self.subscriptions)
         rbac_f = submit_assignments(runner, self.clients, self.principal, rbac_subs)
+        links = private_link_join.submit_extra(
+            runner,
+            self.clients,
+            private_link_join.link_subscriptions(plan, self.subscriptions),
+        )
         mappings_f = None
         if plan.target.vault:
             vault_id = str(plan.target.vault)
@@ -223,7 +242,7 @@ class _Collection:
                 "vault",
                 f"{vault_id}/replicationNetworkMappings",  # below the vault: not the vault's error
             )
-        return _Singles(vault_f, storage_f, tags_f, rbac_subs, rbac_f, mappings_f)
+        return _Singles(vault_f, storage_f, tags_f, rbac_subs, rbac_f, links, mappings_f)
 
     def _vault(self) -> Future[Any]:
         vault_id = str(self.plan.target.vault)
@@ -264,13 +283,16 @@ class _Collection:
                 str(m["id"]),
             )
             for s, m in chosen
-            if compute.needs_agent_view(views.get(str(m["id"]).lower()))
+            if compute.needs_full_view(views.get(str(m["id"]).lower()))
         }
+        complete: set[str] = set()  # VMs whose view is their own instance view
         for vm_id, future in fallback.items():
             view = value(future)
             if view is not None:
                 views[vm_id] = view
+                complete.add(vm_id)
         vms: list[VirtualMachine] = []
+        unreadable: list[Any] = []  # selected VM models to_vm could not read
         for sub, model in chosen:
             disks = listed[sub].value("disks")
             view = views.get(str(model.get("id")).lower())
@@ -287,20 +309,29 @@ class _Collection:
                     )
                 )
             try:
-                vms.append(compute.to_vm(model, view, disks))
-            except Exception as exc:  # noqa: BLE001 - a VM we cannot read makes the run unknown
-                runner.record(fact_error(exc, "vms", sub_scope(sub), READER))
-                vm_lists_failed.add(sub)
+                vm_key = str(model.get("id")).lower()
+                vms.append(compute.to_vm(model, view, disks, complete_view=vm_key in complete))
+            except Exception as exc:  # noqa: BLE001 - that VM is unknown, the others are read
+                vm_id = str(model.get("id") or "")
+                # named by its id: only it is missing (the engine says so, the run is unknown)
+                runner.record(fact_error(exc, "vms", vm_id or sub_scope(sub), READER))
+                if vm_id:
+                    unreadable.append(model)
+                else:
+                    vm_lists_failed.add(sub)
         vms.sort(
             key=lambda v: (v.subscription_id.lower(), v.resource_group.lower(), v.name.lower())
         )
-        self._check_selection(vms, vm_lists_failed)
+        self._check_selection(vms, vm_lists_failed, unreadable)
         return vms
 
-    def _check_selection(self, vms: list[VirtualMachine], lists_failed: set[str]) -> None:
+    def _check_selection(
+        self, vms: list[VirtualMachine], lists_failed: set[str], unreadable: list[Any]
+    ) -> None:
         if lists_failed:
             return  # some VMs could not be listed: the engine reports the run as unknown
         names = {v.name.lower() for v in vms} | {v.id.lower() for v in vms}
+        names |= {str(m.get(k) or "").lower() for m in unreadable for k in ("id", "name")}
         absent = [ref for ref in self.plan.select.vms if ref.lower() not in names]
         if absent:
             raise PlanError(
@@ -326,6 +357,7 @@ class _Collection:
         regions_of = self._regions(vms)  # submitted now, gathered below: all run concurrently
         key_vaults_of = self._key_vaults(vms)
         groups_of = self._resource_groups(vms, singles.vault)
+        protection_of = submit_protection(self.runner, self.clients, self.plan, vms, listed)
         net = join_network(self.runner, self.clients, vms, listed)
         regions, groups = regions_of(), groups_of()
         identity_facts = gather_identity(
@@ -340,8 +372,18 @@ class _Collection:
         vault = self._vault_fact(singles.vault, groups)
         if vault is not None and singles.network_mappings is not None:
             vault = replace(vault, network_mappings=value(singles.network_mappings))
-        storage: StorageAccount | None = (
-            value(singles.storage) if singles.storage is not None else None
+        accounts: dict[str, StorageAccount] = {
+            a.lower(): got for a, f in singles.storage.items() if (got := value(f)) is not None
+        }
+        single = self.plan.target.cache_storage_account
+        storage = accounts.get(single.lower()) if single else None
+        per_region = () if single else tuple(accounts[k] for k in sorted(accounts))
+        endpoints = private_link_join.private_endpoints(
+            self.runner,
+            self.clients,
+            listed,
+            singles.links,
+            private_link_join.wanted_endpoints(vault, accounts.values()),
         )
         eligibility: list[Eligibility] = [e for f in elig_f.values() if (e := value(f)) is not None]
         service_tags: ServiceTags | None = value(singles.service_tags)
@@ -356,10 +398,20 @@ class _Collection:
             "service_tags": service_tags,
             "vault": vault,
             "cache_storage": storage,
+            "cache_storage_accounts": per_region,
+            "load_balancers": private_link_join.load_balancers(self.runner, listed),
+            "private_endpoints": endpoints,
+            "private_dns_zones": private_link_join.dns_zones(
+                self.runner, self.clients, listed, singles.links
+            ),
+            "vault_identity": private_link_join.vault_identity(
+                self.runner, self.clients, vault, self.plan.target.cache_account_ids()
+            ),
             "resource_groups": tuple(groups),
             "identity": identity_facts,
             "key_vaults": key_vaults,
             "eligibility": tuple(sorted(eligibility, key=lambda e: e.vm_id.lower())),
+            **protection_of(),
         }
 
     def _mapped_network_assignments(self, singles: _Singles) -> None:
@@ -425,6 +477,10 @@ class _Collection:
         rg_scope = resource_group_id(str(self.plan.target.vault)).lower()
         rg_loc = next((g.location for g in groups if g.id.lower() == rg_scope), None)
         vault = resources.to_vault(vault_model, rg_loc)
+        try:
+            vault = replace(vault, **private_link.vault_access(vault_model))
+        except Exception as exc:  # noqa: BLE001 - unread private-link fields: ASR010 unknown
+            self.runner.record(fact_error(exc, "vault", vault.id, READER))
         if rg_loc is None:  # the rules ask for it as a vault fact
             for err in list(self.runner.errors):
                 if err.kind == "resource_groups" and err.scope.lower() == rg_scope:
