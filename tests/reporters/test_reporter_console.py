@@ -69,4 +69,3 @@ def test_an_ascii_log_gets_ascii_boxes_and_no_encoding_error() -> None:
     stream.flush()
     text = raw.getvalue().decode("ascii")
     assert "vm-fail-01 ?" in text and "Run verdict: Not ready" in text
-
