@@ -187,8 +187,19 @@ class CollectFlags:
     ] = False
 
     def options(self) -> CollectOptions:
-        """The collectors' options (no progress callback: the caller adds its own)."""
-        from asr_preflight.options import AzureOptions, CollectOptions, GuestOptions
+        """The collectors' options (no progress callback: the caller adds its own).
+        Raises UsageProblem for a ``--principal-id`` that is not an object id."""
+        from asr_preflight.cli_errors import UsageProblem
+        from asr_preflight.options import (
+            AzureOptions,
+            CollectOptions,
+            GuestOptions,
+            is_object_id,
+            principal_id_problem,
+        )
+
+        if self.principal_id is not None and not is_object_id(self.principal_id):
+            raise UsageProblem(principal_id_problem(self.principal_id))
 
         return CollectOptions(
             azure=AzureOptions(

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from asr_preflight import __version__, cli, engine
-from asr_preflight.options import CollectOptions
+from asr_preflight.options import AzureOptions, CollectOptions
 from asr_preflight.plan import Plan
 from asr_preflight.snapshot import Snapshot, snapshot_from_json, snapshot_to_json
 from asr_preflight.testing import make_vm
@@ -220,18 +220,47 @@ def test_check_collects_with_the_options_given(
     plan = tmp_path / "plan.toml"
     plan.write_text(PLAN)
     args = ["check", "--plan", str(plan), "--output-dir", str(tmp_path), "--format", "json"]
-    flags = ["--no-guest", "--no-eligibility", "--principal-id", "oid-1", "--concurrency", "4"]
+    flags = ["--no-guest", "--no-eligibility", "--principal-id", OID, "--concurrency", "4"]
     more = ["--cloud", "AzureUSGovernment", "--accept-new-host-keys"]
     result = runner.invoke(cli.app, [*args, *flags, *more])
     assert result.exit_code == 0, result.output
     [options] = seen
     azure, guests = options.azure, options.guests
-    assert (guests.enabled, azure.eligibility, azure.principal_id) == (False, False, "oid-1")
+    assert (guests.enabled, azure.eligibility, azure.principal_id) == (False, False, OID)
     assert (azure.concurrency, azure.cloud, guests.accept_new_host_keys) == (
         4,
         "AzureUSGovernment",
         True,
     )
+
+
+OID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+
+@pytest.mark.parametrize("command", ["check", "collect"])
+@pytest.mark.parametrize("bad", ["oid-1", f"{OID}') or true or ('", f"{OID}\n", ""])
+def test_principal_id_must_be_an_object_id(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: str, bad: str
+) -> None:
+    """It goes into ARM's assignedTo('<oid>') filter: a usage error naming the option, before
+    anything is collected."""
+    calls: list[CollectOptions] = []
+    monkeypatch.setattr(cli, "_collect", lambda plan, options: calls.append(options))
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    where = ["--output-dir", str(tmp_path)] if command == "check" else ["--out", "s.json"]
+    result = runner.invoke(cli.app, [command, "--plan", str(plan), *where, "--principal-id", bad])
+    assert result.exit_code == 2, result.output
+    assert "--principal-id" in result.stderr and "not an object id" in result.stderr
+    assert calls == []
+
+
+def test_library_options_refuse_a_principal_id_that_is_not_an_object_id() -> None:
+    with pytest.raises(ValueError, match="principal_id .*not an object id"):
+        AzureOptions(principal_id="x') or true or ('")
+    with pytest.raises(ValueError, match="principal_id"):
+        CollectOptions.flat(principal_id="oid-1")
+    assert AzureOptions(principal_id=OID.upper()).principal_id == OID.upper()
 
 
 def test_collect_writes_the_snapshot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
