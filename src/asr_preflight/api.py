@@ -259,11 +259,20 @@ class RuleContext:
 
     def error_for(self, kind: str, scope: str) -> FactError | None:
         """The collector's FactError that explains why ``kind`` facts for ``scope`` are missing."""
-        best: FactError | None = None
-        for err in self.snapshot.errors:
-            if err.covers(kind, scope) and (best is None or len(err.scope) > len(best.scope)):
-                best = err
-        return best
+        # Indexed once per run by (kind, scope): a lookup walks up the scope's '/' ancestors,
+        # longest first, instead of scanning every error for every VM (FactError.covers).
+        index = self.cached("fact-errors", lambda: _errors_by_scope(self.snapshot.errors))
+        mine = index.get(kind)
+        if not mine:
+            return None
+        key = scope.lower().rstrip("/")
+        while True:
+            found = mine.get(key)
+            if found is not None:
+                return found
+            if not key:
+                return None
+            key = key[: max(key.rfind("/"), 0)]
 
     def missing(self, kind: str, scope: str, what: str) -> MissingFact:
         """A MissingFact for ``what``, with the collector's cause and hint when it recorded one."""
@@ -370,6 +379,18 @@ class RuleContext:
             if any(member.id == vm.id for member in members):
                 return group
         return None
+
+
+def _errors_by_scope(errors: Iterable[FactError]) -> dict[str, dict[str, FactError]]:
+    """kind -> normalised scope -> the error; for one scope the longest-written (then first)."""
+    index: dict[str, dict[str, FactError]] = {}
+    for err in errors:
+        scopes = index.setdefault(str(err.kind), {})
+        key = err.scope.lower().rstrip("/")
+        kept = scopes.get(key)
+        if kept is None or len(err.scope) > len(kept.scope):
+            scopes[key] = err
+    return index
 
 
 def _names(vms: Iterable[VirtualMachine]) -> Mapping[str, VirtualMachine]:
