@@ -110,9 +110,7 @@ def test_junit_warnings_mode_as_junitparser_reads_it(
     tmp_path: Path, mode: str, element: type | None, counted: str | None
 ) -> None:
     xml = _parsed(tmp_path, sample_evaluation(), _info(junit_warnings=mode))
-    cases = {
-        case.name: case for suite in xml for case in suite if "TST101" in case.name
-    }  # fmt: skip
+    cases = {case.name: case for suite in xml for case in suite if "TST101" in case.name}
     warned = [c for name, c in cases.items() if "vm-warn-01" in name]
     assert len(warned) == 1
     [case] = warned
