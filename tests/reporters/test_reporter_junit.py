@@ -207,7 +207,7 @@ def _large(
                     outcome,
                     message.format(vm=name, i=i),
                     "open port 443",
-                )  # fmt: skip
+                )
             )
             mine.append(outcome)
         counts = {o: mine.count(o) for o in Outcome}
