@@ -236,7 +236,8 @@ def as_v1(doc: dict[str, Any]) -> dict[str, Any]:
                     "change": r.get("change"),
                 }
             )
-    return {**{k: v for k, v in doc.items() if k != "vms"}, "vms": vms, "results": results}
+    rest = {k: v for k, v in doc.items() if k not in ("schema", "vms")}
+    return {"schema": RESULTS_SCHEMA_V1, **rest, "vms": vms, "results": results}
 
 
 def results_json_schema() -> dict[str, Any]:
