@@ -28,7 +28,8 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "src"), str(ROOT / "rules")]
 from asr_preflight.azure.clients import Clients  # noqa: E402
 from asr_preflight.azure.clouds import resolve_cloud  # noqa: E402
 from asr_preflight.azure.credential import make_credential  # noqa: E402
-from asr_preflight.collect import CollectOptions, collect  # noqa: E402
+from asr_preflight.collect import collect  # noqa: E402
+from asr_preflight.options import AzureOptions, CollectOptions, GuestOptions  # noqa: E402
 from asr_preflight.plan import parse_plan  # noqa: E402
 from fakes.arm import CLIENT_ID, TENANT, FakeAzure  # noqa: E402
 from fakes.estate import EstateBuilder, VmSpec  # noqa: E402
@@ -131,12 +132,13 @@ def main() -> None:
                 fake.latency = args.latency_ms / 1000
                 plan = parse_plan(plan_text(args.subscriptions))
                 options = CollectOptions(
-                    arm_endpoint=fake.url,
-                    authority_host=fake.url,
-                    eligibility=False,
-                    guest=False,
-                    progress=False,
-                    concurrency=args.concurrency,
+                    azure=AzureOptions(
+                        arm_endpoint=fake.url,
+                        authority_host=fake.url,
+                        eligibility=False,
+                        concurrency=args.concurrency,
+                    ),
+                    guests=GuestOptions(enabled=False),
                 )
                 fake.reset()
                 start = time.perf_counter()

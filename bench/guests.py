@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "lab"))
 
-from asr_preflight.collect import CollectOptions  # noqa: E402
 from asr_preflight.guest.collect import collect_guests  # noqa: E402
+from asr_preflight.options import GuestOptions  # noqa: E402
 from asr_preflight.snapshot import IpConfiguration, NetworkInterface  # noqa: E402
 from asr_preflight.testing import make_plan, make_snapshot, make_vm  # noqa: E402
 from lab import AZURE_NAMES, UBUNTU, Lab, VmSpec, missing_prerequisites  # noqa: E402
@@ -104,7 +104,7 @@ def main() -> int:
             log = logging.getLogger("asr_preflight.guest")
             log.addHandler(timings)
             log.setLevel(logging.INFO)
-            options = CollectOptions(guest_concurrency=args.concurrency, progress=False)
+            options = GuestOptions(concurrency=args.concurrency)
             import resource
 
             busy0 = _busy()

@@ -7,12 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from asr_preflight.api import OUTCOME_RANK, Finding, MissingFact, Outcome, RuleContext
+from asr_preflight.azure.ids import leaf as leaf  # the rules import it from here
 from asr_preflight.regions import normalize
 from asr_preflight.snapshot import Vault, VirtualMachine
-
-
-def leaf(resource_id: str) -> str:
-    return resource_id.rstrip("/").rsplit("/", 1)[-1]
 
 
 def same_region(a: str, b: str) -> bool:

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from asr_preflight.azure.ids import leaf as _leaf
+
 if TYPE_CHECKING:
     from asr_preflight.plan import Group, Plan
     from asr_preflight.snapshot import (
@@ -399,7 +401,3 @@ def _names(vms: Iterable[VirtualMachine]) -> Mapping[str, VirtualMachine]:
 
 def _by_vm(items: Iterable[Any]) -> dict[str, Any]:
     return {item.vm_id.lower(): item for item in items}
-
-
-def _leaf(resource_id: str) -> str:
-    return resource_id.rstrip("/").rsplit("/", 1)[-1]

@@ -30,7 +30,7 @@ from typing import Any
 
 from asr_preflight.api import OUTCOME_RANK, Outcome
 from asr_preflight.engine import Evaluation, Result
-from asr_preflight.fsutil import unreadable
+from asr_preflight.fsutil import load_input
 
 PROBLEMS = frozenset({Outcome.FAIL, Outcome.WARN, Outcome.UNKNOWN})
 
@@ -116,15 +116,15 @@ class Comparison:
 
 
 def load_scan(path: Path) -> Scan:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"{path}: cannot read results file: {unreadable(exc)}") from None
+    return load_input(path, "results file", BaselineError, _parse_scan)
+
+
+def _parse_scan(text: str, source: str) -> Scan:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BaselineError(f"{path}: not valid JSON: {exc}") from None
-    return scan_from_json(data, source=str(path))
+        raise BaselineError(f"{source}: not valid JSON: {exc}") from None
+    return scan_from_json(data, source=source)
 
 
 def scan_from_json(data: Any, source: str = "results.json") -> Scan:

@@ -16,10 +16,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from asr_preflight.cli_help import Command, Group
 from asr_preflight.engine import ExitCode
 
 waivers_app = typer.Typer(
-    help="Lint waiver files (rule, target, justification, owner, expiry).", no_args_is_help=True
+    cls=Group,
+    help="Lint waiver files (rule, target, justification, owner, expiry).",
+    no_args_is_help=True,
 )
 
 
@@ -76,7 +79,7 @@ def diff(
         raise typer.Exit(ExitCode.NOT_READY)
 
 
-@waivers_app.command("check")
+@waivers_app.command("check", cls=Command)
 def waivers_check(
     file: Annotated[Path, typer.Argument(help="The waiver file (TOML, [[waivers]] tables).")],
     today: Annotated[
@@ -113,5 +116,5 @@ def waivers_check(
 
 def register(app: typer.Typer) -> None:
     """Add ``diff`` and ``waivers`` to the main CLI app."""
-    app.command("diff")(diff)
+    app.command("diff", cls=Command)(diff)
     app.add_typer(waivers_app, name="waivers")

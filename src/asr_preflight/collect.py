@@ -2,35 +2,21 @@
 
 ``collect()`` runs the Azure collectors (``asr_preflight.azure``) and then the guest collectors
 (``asr_preflight.guest``), and returns one Snapshot whose ``errors`` say what could not be
-gathered. It is the only entry point the CLI uses.
+gathered. It is the only entry point the CLI uses. The options live in
+:mod:`asr_preflight.options` (re-exported here).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from asr_preflight.azure.credential import CredentialError
+from asr_preflight.options import CollectOptions
 from asr_preflight.plan import Plan
 from asr_preflight.snapshot import Snapshot
 
 __all__ = ["CollectOptions", "CredentialError", "collect"]
-
-
-@dataclass(frozen=True)
-class CollectOptions:
-    cloud: str | None = None  # overrides [azure] cloud
-    arm_endpoint: str | None = None
-    authority_host: str | None = None
-    principal_id: str | None = None
-    eligibility: bool = True  # False: --no-eligibility (ASR009 says skip)
-    guest: bool = True  # False: --no-guest (ASR3xx say skip)
-    concurrency: int = 16  # parallel ARM requests
-    guest_concurrency: int = 32  # guests probed at once
-    accept_new_host_keys: bool = False
-    progress: bool = True  # rich progress on the console
-    retry_total: int | None = None  # ARM retries per request (None = the SDK's default, 10)
-    read_timeout: float | None = None  # seconds to wait for an ARM answer (None = SDK default)
 
 
 def collect(plan: Plan, options: CollectOptions, *, credential: Any = None) -> Snapshot:
@@ -42,12 +28,12 @@ def collect(plan: Plan, options: CollectOptions, *, credential: Any = None) -> S
     """
     from asr_preflight.azure.orchestrator import collect_azure
 
-    snapshot = collect_azure(plan, options, credential=credential)
-    if not (options.guest and plan.guest is not None):
+    snapshot = collect_azure(plan, options.azure, options.progress, credential=credential)
+    if not (options.guests.enabled and plan.guest is not None):
         return replace(snapshot, collection=replace(snapshot.collection, guest_skipped=True))
     try:
         from asr_preflight.guest.collect import collect_guests  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         return replace(snapshot, collection=replace(snapshot.collection, guest_skipped=True))
-    guests: Snapshot = collect_guests(plan, snapshot, options)
+    guests: Snapshot = collect_guests(plan, snapshot, options)  # its guest part and progress
     return guests

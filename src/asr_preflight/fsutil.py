@@ -1,4 +1,9 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one.
+"""Input and output files: inputs read with one-line errors, atomic writes.
+
+:func:`load_input` reads an input file (plan, snapshot, waivers, results) and hands the text to
+its parser; a file that cannot be read is the caller's error type naming the path and why.
+
+Atomic file writes: a reader sees the old file or the new one, never half of one.
 
 The data goes to a temporary file in the destination's directory (same filesystem), is flushed
 and fsynced, then renamed over the destination with :func:`os.replace`. On any error the
@@ -10,9 +15,11 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
+
+T = TypeVar("T")
 
 
 def unreadable(exc: OSError | UnicodeDecodeError) -> str:
@@ -20,6 +27,19 @@ def unreadable(exc: OSError | UnicodeDecodeError) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return "not UTF-8 text (a file saved by Windows PowerShell may be UTF-16: save it as UTF-8)"
     return str(exc.strerror or exc)
+
+
+def load_input(
+    path: Path, what: str, error: Callable[[str], Exception], parse: Callable[[str, str], T]
+) -> T:
+    """Read ``path`` (UTF-8) and return ``parse(text, str(path))``. A file that cannot be read
+    raises ``error("<path>: cannot read <what>: <why>")``; the parser names the path in its own
+    errors (it gets it as the source)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot read {what}: {unreadable(exc)}") from None
+    return parse(text, str(path))
 
 
 def ensure_writable_dir(directory: Path) -> None:

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from asr_preflight.fsutil import unreadable
+from asr_preflight.fsutil import load_input
 
 GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 REGION = r"^[a-z][a-z0-9]*$"
@@ -175,11 +175,7 @@ class Plan(_Section):
 
 
 def load_plan(path: Path) -> Plan:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(f"{path}: cannot read plan file: {unreadable(exc)}") from None
-    return parse_plan(text, source=str(path))
+    return load_input(path, "plan file", PlanError, parse_plan)
 
 
 def parse_plan(text: str, source: str = "plan.toml") -> Plan:

@@ -172,9 +172,12 @@ _REGIONS: tuple[Region, ...] = (
 REGIONS: dict[str, Region] = {r.name: r for r in _REGIONS}
 
 
-def normalize(name: str) -> str:
-    """ARM's programmatic form of a region name: ``"East US 2"`` -> ``"eastus2"``."""
-    return "".join(name.split()).lower()
+def normalize(name: str | None) -> str:
+    """ARM's programmatic form of a region name: ``"East US 2"`` -> ``"eastus2"`` (None -> "").
+
+    The one region-name normaliser: collectors store locations this way, rules compare with it.
+    """
+    return "".join((name or "").split()).lower()
 
 
 def lookup(name: str) -> Region | None:

@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from asr_preflight.fsutil import unreadable
+from asr_preflight.fsutil import load_input
 from asr_preflight.plan import Plan
 
 SNAPSHOT_SCHEMA = "asr-preflight/snapshot/v1"
@@ -604,14 +604,14 @@ def snapshot_from_json(text: str) -> Snapshot:
 
 
 def load_snapshot(path: Path) -> Snapshot:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"cannot read snapshot {path}: {unreadable(exc)}") from None
+    return load_input(path, "snapshot file", SnapshotError, _parse_snapshot)
+
+
+def _parse_snapshot(text: str, source: str) -> Snapshot:
     try:
         return snapshot_from_json(text)
     except SnapshotError as exc:
-        raise SnapshotError(f"{path}: {exc}") from None
+        raise SnapshotError(f"{source}: {exc}") from None
 
 
 def snapshot_json_schema() -> dict[str, Any]:

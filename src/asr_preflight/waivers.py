@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from asr_preflight.api import CODE_PATTERN, Outcome, Rule
 from asr_preflight.engine import Evaluation, Result, VmVerdict, run_verdict, verdict_of
-from asr_preflight.fsutil import unreadable
+from asr_preflight.fsutil import load_input
 from asr_preflight.plan import PlanError, Waiver, locate
 
 __all__ = [
@@ -115,11 +115,7 @@ class WaiverReport:
 
 
 def load_waivers(path: Path) -> tuple[LoadedWaiver, ...]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(f"{path}: cannot read waiver file: {unreadable(exc)}") from None
-    return parse_waivers(text, source=str(path))
+    return load_input(path, "waiver file", PlanError, parse_waivers)
 
 
 def parse_waivers(text: str, source: str = "waivers.toml") -> tuple[LoadedWaiver, ...]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from asr_preflight.collect import CollectOptions
+from asr_preflight.options import CollectOptions
 from asr_preflight.plan import Plan, parse_plan
 from fakes.arm import CLIENT_ID, TENANT, FakeAzure
 from fakes.estate import EstateBuilder, VmSpec
@@ -97,10 +97,9 @@ def options(fake: FakeAzure, **kw: object) -> CollectOptions:
     defaults: dict[str, object] = {
         "arm_endpoint": fake.url,
         "authority_host": fake.url,
-        "progress": False,
         "guest": False,
         "concurrency": 4,
         "retry_total": 3,
     }
     defaults.update(kw)
-    return CollectOptions(**defaults)  # type: ignore[arg-type]
+    return CollectOptions.flat(**defaults)  # type: ignore[arg-type]

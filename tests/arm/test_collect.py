@@ -266,11 +266,11 @@ region = "{TARGET}"
 
 
 def test_snapshot_changes_are_additive() -> None:
-    from asr_preflight.collect import CollectOptions
+    from asr_preflight.options import AzureOptions, CollectOptions
 
-    fields = {f.name for f in dataclasses.fields(CollectOptions)}
+    fields = {f.name for f in dataclasses.fields(AzureOptions)}
     assert {"retry_total", "read_timeout"} <= fields
-    assert CollectOptions().retry_total is None
+    assert CollectOptions().azure.retry_total is None
     assert run  # keep the engine import used
     assert Verdict.UNKNOWN
 
@@ -294,3 +294,16 @@ def test_hub_network_outside_the_plan_is_read_once(fake: FakeAzure, plan: Plan) 
         "routetables",
         "virtualnetworks",
     ]  # one GET per distinct resource, none per VM
+
+
+def test_progress_goes_to_the_callback_the_caller_passes(fake: FakeAzure, plan: Plan) -> None:
+    from asr_preflight.options import ProgressEvent
+
+    events: list[ProgressEvent] = []
+    base = options(fake, eligibility=False)
+    collect(plan, dataclasses.replace(base, progress=events.append))
+    assert events and {e.stage for e in events} == {"azure"}
+    assert {"subscriptions", "VM details", "regions and eligibility"} <= {e.text for e in events}
+    last = events[-1]
+    assert last.done == last.total > 0
+    assert all(e.done <= e.total for e in events)

@@ -104,20 +104,20 @@ def test_a_write_through_the_sdk_never_leaves_the_process(fake: FakeAzure) -> No
 
 def test_cloud_from_options_and_plan() -> None:
     from asr_preflight.azure.orchestrator import cloud_for
-    from asr_preflight.collect import CollectOptions
+    from asr_preflight.options import AzureOptions
     from asr_preflight.plan import PlanError, parse_plan
 
     china = parse_plan('[azure]\ncloud = "AzureChinaCloud"\n[target]\nregion = "chinanorth3"\n')
-    assert cloud_for(china, CollectOptions()).name == "AzureChinaCloud"
-    assert cloud_for(china, CollectOptions(cloud="AzureUSGovernment")).authority_host == (
+    assert cloud_for(china, AzureOptions()).name == "AzureChinaCloud"
+    assert cloud_for(china, AzureOptions(cloud="AzureUSGovernment")).authority_host == (
         "https://login.microsoftonline.us"
     )
     custom = cloud_for(
-        china, CollectOptions(arm_endpoint="https://a.test", authority_host="https://l.test")
+        china, AzureOptions(arm_endpoint="https://a.test", authority_host="https://l.test")
     )
     assert custom.custom and custom.arm_endpoint == "https://a.test"
     with pytest.raises(PlanError, match="both"):
-        cloud_for(china, CollectOptions(arm_endpoint="https://a.test"))
+        cloud_for(china, AzureOptions(arm_endpoint="https://a.test"))
 
 
 def test_credential_hook(monkeypatch: pytest.MonkeyPatch) -> None:

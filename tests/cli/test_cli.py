@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from asr_preflight import __version__, cli, engine
-from asr_preflight.collect import CollectOptions
+from asr_preflight.options import CollectOptions
 from asr_preflight.plan import Plan
 from asr_preflight.snapshot import Snapshot, snapshot_from_json, snapshot_to_json
 from asr_preflight.testing import make_vm
@@ -204,7 +204,7 @@ def test_concurrency_defaults_and_override(monkeypatch: pytest.MonkeyPatch, tmp_
     plan.write_text(PLAN)
     runner.invoke(cli.app, ["check", "--plan", str(plan)])
     runner.invoke(cli.app, ["check", "--plan", str(plan), "--concurrency", "4"])
-    assert [(o.concurrency, o.guest_concurrency) for o in seen] == [(16, 32), (4, 4)]
+    assert [(o.azure.concurrency, o.guests.concurrency) for o in seen] == [(16, 32), (4, 4)]
 
 
 def test_check_collects_with_the_options_given(
@@ -225,8 +225,9 @@ def test_check_collects_with_the_options_given(
     result = runner.invoke(cli.app, [*args, *flags, *more])
     assert result.exit_code == 0, result.output
     [options] = seen
-    assert (options.guest, options.eligibility, options.principal_id) == (False, False, "oid-1")
-    assert (options.concurrency, options.cloud, options.accept_new_host_keys) == (
+    azure, guests = options.azure, options.guests
+    assert (guests.enabled, azure.eligibility, azure.principal_id) == (False, False, "oid-1")
+    assert (azure.concurrency, azure.cloud, guests.accept_new_host_keys) == (
         4,
         "AzureUSGovernment",
         True,

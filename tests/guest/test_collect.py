@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from asr_preflight.collect import CollectOptions
 from asr_preflight.guest.collect import collect_guests
+from asr_preflight.options import GuestOptions
 from asr_preflight.snapshot import CollectionInfo, FactError, IpConfiguration, NetworkInterface
 from asr_preflight.testing import make_plan, make_snapshot, make_vm
 
@@ -53,7 +53,7 @@ def test_hung_host_costs_its_connect_timeout_and_only_its_own_facts(
     })  # fmt: skip
     snapshot = make_snapshot(vms=[vm, other], plan=plan)
     start = time.monotonic()
-    result = collect_guests(plan, snapshot, CollectOptions(progress=False))
+    result = collect_guests(plan, snapshot, GuestOptions())
     elapsed = time.monotonic() - start
     assert elapsed < 5
     errors = {e.scope: e for e in result.errors}
@@ -73,7 +73,7 @@ def test_address_comes_from_the_primary_nic_and_missing_key_file_is_explained(
     vm = make_vm("vm-a", nic_ids=("/nics/a",))
     plan = make_plan(guest={"linux": {"key_file": str(tmp_path / "absent")}})
     snapshot = make_snapshot(vms=[vm], plan=plan, network_interfaces=(nic,))
-    [error] = collect_guests(plan, snapshot, CollectOptions(progress=False)).errors
+    [error] = collect_guests(plan, snapshot, GuestOptions()).errors
     assert "does not exist" in error.cause and "key_file" in error.hint
 
 
@@ -81,10 +81,10 @@ def test_no_guest_and_no_section() -> None:
     vm = make_vm("vm-a")
     with_guest = make_plan(guest={})
     snapshot = make_snapshot(vms=[vm], plan=with_guest)
-    skipped = collect_guests(with_guest, snapshot, CollectOptions(guest=False))
+    skipped = collect_guests(with_guest, snapshot, GuestOptions(enabled=False))
     assert skipped.collection.guest_skipped
     plain = make_plan()
-    untouched = collect_guests(plain, make_snapshot(vms=[vm], plan=plain), CollectOptions())
+    untouched = collect_guests(plain, make_snapshot(vms=[vm], plan=plain), GuestOptions())
     assert untouched.guests == () and untouched.errors == ()
 
 
@@ -95,7 +95,7 @@ def test_earlier_guest_errors_are_replaced_not_duplicated(tmp_path: Path) -> Non
     snapshot = make_snapshot(
         vms=[vm], plan=plan, errors=(old,), collection=CollectionInfo(source="test")
     )
-    result = collect_guests(plan, snapshot, CollectOptions(progress=False))
+    result = collect_guests(plan, snapshot, GuestOptions())
     assert [e.cause for e in result.errors] == [
         "no private IP address on its primary network interface"
     ]

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from asr_preflight.api import Outcome
-from asr_preflight.collect import CollectOptions
 from asr_preflight.engine import Verdict, evaluate, load_rules
 from asr_preflight.guest.collect import collect_guests
+from asr_preflight.options import GuestOptions
 from asr_preflight.snapshot import (
     IpConfiguration,
     NetworkInterface,
@@ -88,7 +88,7 @@ def collected(guest_lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> dict[
     root.setLevel(logging.DEBUG)
     try:
         plan, snapshot = estate(guest_lab)
-        result = collect_guests(plan, snapshot, CollectOptions(guest_concurrency=8, progress=False))
+        result = collect_guests(plan, snapshot, GuestOptions(concurrency=8))
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
@@ -233,17 +233,15 @@ def test_unknown_host_key_refused_unless_accepted(
     empty = tmp_path / "known_hosts"
     linux = {"user": "azureuser", "password_env": PASSWORD_ENV, "known_hosts": str(empty)}
     plan, snapshot = estate(guest_lab, ["healthy"], linux=linux)
-    refused = collect_guests(plan, snapshot, CollectOptions(progress=False))
+    refused = collect_guests(plan, snapshot, GuestOptions())
     [error] = refused.errors
     assert "is not in" in error.cause and "--accept-new-host-keys" in error.hint
     assert not refused.guests
-    accepted = collect_guests(
-        plan, snapshot, CollectOptions(progress=False, accept_new_host_keys=True)
-    )
+    accepted = collect_guests(plan, snapshot, GuestOptions(accept_new_host_keys=True))
     assert [g.vm_id.rsplit("/", 1)[1] for g in accepted.guests] == ["healthy"]
     line = empty.read_text().strip()
     assert line.startswith("|1|") and "ssh-ed25519" in line  # recorded, hashed
-    again = collect_guests(plan, snapshot, CollectOptions(progress=False))  # now known
+    again = collect_guests(plan, snapshot, GuestOptions())  # now known
     assert again.guests and not again.errors
 
 
@@ -255,7 +253,7 @@ def test_key_auth_through_a_jump_host(guest_lab: Lab) -> None:
         "jump_host": f"azureuser@{guest_lab.vms['healthy'].ip}",
     }
     plan, snapshot = estate(guest_lab, ["stale"], linux=linux)
-    result = collect_guests(plan, snapshot, CollectOptions(progress=False))
+    result = collect_guests(plan, snapshot, GuestOptions())
     assert not result.errors, result.errors
     [facts] = result.guests
     assert facts.os_release["ID"] == "debian"
@@ -266,11 +264,11 @@ def test_wrong_password_is_an_authentication_error(
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, "not-the-password")
     plan, snapshot = estate(guest_lab, ["healthy"])
-    [error] = collect_guests(plan, snapshot, CollectOptions(progress=False)).errors
+    [error] = collect_guests(plan, snapshot, GuestOptions()).errors
     assert "authentication" in error.cause and "not-the-password" not in error.cause
 
 
 def test_no_guest_option_marks_the_snapshot(guest_lab: Lab) -> None:
     plan, snapshot = estate(guest_lab, ["healthy"])
-    result = collect_guests(plan, snapshot, CollectOptions(guest=False))
+    result = collect_guests(plan, snapshot, GuestOptions(enabled=False))
     assert result.collection.guest_skipped and not result.guests

@@ -13,9 +13,9 @@ import trustme
 from fake_winrm import FakeWinRM, WindowsState
 
 from asr_preflight.api import Outcome
-from asr_preflight.collect import CollectOptions
 from asr_preflight.engine import Verdict, evaluate, load_rules
 from asr_preflight.guest.collect import collect_guests
+from asr_preflight.options import GuestOptions
 from asr_preflight.snapshot import IpConfiguration, NetworkInterface, snapshot_to_json
 from asr_preflight.testing import make_plan, make_snapshot, make_vm
 from conftest import VM_PASSWORD
@@ -111,7 +111,7 @@ def test_windows_guest_over_https(
         plan, snapshot = windows_estate(
             guest_lab, server.port, {"ca_bundle": str(certs["ca"])}, peer=True
         )
-        result = collect_guests(plan, snapshot, CollectOptions(progress=False))
+        result = collect_guests(plan, snapshot, GuestOptions())
     assert not result.errors, result.errors
     [facts] = [g for g in result.guests if g.vm_id.endswith("/vm-win")]
     assert facts.probe_errors == {}
@@ -145,7 +145,7 @@ def test_windows_guest_over_http_with_message_encryption(
     windows = state(guest_lab, hosts=dict.fromkeys(AZURE_NAMES, guest_lab.inet_ip))
     with FakeWinRM(windows, None, tmp_path / "users") as server:
         plan, snapshot = windows_estate(guest_lab, server.port, {"scheme": "http"})
-        result = collect_guests(plan, snapshot, CollectOptions(progress=False))
+        result = collect_guests(plan, snapshot, GuestOptions())
     [facts] = result.guests
     assert {e.name for e in facts.endpoints} == set(ENDPOINTS)
     assert all(e.resolved and e.tls_ok and e.via_proxy is None for e in facts.endpoints)
@@ -160,7 +160,7 @@ def test_untrusted_winrm_certificate_is_refused(
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     with FakeWinRM(state(guest_lab), (certs["cert"], certs["key"]), tmp_path / "users") as server:
         plan, snapshot = windows_estate(guest_lab, server.port, {})
-        result = collect_guests(plan, snapshot, CollectOptions(progress=False))
+        result = collect_guests(plan, snapshot, GuestOptions())
     [error] = result.errors
     assert "could not be verified" in error.cause and "ca_bundle" in error.hint
     assert not result.guests
@@ -172,11 +172,11 @@ def test_wrong_winrm_password(
     monkeypatch.setenv(PASSWORD_ENV, "Wrong-Canary-Guess")
     with FakeWinRM(state(guest_lab), (certs["cert"], certs["key"]), tmp_path / "users") as server:
         plan, snapshot = windows_estate(guest_lab, server.port, {"ca_bundle": str(certs["ca"])})
-        [error] = collect_guests(plan, snapshot, CollectOptions(progress=False)).errors
+        [error] = collect_guests(plan, snapshot, GuestOptions()).errors
     assert "login as 'labadmin'" in error.cause and "Wrong-Canary-Guess" not in error.cause
 
 
 def test_plain_http_without_encryption_is_refused(guest_lab: Lab) -> None:
     plan, snapshot = windows_estate(guest_lab, 1, {"scheme": "http", "transport": "certificate"})
-    [error] = collect_guests(plan, snapshot, CollectOptions(progress=False)).errors
+    [error] = collect_guests(plan, snapshot, GuestOptions()).errors
     assert "unencrypted" in error.cause

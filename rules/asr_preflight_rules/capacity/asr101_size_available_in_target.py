@@ -1,6 +1,7 @@
 from asr_preflight.api import Finding, RuleContext, failed, passed, vm_rule, warned
-from asr_preflight.sizing import Choice, capacity_plan, unresolved_size
+from asr_preflight.sizing import Choice
 from asr_preflight.snapshot import VirtualMachine
+from asr_preflight_rules.capacity._common import capacity_plan, unresolved_size
 
 
 @vm_rule(code="ASR101", name="size-available-in-target", severity="fail")

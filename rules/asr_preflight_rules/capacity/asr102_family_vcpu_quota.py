@@ -1,8 +1,14 @@
 from collections.abc import Iterator
 
 from asr_preflight.api import Finding, RuleContext, estate_rule, skipped, unknown
-from asr_preflight.sizing import Choice, capacity_plan, each_vm, judge_quota, unresolved_size
+from asr_preflight.sizing import Choice
 from asr_preflight.snapshot import VirtualMachine
+from asr_preflight_rules.capacity._common import (
+    capacity_plan,
+    each_vm,
+    judge_quota,
+    unresolved_size,
+)
 
 
 @estate_rule(code="ASR102", name="family-vcpu-quota", severity="fail")

@@ -1,8 +1,8 @@
 from collections.abc import Iterator
 
 from asr_preflight.api import Finding, RuleContext, estate_rule
-from asr_preflight.sizing import capacity_plan, each_vm, judge_quota
 from asr_preflight.snapshot import VirtualMachine
+from asr_preflight_rules.capacity._common import capacity_plan, each_vm, judge_quota
 
 
 @estate_rule(code="ASR104", name="vm-count-quota", severity="fail")

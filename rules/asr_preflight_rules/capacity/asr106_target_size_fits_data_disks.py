@@ -1,6 +1,7 @@
 from asr_preflight.api import Finding, RuleContext, failed, passed, skipped, unknown, vm_rule
-from asr_preflight.sizing import Choice, capacity_plan, unresolved_size
+from asr_preflight.sizing import Choice
 from asr_preflight.snapshot import VirtualMachine
+from asr_preflight_rules.capacity._common import capacity_plan, unresolved_size
 
 
 @vm_rule(code="ASR106", name="target-size-fits-data-disks", severity="fail")

@@ -1,15 +1,9 @@
 from collections.abc import Iterator
 
 from asr_preflight.api import Finding, Outcome, RuleContext, estate_rule
-from asr_preflight.sizing import (
-    PUBLIC_IP_ADDRESSES,
-    VIRTUAL_NETWORKS,
-    ScopeCapacity,
-    capacity_plan,
-    each_vm,
-    usage_missing,
-)
+from asr_preflight.sizing import PUBLIC_IP_ADDRESSES, VIRTUAL_NETWORKS, ScopeCapacity
 from asr_preflight.snapshot import VirtualMachine
+from asr_preflight_rules.capacity._common import capacity_plan, each_vm, usage_missing
 
 
 @estate_rule(code="ASR107", name="network-quota", severity="warn")

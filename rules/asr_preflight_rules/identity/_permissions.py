@@ -214,7 +214,3 @@ def compact(actions: Iterable[str]) -> str:
         cut = -2 if parts[-1].lower() == "action" and len(parts) > 3 else -1
         groups.setdefault("/".join(parts[:cut]), []).append("/".join(parts[cut:]))
     return ", ".join(f"{kind}/{'|'.join(ops)}" for kind, ops in groups.items())
-
-
-def leaf(resource_id: str) -> str:
-    return resource_id.rstrip("/").rsplit("/", 1)[-1]

@@ -1,7 +1,8 @@
 from asr_preflight.api import Finding, MissingFact, RuleContext, vm_rule
 from asr_preflight.snapshot import VirtualMachine
 
-from ._permissions import VAULT_ACTIONS, Need, judge, leaf
+from .._facts import leaf
+from ._permissions import VAULT_ACTIONS, Need, judge
 
 INSUFFICIENT = ("Site Recovery Operator", "Site Recovery Reader", "Reader")
 

@@ -1,13 +1,13 @@
 from asr_preflight.api import Finding, RuleContext, vm_rule
 from asr_preflight.snapshot import VirtualMachine
 
+from .._facts import leaf
 from ._permissions import (
     CACHE_STORAGE_ACTIONS,
     RESOURCE_GROUP_CREATE_ACTION,
     TARGET_RESOURCE_GROUP_ACTIONS,
     Need,
     judge,
-    leaf,
 )
 
 

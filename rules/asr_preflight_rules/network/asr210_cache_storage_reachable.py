@@ -10,6 +10,7 @@ from asr_preflight.api import (
     vm_rule,
 )
 from asr_preflight.snapshot import VirtualMachine
+from asr_preflight_rules._facts import same_region
 
 from ._common import placement
 
@@ -49,7 +50,7 @@ def cache_storage_reachable(ctx: RuleContext, vm: VirtualMachine) -> Finding:
             vm, f"{vm.name}: the plan names no cache storage account (Site Recovery creates one)"
         )
     problems: list[tuple[Outcome, str]] = []
-    if account.location.replace(" ", "").lower() != vm.location.lower():
+    if not same_region(account.location, vm.location):
         problems.append((Outcome.FAIL, f"is in {account.location}, not {vm.location}"))
     if account.blob_soft_delete_enabled is None:
         problems.append((Outcome.UNKNOWN, "blob soft delete setting was not gathered"))

@@ -1,39 +1,30 @@
 from asr_preflight.api import Finding, RuleContext, passed, vm_rule, warned
+from asr_preflight.sizing import SizeSpec, SpecCache
 from asr_preflight.snapshot import VirtualMachine
 
 MIN_VCPUS = 2
 MIN_MEMORY_GB = 1.0
 
-SizeIndex = dict[tuple[str, str], dict[str, str]]
+SizeIndex = dict[tuple[str, str], SizeSpec]
 
 
 def _index(ctx: RuleContext) -> SizeIndex:
-    """(region or "", size name) -> capabilities, over every RegionCapacity in the snapshot."""
+    """(region or "", size name) -> its SizeSpec, over every RegionCapacity in the snapshot."""
     index: SizeIndex = {}
+    parse = SpecCache()
     for cap in ctx.snapshot.regions:
         for sku in cap.skus or ():
-            caps = dict(sku.capabilities)
-            index.setdefault((cap.region.lower(), sku.name.lower()), caps)
-            index.setdefault(("", sku.name.lower()), caps)
+            spec = parse(sku)
+            index.setdefault((cap.region.lower(), sku.name.lower()), spec)
+            index.setdefault(("", sku.name.lower()), spec)
     return index
 
 
-def size_capabilities(ctx: RuleContext, vm: VirtualMachine) -> dict[str, str] | None:
-    """The capabilities of the VM's size: its own region's SKU list first, then any region's."""
+def size_spec(ctx: RuleContext, vm: VirtualMachine) -> SizeSpec | None:
+    """The VM size's SizeSpec: from its own region's SKU list first, then any region's."""
     index = ctx.cached("asr509-sizes", lambda: _index(ctx))
     size = vm.size.lower()
     return index.get((vm.location.lower(), size)) or index.get(("", size))
-
-
-def _number(caps: dict[str, str], *names: str) -> float | None:
-    for name in names:
-        value = caps.get(name)
-        if value is not None:
-            try:
-                return float(value)
-            except ValueError:
-                continue
-    return None
 
 
 @vm_rule(code="ASR509", name="minimum-vm-size", severity="warn")
@@ -60,9 +51,11 @@ def minimum_vm_size(ctx: RuleContext, vm: VirtualMachine) -> Finding:
       (Replicated machines - compute settings)
     - https://learn.microsoft.com/azure/virtual-machines/sizes
     """
-    caps = size_capabilities(ctx, vm)
-    vcpus = _number(caps, "vCPUsAvailable", "vCPUs") if caps else None
-    memory = _number(caps, "MemoryGB") if caps else None
+    spec = size_spec(ctx, vm)
+    vcpus = memory = None
+    if spec is not None:
+        vcpus = spec.vcpus if spec.vcpus_available is None else spec.vcpus_available
+        memory = spec.memory_gb
     if vcpus is None or memory is None:
         raise ctx.missing(
             "skus", f"{vm.subscription_id}/{vm.location}", f"capabilities of size {vm.size}"

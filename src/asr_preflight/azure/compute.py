@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from asr_preflight.azure.ids import norm_location
 from asr_preflight.azure.raw import COMPUTE_API, DISKS_API, dig, get_json, list_all, ref
+from asr_preflight.regions import normalize
 from asr_preflight.snapshot import Disk, Extension, VirtualMachine
 
 Json = dict[str, Any]
@@ -78,7 +78,7 @@ def to_vm(item: Json, view: Json | None, disks: Mapping[str, Json] | None) -> Vi
         name=str(item["name"]),
         subscription_id=parts[1],
         resource_group=parts[3],
-        location=norm_location(item["location"]),
+        location=normalize(item["location"]),
         size=str(size),
         os_type=_os_type(dig(os_model, "osType")),
         zone=str(zones[0]) if zones else None,

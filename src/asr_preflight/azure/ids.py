@@ -24,13 +24,30 @@ class ResourceId:
         return cls(sub, rg, parts[-1])
 
 
-def norm_location(location: str | None) -> str:
-    """ARM locations as region codes: "West US" -> "westus"."""
-    return (location or "").replace(" ", "").lower()
+def leaf(resource_id: str) -> str:
+    """The last segment of an ARM id (the resource's name): the one ``leaf`` everyone uses."""
+    return resource_id.rstrip("/").rsplit("/", 1)[-1]
 
 
 def sub_scope(subscription: str) -> str:
     return f"/subscriptions/{subscription}"
+
+
+def subscription_of(resource_id: str | None) -> str:
+    """The subscription an ARM id names ("" when it names none)."""
+    if not resource_id:
+        return ""
+    parts = resource_id.strip("/").split("/")
+    lower = [p.lower() for p in parts]
+    if "subscriptions" in lower and lower.index("subscriptions") + 1 < len(parts):
+        return parts[lower.index("subscriptions") + 1]
+    return ""
+
+
+def resource_group_id(resource_id: str) -> str:
+    """The id of the resource group a resource lives in (ValueError if it names none)."""
+    ref = ResourceId.parse(resource_id)
+    return f"/subscriptions/{ref.subscription}/resourceGroups/{ref.resource_group}"
 
 
 def ref_id(ref: object) -> str | None:

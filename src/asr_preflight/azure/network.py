@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from asr_preflight.azure.ids import norm_location
 from asr_preflight.azure.raw import NETWORK_API, dig, get_json, list_all, ref
+from asr_preflight.regions import normalize
 from asr_preflight.snapshot import (
     IpConfiguration,
     NetworkInterface,
@@ -78,7 +78,7 @@ def to_nic(item: Json, pips: dict[str, str]) -> NetworkInterface:
     return NetworkInterface(
         id=_required(item, "id"),
         name=_required(item, "name"),
-        location=norm_location(item.get("location")) or None,
+        location=normalize(item.get("location")) or None,
         vm_id=ref(props, "virtualMachine"),
         nsg_id=ref(props, "networkSecurityGroup"),
         accelerated_networking=bool(props.get("enableAcceleratedNetworking")),
@@ -131,7 +131,7 @@ def to_nsg(item: Json) -> NetworkSecurityGroup:
     return NetworkSecurityGroup(
         id=_required(item, "id"),
         name=_required(item, "name"),
-        location=norm_location(item.get("location")) or None,
+        location=normalize(item.get("location")) or None,
         rules=tuple(to_rule(r) for r in (props.get("securityRules") or ())),
         default_rules=tuple(to_rule(r) for r in (props.get("defaultSecurityRules") or ())),
     )
@@ -150,7 +150,7 @@ def to_vnet(item: Json) -> tuple[VirtualNetwork, list[Subnet]]:
     vnet = VirtualNetwork(
         id=vnet_id,
         name=_required(item, "name"),
-        location=norm_location(item.get("location")) or None,
+        location=normalize(item.get("location")) or None,
         address_prefixes=tuple(
             str(x) for x in (dig(props, "addressSpace", "addressPrefixes") or ())
         ),

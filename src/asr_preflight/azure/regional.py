@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from asr_preflight.azure.ids import norm_location, text
+from asr_preflight.azure.ids import text
+from asr_preflight.regions import normalize
 from asr_preflight.snapshot import ServiceTag, ServiceTags, SkuRestriction, Usage, VmSku
 
 
@@ -14,12 +15,12 @@ def vm_skus(client: Any, region: str) -> tuple[VmSku, ...]:
     for sku in client.resource_skus.list(filter=f"location eq '{region}'"):
         if (text(sku.resource_type) or "").lower() != "virtualmachines":
             continue
-        locations = [norm_location(x) for x in (sku.locations or ())]
+        locations = [normalize(x) for x in (sku.locations or ())]
         if locations and region not in locations:
             continue
         zones: list[str] = []
         for info in sku.location_info or ():
-            if norm_location(info.location) == region:
+            if normalize(info.location) == region:
                 zones.extend(str(z) for z in (info.zones or ()))
         restrictions = []
         for r in sku.restrictions or ():
@@ -31,9 +32,7 @@ def vm_skus(client: Any, region: str) -> tuple[VmSku, ...]:
                 SkuRestriction(
                     type=kind,  # type: ignore[arg-type]
                     reason_code=text(r.reason_code) or "",
-                    locations=tuple(
-                        norm_location(x) for x in (getattr(info, "locations", None) or ())
-                    ),
+                    locations=tuple(normalize(x) for x in (getattr(info, "locations", None) or ())),
                     zones=tuple(str(z) for z in (getattr(info, "zones", None) or ())),
                 )
             )

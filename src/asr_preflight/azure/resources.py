@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from asr_preflight.azure.ids import ResourceId, norm_location, text
+from asr_preflight.azure.ids import ResourceId, text
+from asr_preflight.regions import normalize
 from asr_preflight.snapshot import ResourceGroup, StorageAccount, Vault
 
 
@@ -18,7 +19,7 @@ def to_vault(model: Any, rg_location: str | None) -> Vault:
     return Vault(
         id=str(model.id),
         name=str(model.name),
-        location=norm_location(model.location),
+        location=normalize(model.location),
         resource_group=ref.resource_group,
         resource_group_location=rg_location,
     )
@@ -37,7 +38,7 @@ def resource_group(client: Any, subscription: str, name: str) -> ResourceGroup:
         id=str(model.id or rg_id),
         name=str(model.name or name),
         subscription_id=subscription,
-        location=norm_location(model.location) or None,
+        location=normalize(model.location) or None,
         exists=True,
     )
 
@@ -55,7 +56,7 @@ def storage_account(client: Any, account_id: str) -> StorageAccount:
     return StorageAccount(
         id=str(account.id),
         name=str(account.name),
-        location=norm_location(account.location),
+        location=normalize(account.location),
         kind=text(account.kind),
         sku=text(getattr(account.sku, "name", None)),
         blob_soft_delete_enabled=bool(getattr(retention, "enabled", False)),

@@ -5,7 +5,7 @@ per VM that answered and one ``FactError(kind="guest", scope=<vm id>)`` per VM t
 reached or refused us (an unknown or changed host key, failed authentication, a timeout), so
 that VM's in-guest rules say ``unknown`` with the reason; a guest is never assumed fine.
 
-Guests are probed in parallel (``CollectOptions.guest_concurrency`` workers, default 32), each
+Guests are probed in parallel (``GuestOptions.concurrency`` workers, default 32), each
 within its own time budget (``[guest] budget_seconds``): a hung or unreachable host costs at most
 its connect timeout or its budget, and only its own rules become ``unknown``.
 """
@@ -15,22 +15,20 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from asr_preflight.collect import CollectOptions
 from asr_preflight.guest import parse
 from asr_preflight.guest.endpoints import Endpoint, required_endpoints
 from asr_preflight.guest.redact import Scrubber
 from asr_preflight.guest.scripts import Invocation
 from asr_preflight.guest.transport import CommandResult, Deadline, GuestAccessError, Transport
+from asr_preflight.options import CollectOptions, GuestOptions, ProgressCallback, ProgressEvent
 from asr_preflight.plan import GuestLinux, GuestSection, GuestWindows, Plan
 from asr_preflight.snapshot import FactError, GuestFacts, NetworkInterface, Snapshot, VirtualMachine
 
@@ -66,9 +64,18 @@ class _Job:
                 transport.close()
 
 
-def collect_guests(plan: Plan, snapshot: Snapshot, options: CollectOptions) -> Snapshot:
-    """Probe every selected VM's guest; see the module docstring."""
-    if not options.guest:
+def collect_guests(
+    plan: Plan,
+    snapshot: Snapshot,
+    options: GuestOptions | CollectOptions,
+    progress: ProgressCallback | None = None,
+) -> Snapshot:
+    """Probe every selected VM's guest; see the module docstring. ``progress`` hears of each
+    guest done (``CollectOptions`` is accepted too: its guest part and its callback count)."""
+    if isinstance(options, CollectOptions):
+        progress = progress or options.progress
+        options = options.guests
+    if not options.enabled:
         return replace(snapshot, collection=replace(snapshot.collection, guest_skipped=True))
     guest = plan.guest
     if guest is None:
@@ -93,12 +100,12 @@ def collect_guests(plan: Plan, snapshot: Snapshot, options: CollectOptions) -> S
                 targets.append(found)
     runner = _Runner(guest, options, endpoints, scrub)
     facts: list[GuestFacts] = []
-    with _progress(options, len(targets)) as advance:
-        for _done, outcome in runner.run_all(targets, advance):
-            if isinstance(outcome, GuestFacts):
-                facts.append(outcome)
-            else:
-                errors.append(outcome)
+    advance = _progress(progress, len(targets))
+    for _done, outcome in runner.run_all(targets, advance):
+        if isinstance(outcome, GuestFacts):
+            facts.append(outcome)
+        else:
+            errors.append(outcome)
     probed = {f.vm_id.lower() for f in facts} | {e.scope.lower() for e in errors}
     keep_facts = tuple(f for f in snapshot.guests if f.vm_id.lower() not in probed)
     keep_errors = tuple(
@@ -195,7 +202,7 @@ class _Runner:
     def __init__(
         self,
         guest: GuestSection,
-        options: CollectOptions,
+        options: GuestOptions,
         endpoints: tuple[Endpoint, ...],
         scrub: Scrubber,
     ) -> None:
@@ -230,7 +237,7 @@ class _Runner:
         if not targets:
             return
         budget = self.guest.budget_seconds
-        workers = max(1, min(self.options.guest_concurrency, len(targets)))
+        workers = max(1, min(self.options.concurrency, len(targets)))
         jobs = [_Job(t) for t in targets]
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asr-guest")
         try:
@@ -432,17 +439,18 @@ def _scrub_facts(facts: GuestFacts, scrub: Scrubber) -> GuestFacts:
     return replace(facts, endpoints=endpoints, port_probes=ports, proxies=proxies)
 
 
-@contextmanager
-def _progress(options: CollectOptions, total: int) -> Iterator[Callable[[str], None]]:
-    if not (options.progress and total and sys.stderr.isatty()):
-        yield lambda _name: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def _progress(callback: ProgressCallback | None, total: int) -> Callable[[str], None]:
+    """What ``run_all`` calls with each guest's name when it is done."""
+    if callback is None or not total:
+        return lambda _name: None
+    done = 0
+    lock = threading.Lock()
 
-    with Progress(
-        TextColumn("probing guests"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.description}"), console=Console(stderr=True), transient=True,
-    ) as progress:  # fmt: skip
-        task = progress.add_task("", total=total)
-        yield lambda name: progress.update(task, advance=1, description=name)
+    def advance(name: str) -> None:
+        nonlocal done
+        with lock:
+            done += 1
+            event = ProgressEvent("guests", done, total, name)
+        callback(event)
+
+    return advance

@@ -1,0 +1,103 @@
+"""The identity part of the Azure collection: the operating principal's role and deny assignments
+(phase 1, per relevant subscription) and the role definitions they name (phase 3)."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from functools import partial
+from typing import Any
+
+from asr_preflight.azure import identity
+from asr_preflight.azure.clients import Clients
+from asr_preflight.azure.ids import sub_scope, subscription_of
+from asr_preflight.azure.runner import Runner, value
+from asr_preflight.plan import Plan
+from asr_preflight.snapshot import FactError, IdentityFacts, RoleAssignment, RoleDefinition
+
+RBAC_READER = "Reader (Microsoft.Authorization/roleAssignments/read and denyAssignments/read)"
+
+Pending = dict[str, tuple[Future[Any], Future[Any]]]  # subscription -> (assignments, denies)
+
+
+def rbac_subscriptions(plan: Plan, subscriptions: list[str]) -> list[str]:
+    """The source subscriptions and those of the target, the vault and the cache account."""
+    subs = list(subscriptions)
+    for ref in (
+        plan.target.subscription,
+        plan.target.vault,
+        plan.target.cache_storage_account,
+    ):
+        if ref:
+            subs.append(subscription_of(ref) if ref.startswith("/") else ref)
+    return list(dict.fromkeys(s.lower() for s in subs))
+
+
+def submit_assignments(
+    runner: Runner, clients: Clients, principal: str | None, subs: list[str]
+) -> Pending:
+    if principal is None:
+        return {}
+    out = {}
+    for sub in subs:
+        a = clients.authorization(sub)
+        scope = sub_scope(sub)
+        out[sub] = (
+            runner.submit(
+                partial(identity.role_assignments, a, scope, principal),
+                "rbac",
+                scope,
+                RBAC_READER,
+            ),
+            runner.submit(partial(identity.deny_assignments, a, scope), "rbac", scope, RBAC_READER),
+        )
+    return out
+
+
+def gather_identity(
+    runner: Runner, clients: Clients, principal: str | None, subs: list[str], futures: Pending
+) -> IdentityFacts:
+    if principal is None:
+        runner.record(
+            FactError(
+                "rbac",
+                "",
+                "the operating principal's object id is unknown "
+                "(the access token has no oid claim)",
+                "pass --principal-id with the object id of the identity that will "
+                "enable replication",
+            )
+        )
+        return IdentityFacts(principal_id=None)
+    assignments: dict[str, RoleAssignment] = {}
+    denies: dict[str, Any] = {}
+    scopes = []
+    for sub, (a_f, d_f) in futures.items():
+        got_a, got_d = value(a_f), value(d_f)
+        if got_a is not None and got_d is not None:
+            scopes.append(sub_scope(sub))
+        for a in got_a or ():
+            assignments[a.id.lower()] = a
+        for d in got_d or ():
+            denies[d.id.lower()] = d
+    role_ids = sorted({a.role_definition_id for a in assignments.values()}, key=str.lower)
+    role_f = {
+        rid: runner.submit(
+            partial(
+                identity.role_definition,
+                clients.authorization(subscription_of(rid) or subs[0]),
+                rid,
+            ),
+            "rbac",
+            rid,
+            RBAC_READER,
+        )
+        for rid in role_ids
+    }
+    definitions: list[RoleDefinition] = [d for f in role_f.values() if (d := value(f)) is not None]
+    return IdentityFacts(
+        principal_id=principal,
+        role_assignments=tuple(assignments[k] for k in sorted(assignments)),
+        role_definitions=tuple(sorted(definitions, key=lambda d: d.id.lower())),
+        deny_assignments=tuple(denies[k] for k in sorted(denies)),
+        scopes=tuple(scopes),
+    )

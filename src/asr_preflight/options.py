@@ -1,0 +1,99 @@
+"""What the command line tells the collectors: Azure options, guest options, a progress callback.
+
+This module depends on nothing else in the package, so that ``collect.py``, the Azure
+orchestrator and the guest collector can all read their options without importing each other.
+The collectors never draw on the console: they report :class:`ProgressEvent` values to the
+callback the caller passes (the CLI renders them as a progress bar; tests pass none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "AzureOptions",
+    "CollectOptions",
+    "GuestOptions",
+    "ProgressCallback",
+    "ProgressEvent",
+]
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """Where one collector stands: ``done`` of ``total`` tasks (``total`` may still grow)."""
+
+    stage: Literal["azure", "guests"]
+    done: int
+    total: int
+    text: str = ""  # the current phase (Azure) or the guest just finished
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+"""Called from worker threads; it must be thread-safe and quick."""
+
+
+@dataclass(frozen=True)
+class AzureOptions:
+    cloud: str | None = None  # overrides [azure] cloud
+    arm_endpoint: str | None = None
+    authority_host: str | None = None
+    principal_id: str | None = None
+    eligibility: bool = True  # False: --no-eligibility (ASR009 says skip)
+    concurrency: int = 16  # parallel ARM requests
+    retry_total: int | None = None  # ARM retries per request (None = the SDK's default, 10)
+    read_timeout: float | None = None  # seconds to wait for an ARM answer (None = SDK default)
+
+
+@dataclass(frozen=True)
+class GuestOptions:
+    enabled: bool = True  # False: --no-guest (ASR3xx say skip)
+    concurrency: int = 32  # guests probed at once
+    accept_new_host_keys: bool = False
+
+
+@dataclass(frozen=True)
+class CollectOptions:
+    azure: AzureOptions = field(default_factory=AzureOptions)
+    guests: GuestOptions = field(default_factory=GuestOptions)
+    progress: ProgressCallback | None = None  # None: silent
+
+    @classmethod
+    def flat(
+        cls,
+        *,
+        cloud: str | None = None,
+        arm_endpoint: str | None = None,
+        authority_host: str | None = None,
+        principal_id: str | None = None,
+        eligibility: bool = True,
+        guest: bool = True,
+        concurrency: int = 16,
+        guest_concurrency: int = 32,
+        accept_new_host_keys: bool = False,
+        progress: ProgressCallback | bool | None = None,
+        retry_total: int | None = None,
+        read_timeout: float | None = None,
+    ) -> CollectOptions:
+        """The options from the flat keyword names ``CollectOptions`` had before the split
+        (``progress=True/False`` of old means no callback)."""
+        return cls(
+            azure=AzureOptions(
+                cloud=cloud,
+                arm_endpoint=arm_endpoint,
+                authority_host=authority_host,
+                principal_id=principal_id,
+                eligibility=eligibility,
+                concurrency=concurrency,
+                retry_total=retry_total,
+                read_timeout=read_timeout,
+            ),
+            guests=GuestOptions(
+                enabled=guest,
+                concurrency=guest_concurrency,
+                accept_new_host_keys=accept_new_host_keys,
+            ),
+            progress=None if isinstance(progress, bool) else progress,
+        )
