@@ -127,7 +127,7 @@ def test_the_demo_sarif_has_a_physical_location_on_every_result(tmp_path: Path) 
         physical = result["locations"][0]["physicalLocation"]
         assert physical["artifactLocation"]["uri"] == "demo/plan.toml"
         assert physical["region"]["startLine"] > 1  # the key's line, not the file's head
-    assert doc["runs"][0]["automationDetails"]["id"] == "asr-preflight/demo/"
+    assert doc["runs"][0]["automationDetails"]["id"] == "asr-preflight/demo/plan/"
 
 
 def test_the_demo_sarif_passes_the_multitool_github_rules(tmp_path: Path) -> None:
@@ -158,7 +158,7 @@ def test_locations_point_at_the_key_each_area_depends_on(tmp_path: Path) -> None
         for r in doc["runs"][0]["results"]
     }
     assert got == {"TST201": 8, "TST501": 4}  # network: [target] region; vm: [select]
-    assert doc["runs"][0]["automationDetails"]["id"] == "asr-preflight/plan/"
+    assert doc["runs"][0]["automationDetails"]["id"] == "asr-preflight/dr/plan/"
 
 
 def test_without_a_plan_the_snapshot_file_is_the_location() -> None:
@@ -221,3 +221,28 @@ def test_an_absolute_plan_outside_the_working_directory_stays_a_file_uri() -> No
     info = replace(info, plan_path="dr/plan.toml")
     doc = sarif.render(build(["vm-bad"]), info=info)
     assert doc["runs"][0]["originalUriBaseIds"]["SRCROOT"]
+
+
+def test_check_snapshot_without_plan_points_at_the_snapshot_and_takes_a_category(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asr_preflight.demo
+
+    monkeypatch.chdir(Path(asr_preflight.demo.__file__).parent.parent)
+    got = CliRunner().invoke(
+        app,
+        [
+            *("check", "--snapshot", "demo/snapshot.json", "--format", "sarif,console"),
+            *("--output-dir", str(tmp_path), "--sarif-category", "dr-audit/eastus"),
+        ],
+    )
+    assert got.exit_code == 1, got.output
+    doc = json.loads((tmp_path / "results.sarif").read_text())
+    assert github_requirements(doc) == []
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in doc["runs"][0]["results"]
+    }
+    assert uris == {"demo/snapshot.json"}
+    assert doc["runs"][0]["automationDetails"]["id"] == "dr-audit/eastus/"
+    assert "note: results.sarif" not in got.output  # the demo is far below the limit

@@ -269,3 +269,20 @@ def test_empty_evaluation_is_valid(schema: xmlschema.XMLSchema) -> None:
     text = junit.render(evaluation, sample_info())
     schema.validate(text)
     assert ET.fromstring(text).get("tests") == "0"
+
+
+def test_the_cli_passes_junit_warnings_through(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from asr_preflight.cli import app
+
+    got = CliRunner().invoke(
+        app,
+        ["demo", "--format", "junit", "--output-dir", str(tmp_path), "--junit-warnings", "failure"],
+    )
+    assert got.exit_code == 1, got.output
+    xml = JUnitXml.fromfile(str(tmp_path / "results.xml"))
+    warn = [r for suite in xml for case in suite for r in case.result if r.type == "warn"]
+    assert warn and all(isinstance(r, Failure) for r in warn)
+    bad = CliRunner().invoke(app, ["demo", "--junit-warnings", "loud"])
+    assert bad.exit_code == 2

@@ -25,8 +25,9 @@ console repeats it.
 ``partialFingerprints`` hold a hash of the result's identity (rule, VM id, target; for a group,
 rule, outcome and resource) so alerts stay stable across scans; ``baselineState`` is set when
 the run was compared with a baseline. ``automationDetails.id`` is ``<category>/``, the category
-being ``--sarif-category`` or ``asr-preflight/<plan file name>`` (code scanning keeps one set of
-alerts per category).
+being ``--sarif-category`` or ``asr-preflight/<plan file>`` (the path relative to the working
+directory, less its suffix; the snapshot's when no plan was given): code scanning keeps one set
+of alerts per category.
 
 The document is written as it is produced, one result per line, with orjson.
 """
@@ -92,10 +93,12 @@ def category_of(info: RunInfo | None) -> str:
     if info is not None and info.sarif_category:
         return info.sarif_category.strip().rstrip("/") or "asr-preflight"
     source = (info.plan_path or info.snapshot_path) if info is not None else None
-    if source:
-        stem = PurePath(source.removeprefix("file://")).stem
-        return f"asr-preflight/{stem}" if stem else "asr-preflight"
-    return "asr-preflight"
+    if not source:
+        return "asr-preflight"
+    path = PurePath(source.removeprefix("file://"))
+    # a relative path keeps its folders (two plans called plan.toml stay apart), less suffix
+    name = path.stem if _absolute(source) else path.with_suffix("").as_posix()
+    return f"asr-preflight/{name}" if name and name != "." else "asr-preflight"
 
 
 @dataclass(frozen=True)
