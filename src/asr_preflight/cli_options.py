@@ -60,7 +60,8 @@ class ReportFlags:
         str,
         typer.Option(
             "--format",
-            help="Comma-separated: junit, html, json, sarif, markdown, console.",
+            help="Comma-separated: junit, html, json, sarif, markdown, console; "
+            "json-v1 writes results-v1.json (schema v1).",
             rich_help_panel=OUTPUT_PANEL,
         ),
     ] = "junit,html,json,console"
