@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from asr_preflight.api import OUTCOME_RANK, Outcome
-from asr_preflight.engine import Evaluation, Result
+from asr_preflight.engine import Evaluation, Result, result_label
 from asr_preflight.fsutil import load_input
 
 PROBLEMS = frozenset({Outcome.FAIL, Outcome.WARN, Outcome.UNKNOWN})
@@ -58,8 +58,7 @@ class Entry:
 
     @property
     def label(self) -> str:
-        bracket = self.target if " -> " in self.target else self.vm
-        return f"{self.rule} {self.name} [{bracket}]"
+        return result_label(self.rule, self.name, self.vm, self.target)
 
 
 @dataclass(frozen=True)

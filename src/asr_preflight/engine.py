@@ -160,8 +160,13 @@ class Result:
     @property
     def label(self) -> str:
         """The JUnit test name: ``ASR201 outbound-storage [vm-web-01]``."""
-        bracket = self.target if " -> " in self.target else self.vm
-        return f"{self.rule} {self.name} [{bracket}]"
+        return result_label(self.rule, self.name, self.vm, self.target)
+
+
+def result_label(rule: str, name: str, vm: str, target: str) -> str:
+    """``ASR201 outbound-storage [vm-web-01]``; a pair rule's target (``a -> b``) in brackets."""
+    bracket = target if " -> " in target else vm
+    return f"{rule} {name} [{bracket}]"
 
 
 @dataclass(frozen=True)

@@ -150,28 +150,3 @@ class Gates:
         if notes:
             run = replace(run, evaluation=replace(evaluation, notes=(*evaluation.notes, *notes)))
         return run
-
-
-def run_gates(
-    evaluation: Evaluation,
-    *,
-    plan_waivers: Sequence[Waiver] = (),
-    plan_source: str = "plan",
-    waivers_file: Path | None = None,
-    baseline: Path | None = None,
-    fail_on: Iterable[str] = (),
-    strict: bool = False,
-    fail_on_new: bool = False,
-    today: date | None = None,
-) -> GateRun:
-    """:meth:`Gates.load` then :meth:`Gates.apply`, in one call."""
-    gates = Gates.load(
-        plan_waivers=plan_waivers,
-        plan_source=plan_source,
-        waivers_file=waivers_file,
-        baseline=baseline,
-        fail_on=fail_on,
-        strict=strict,
-        fail_on_new=fail_on_new,
-    )
-    return gates.apply(evaluation, today)

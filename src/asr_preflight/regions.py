@@ -25,7 +25,6 @@ snapshot of the published list and new regions open every year.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -277,7 +276,3 @@ def check_regions(
                 )
             )
     return issues
-
-
-def known_regions(cloud: str | None = None) -> Iterable[Region]:
-    return (r for r in _REGIONS if cloud is None or r.cloud == cloud)

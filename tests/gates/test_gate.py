@@ -5,14 +5,20 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from gatekit import build, results_json
 
 from asr_preflight.baseline import mark, scan_of
-from asr_preflight.engine import exit_code
-from asr_preflight.gate import GateError, gate_exit_code, gated_outcomes, run_gates
+from asr_preflight.engine import Evaluation, exit_code
+from asr_preflight.gate import GateError, GateRun, Gates, gate_exit_code, gated_outcomes
 from asr_preflight.testing import make_plan
+
+
+def run_gates(evaluation: Evaluation, *, today: date | None = None, **options: Any) -> GateRun:
+    """Load the gates as the CLI does, then apply them."""
+    return Gates.load(**options).apply(evaluation, today)
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from asr_preflight.api import Finding, MissingFact, RuleContext, failed, passed, unknown
+from asr_preflight.api import Finding, MissingFact, RuleContext, failed, passed, skipped, unknown
 from asr_preflight.sizing import (
     CapacityPlan,
+    Choice,
     Need,
     ScopeCapacity,
     SizeChoice,
+    SizeSpec,
     build_capacity_plan,
 )
 from asr_preflight.snapshot import VirtualMachine
@@ -88,3 +90,39 @@ def each_vm(ctx: RuleContext, judge: Callable[[VirtualMachine], Finding]) -> Ite
             yield judge(vm)
         except MissingFact as exc:
             yield unknown(vm, exc.message, hint=exc.hint)
+
+
+def target_size(ctx: RuleContext, vm: VirtualMachine) -> SizeSpec | Finding:
+    """The VM's target size (ASR101's choice), or the skip to return when none is available;
+    raises MissingFact when the choice is unknown."""
+    choice = capacity_plan(ctx).choice(vm)
+    if choice.kind is Choice.UNKNOWN:
+        raise unresolved_size(ctx, choice)
+    if choice.size is None:
+        return skipped(vm, f"{vm.name}: no available target size to compare (see ASR101)")
+    return choice.size
+
+
+def size_fits(
+    vm: VirtualMachine,
+    size: SizeSpec,
+    count: int,
+    limit: int | None,
+    *,
+    noun: str,
+    capability: str,
+    hint: str,
+) -> Finding:
+    """ASR105/ASR106: the target size's ``limit`` (its ``capability``) against the VM's
+    ``count`` of ``noun`` (singular; an ``s`` is added): pass, fail with ``hint``, or unknown."""
+    have = f"{count} {noun}{'s' if count != 1 else ''}"
+    if limit is None:
+        return unknown(
+            vm,
+            f"{vm.name}: the SKU list gives no {capability} for {size.name}",
+            hint="re-run collect; if it persists, check the size's limits in the docs",
+        )
+    text = f"{vm.name} has {have}; target size {size.name} supports {limit}"
+    if limit < count:
+        return failed(vm, text, hint=hint)
+    return passed(vm, text)

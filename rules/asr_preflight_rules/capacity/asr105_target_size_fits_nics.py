@@ -1,7 +1,7 @@
-from asr_preflight.api import Finding, RuleContext, failed, passed, skipped, unknown, vm_rule
-from asr_preflight.sizing import Choice
+from asr_preflight.api import Finding, RuleContext, vm_rule
+from asr_preflight.sizing import SizeSpec
 from asr_preflight.snapshot import VirtualMachine
-from asr_preflight_rules.capacity._common import capacity_plan, unresolved_size
+from asr_preflight_rules.capacity._common import size_fits, target_size
 
 
 @vm_rule(code="ASR105", name="target-size-fits-nics", severity="fail")
@@ -30,24 +30,18 @@ def target_size_fits_nics(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     - https://learn.microsoft.com/azure/virtual-network/virtual-network-network-interface-vm
     - https://learn.microsoft.com/azure/virtual-machines/sizes
     """
-    choice = capacity_plan(ctx).choice(vm)
-    if choice.kind is Choice.UNKNOWN:
-        raise unresolved_size(ctx, choice)
-    if choice.size is None:
-        return skipped(vm, f"{vm.name}: no available target size to compare (see ASR101)")
+    size = target_size(ctx, vm)
+    if not isinstance(size, SizeSpec):
+        return size
     if not vm.nic_ids:
         raise ctx.missing("vms", vm.id, f"{vm.name}'s network interfaces")
-    size, count = choice.size, len(vm.nic_ids)
-    nics = f"{count} NIC{'s' if count != 1 else ''}"
-    if size.max_nics is None:
-        return unknown(
-            vm,
-            f"{vm.name}: the SKU list gives no MaxNetworkInterfaces for {size.name}",
-            hint="re-run collect; if it persists, check the size's limits in the docs",
-        )
-    text = f"{vm.name} has {nics}; target size {size.name} supports {size.max_nics}"
-    if size.max_nics < count:
-        return failed(
-            vm, text, hint=f"pin a size with at least {count} NICs, or detach unneeded NICs"
-        )
-    return passed(vm, text)
+    count = len(vm.nic_ids)
+    return size_fits(
+        vm,
+        size,
+        count,
+        size.max_nics,
+        noun="NIC",
+        capability="MaxNetworkInterfaces",
+        hint=f"pin a size with at least {count} NICs, or detach unneeded NICs",
+    )

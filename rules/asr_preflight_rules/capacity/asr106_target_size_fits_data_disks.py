@@ -1,7 +1,7 @@
-from asr_preflight.api import Finding, RuleContext, failed, passed, skipped, unknown, vm_rule
-from asr_preflight.sizing import Choice
+from asr_preflight.api import Finding, RuleContext, vm_rule
+from asr_preflight.sizing import SizeSpec
 from asr_preflight.snapshot import VirtualMachine
-from asr_preflight_rules.capacity._common import capacity_plan, unresolved_size
+from asr_preflight_rules.capacity._common import size_fits, target_size
 
 
 @vm_rule(code="ASR106", name="target-size-fits-data-disks", severity="fail")
@@ -31,24 +31,16 @@ def target_size_fits_data_disks(ctx: RuleContext, vm: VirtualMachine) -> Finding
     - https://learn.microsoft.com/azure/site-recovery/exclude-disks-replication
     - https://learn.microsoft.com/azure/virtual-machines/sizes
     """
-    choice = capacity_plan(ctx).choice(vm)
-    if choice.kind is Choice.UNKNOWN:
-        raise unresolved_size(ctx, choice)
-    if choice.size is None:
-        return skipped(vm, f"{vm.name}: no available target size to compare (see ASR101)")
-    size, count = choice.size, len(vm.data_disks)
-    disks = f"{count} data disk{'s' if count != 1 else ''}"
-    if size.max_data_disks is None:
-        return unknown(
-            vm,
-            f"{vm.name}: the SKU list gives no MaxDataDiskCount for {size.name}",
-            hint="re-run collect; if it persists, check the size's limits in the docs",
-        )
-    text = f"{vm.name} has {disks}; target size {size.name} supports {size.max_data_disks}"
-    if size.max_data_disks < count:
-        return failed(
-            vm,
-            text,
-            hint=f"pin a size with at least {count} data disks, or exclude disks from replication",
-        )
-    return passed(vm, text)
+    size = target_size(ctx, vm)
+    if not isinstance(size, SizeSpec):
+        return size
+    count = len(vm.data_disks)
+    return size_fits(
+        vm,
+        size,
+        count,
+        size.max_data_disks,
+        noun="data disk",
+        capability="MaxDataDiskCount",
+        hint=f"pin a size with at least {count} data disks, or exclude disks from replication",
+    )

@@ -21,8 +21,6 @@ OTHER_AZURE_ROOTS = {
     ),
 }
 
-NO_GUEST_HINT = "add a [guest] section to the plan (see docs/guest.md) to run the in-guest checks"
-
 
 def applicable(
     ctx: RuleContext, vm: VirtualMachine, os_type: Literal["Linux", "Windows"] | None = None

@@ -20,11 +20,11 @@ from asr_preflight.api import (
 from asr_preflight.netsec import (
     EvaluationGap,
     Flow,
+    FlowVerdict,
     Interface,
     NetworkEvaluator,
     Remote,
     ResolvedTag,
-    Verdict,
 )
 from asr_preflight.snapshot import NetworkInterface, Subnet, VirtualMachine, VirtualNetwork
 
@@ -160,7 +160,7 @@ def asr_tags(ctx: RuleContext, vm: VirtualMachine) -> tuple[ResolvedTag, ...]:
     return tuple(required_tag(ctx, vm, t) for t in templates)
 
 
-def verify(ctx: RuleContext, interface: Interface, flow: Flow, remote: Remote) -> Verdict:
+def verify(ctx: RuleContext, interface: Interface, flow: Flow, remote: Remote) -> FlowVerdict:
     """Evaluate a flow; what the evaluator cannot resolve becomes MissingFact (unknown)."""
     try:
         return evaluator(ctx).verify(interface, flow, remote)

@@ -50,12 +50,6 @@ def resource_group_id(resource_id: str) -> str:
     return f"/subscriptions/{ref.subscription}/resourceGroups/{ref.resource_group}"
 
 
-def ref_id(ref: object) -> str | None:
-    """The ``id`` of a SubResource-like model, or None."""
-    value = getattr(ref, "id", None) if ref is not None else None
-    return str(value) if value else None
-
-
 def text(value: object) -> str | None:
     """A model field as text: SDK enums by value ("Info", not "StatusLevelTypes.INFO")."""
     if value is None:

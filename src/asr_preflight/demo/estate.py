@@ -21,6 +21,9 @@ The problems planted here, by rule:
 * vm-batch-01: Standard_B1s, one vCPU (ASR509 warning).
 
 vm-web-02, vm-app-02 and vm-win-iis-01 are clean and must stay Ready in every area.
+
+Why over 500 lines: about half of it is the table of demo VMs (``SPECS``, one entry per VM with
+its planted problem), which is data that reads best next to the builders that turn it into facts.
 """
 
 from __future__ import annotations

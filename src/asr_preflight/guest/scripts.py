@@ -11,7 +11,6 @@ from importlib.resources import files
 from typing import Literal
 
 Family = Literal["linux", "windows"]
-PROBES = ("facts", "trust", "proxy", "endpoints", "ports")
 
 
 @dataclass(frozen=True)

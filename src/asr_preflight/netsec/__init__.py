@@ -24,7 +24,7 @@ from asr_preflight.netsec.addresses import (
     parse_range,
 )
 from asr_preflight.netsec.evaluator import NetworkEvaluator
-from asr_preflight.netsec.flows import EPHEMERAL_PORTS, Flow, Interface, Remote, Verdict
+from asr_preflight.netsec.flows import EPHEMERAL_PORTS, Flow, FlowVerdict, Interface, Remote
 from asr_preflight.netsec.nsg import (
     AZURE_LOAD_BALANCER,
     DEFAULT_RULES,
@@ -39,6 +39,8 @@ from asr_preflight.netsec.nsg import (
 )
 from asr_preflight.netsec.routes import FORCED_TUNNEL_HOPS, forced_tunnel_routes, tunnel_hop_routes
 from asr_preflight.netsec.tags import ResolvedTag, TagIndex, service_tags_from_document
+
+Verdict = FlowVerdict  # the name before it was told apart from engine.Verdict; use FlowVerdict
 
 __all__ = [
     "AZURE_LOAD_BALANCER",
@@ -57,13 +59,13 @@ __all__ = [
     "Direction",
     "EvaluationGap",
     "Flow",
+    "FlowVerdict",
     "Interface",
     "NetworkEvaluator",
     "Remote",
     "ResolvedTag",
     "RuleHit",
     "TagIndex",
-    "Verdict",
     "VnetScope",
     "address_value",
     "family_of",

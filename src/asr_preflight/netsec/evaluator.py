@@ -40,9 +40,9 @@ from asr_preflight.netsec.addresses import (
 from asr_preflight.netsec.flows import (
     EPHEMERAL_PORTS,
     Flow,
+    FlowVerdict,
     Interface,
     Remote,
-    Verdict,
 )
 from asr_preflight.netsec.nsg import (
     CompiledNsg,
@@ -88,7 +88,7 @@ class NetworkEvaluator:
             tuple[int, int], tuple[NetworkSecurityGroup, VirtualNetwork | None, CompiledNsg]
         ] = {}
         self._counts: dict[tuple[int, ...], tuple[int, tuple[tuple[int, int], ...]]] = {}
-        self._chains: dict[tuple[str, Flow, int], Verdict] = {}
+        self._chains: dict[tuple[str, Flow, int], FlowVerdict] = {}
         self._filtered: dict[tuple[object, ...], tuple[_Rule, ...]] = {}
         self._meets: dict[tuple[int, int], tuple[AddressSet, AddressSet, AddressSet]] = {}
         self._minus: dict[tuple[int, int], tuple[AddressSet, AddressSet, AddressSet]] = {}
@@ -127,7 +127,7 @@ class NetworkEvaluator:
 
     # -- verification ------------------------------------------------------------------------
 
-    def verify(self, nic: Interface, flow: Flow, remote: Remote) -> Verdict:
+    def verify(self, nic: Interface, flow: Flow, remote: Remote) -> FlowVerdict:
         """Allow/deny for ``flow`` between ``nic`` and ``remote``, with the deciding rules."""
         setup = self._setups.get((id(nic), flow))
         if setup is None or setup[0] is not nic:
@@ -174,7 +174,7 @@ class NetworkEvaluator:
         signature: tuple[tuple[str, tuple[int, ...]], ...],
         flow: Flow,
         remote: Remote,
-    ) -> Verdict:
+    ) -> FlowVerdict:
         """The flow to or from one address (a peer NIC): first match per NSG, no set algebra."""
         value = remote.prefixes[0][0]
         outbound = flow.direction == "Outbound"
@@ -197,9 +197,9 @@ class NetworkEvaluator:
             if decided is None:  # only possible with collected default rules that leave a gap
                 decided = RuleHit(nsg.name, "(no rule matched)", None, "Deny")
             if decided.access != "Allow":
-                return Verdict(flow, remote.label, False, 1, 1, ((decided, 1),), (), names)
+                return FlowVerdict(flow, remote.label, False, 1, 1, ((decided, 1),), (), names)
             allowing = (decided,)
-        return Verdict(flow, remote.label, True, 1, 0, (), allowing, names)
+        return FlowVerdict(flow, remote.label, True, 1, 0, (), allowing, names)
 
     def _intersect(self, remaining: AddressSet, addresses: AddressSet) -> AddressSet:
         """``remaining ∩ addresses``, memoised: a tag meets the same rule sets (other tags,
@@ -349,7 +349,7 @@ class NetworkEvaluator:
 
     def _summarise(
         self, flow: Flow, remote: Remote, family: int, pieces: _Pieces, nsgs: tuple[str, ...]
-    ) -> Verdict:
+    ) -> FlowVerdict:
         split = bisect_left(remote.prefixes, (V6_BASE, 0))  # prefixes are sorted: IPv4 first
         prefixes = remote.prefixes[:split] if family == 4 else remote.prefixes[split:]
         counts: dict[RuleHit, int] = {}
@@ -375,7 +375,7 @@ class NetworkEvaluator:
         blocking = tuple(
             sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].nsg, kv[0].priority or 0))
         )
-        return Verdict(
+        return FlowVerdict(
             flow=flow,
             remote=remote.label,
             allowed=bool(prefixes) and blocked == 0,

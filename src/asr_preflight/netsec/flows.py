@@ -1,5 +1,5 @@
 """Flows and verdicts: a NIC as its NSGs see it (:class:`Interface`), the remote side
-(:class:`Remote`), one :class:`Flow`, and the evaluator's answer (:class:`Verdict`)."""
+(:class:`Remote`), one :class:`Flow`, and the evaluator's answer (:class:`FlowVerdict`)."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ class Flow(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Verdict:
+class FlowVerdict:
     """IP flow verify's answer for a flow to (or from) a set of prefixes."""
 
     flow: Flow

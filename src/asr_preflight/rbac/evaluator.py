@@ -39,19 +39,23 @@ Approximations, each resolved towards ``unknown`` rather than a guess:
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
-from importlib.resources import files
 
+from asr_preflight.rbac.roles import Permissions
+from asr_preflight.rbac.scopes import (
+    _guid,
+    describe_scope,
+    is_within,
+    normalize_scope,
+    scope_chain,
+    subscription_of,
+)
 from asr_preflight.snapshot import (
     DenyAssignment,
     FactError,
     IdentityFacts,
-    Permission,
     RoleAssignment,
     RoleDefinition,
 )
@@ -90,92 +94,6 @@ class Access:
     @property
     def allowed(self) -> bool:
         return self.decision is Decision.ALLOWED
-
-
-# ---------------------------------------------------------------------------------------------
-# Scopes
-# ---------------------------------------------------------------------------------------------
-
-
-def normalize_scope(scope: str) -> str:
-    """Lower case, one leading slash, no trailing or doubled slashes; the tenant root is ``/``."""
-    low = scope.strip().lower()
-    if low.startswith("/") and not low.endswith("/") and "//" not in low:
-        return low
-    parts = [p for p in low.split("/") if p]
-    return "/" + "/".join(parts)
-
-
-def scope_chain(scope: str) -> tuple[str, ...]:
-    """The normalized scope and every prefix of it, root (``/``) first."""
-    parts = [p for p in normalize_scope(scope).split("/") if p]
-    return ("/", *("/" + "/".join(parts[: i + 1]) for i in range(len(parts))))
-
-
-def is_within(scope: str, ancestor: str) -> bool:
-    """``scope`` is ``ancestor`` or below it (both normalized)."""
-    return ancestor == "/" or scope == ancestor or scope.startswith(ancestor + "/")
-
-
-def subscription_of(scope: str) -> str | None:
-    parts = normalize_scope(scope).split("/")
-    if len(parts) >= 3 and parts[1] == "subscriptions":
-        return parts[2]
-    return None
-
-
-def _guid(definition_id: str) -> str:
-    return definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
-
-
-# ---------------------------------------------------------------------------------------------
-# Action patterns
-# ---------------------------------------------------------------------------------------------
-
-
-@cache
-def _regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One case-insensitive regex for a set of action patterns (``*`` = any characters)."""
-    if not patterns:
-        return None
-    alternatives = (
-        ".*".join(re.escape(piece) for piece in pattern.strip().split("*")) for pattern in patterns
-    )
-    return re.compile("|".join(f"(?:{alt})" for alt in alternatives), re.IGNORECASE)
-
-
-def action_matches(pattern: str, action: str) -> bool:
-    """Does one ``actions`` pattern match ``action`` (case-insensitive, ``*`` anywhere)?"""
-    regex = _regex((pattern,))
-    return regex is not None and regex.fullmatch(action) is not None
-
-
-class _Permissions:
-    """Compiled permission blocks; ``grants(action)`` answers once per action."""
-
-    def __init__(self, blocks: Iterable[Permission]) -> None:
-        self._blocks = [
-            (_regex(tuple(b.actions)), _regex(tuple(b.not_actions))) for b in blocks if b.actions
-        ]
-        self._answers: dict[str, bool] = {}
-
-    def grants(self, action: str) -> bool:
-        key = action.lower()
-        answer = self._answers.get(key)
-        if answer is None:
-            answer = any(
-                allow is not None
-                and allow.fullmatch(action) is not None
-                and (deny is None or deny.fullmatch(action) is None)
-                for allow, deny in self._blocks
-            )
-            self._answers[key] = answer
-        return answer
-
-
-def role_grants(role: RoleDefinition, action: str) -> bool:
-    """Does this role definition grant the control-plane ``action``?"""
-    return _Permissions(role.permissions).grants(action)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,8 +145,8 @@ class Evaluator:
             k.lower(): tuple(v.lower() for v in vs) for k, vs in facts.management_groups.items()
         }
         self._roles = {_guid(r.id): r for r in facts.role_definitions}
-        self._compiled = {guid: _Permissions(r.permissions) for guid, r in self._roles.items()}
-        self._deny_perms = {d.id: _Permissions(d.permissions) for d in facts.deny_assignments}
+        self._compiled = {guid: Permissions(r.permissions) for guid, r in self._roles.items()}
+        self._deny_perms = {d.id: Permissions(d.permissions) for d in facts.deny_assignments}
         self._by_scope: dict[str, list[_Grant]] = {}
         self._by_mg: dict[str, list[_Grant]] = {}
         for a in facts.role_assignments:
@@ -268,9 +186,6 @@ class Evaluator:
                 self._answers[(action.lower(), norm)] = found
             self._answers[key] = found
         return found
-
-    def check_all(self, actions: Iterable[str], scope: str) -> tuple[Access, ...]:
-        return tuple(self.check(a, scope) for a in actions)
 
     def roles_at(self, scope: str) -> tuple[str, ...]:
         """Names of the roles the principal holds at ``scope`` (inherited ones included)."""
@@ -455,22 +370,6 @@ def _deny_label(deny: DenyAssignment) -> str:
     return f"{deny.name or _guid(deny.id)!r} on {describe_scope(deny.scope)}"
 
 
-def describe_scope(scope: str) -> str:
-    """A scope for people: ``subscription S``, ``resource group RG``, ``management group M``,
-    ``the tenant root``, or a resource's name (original case kept)."""
-    parts = [p for p in scope.strip().split("/") if p]
-    low = [p.lower() for p in parts]
-    if not parts:
-        return "the tenant root"
-    if low[:3] == ["providers", "microsoft.management", "managementgroups"] and len(parts) >= 4:
-        return f"management group {parts[3]}"
-    if low[0] == "subscriptions" and len(parts) == 2:
-        return f"subscription {parts[1]}"
-    if low[0] == "subscriptions" and len(parts) == 4 and low[2] == "resourcegroups":
-        return f"resource group {parts[3]}"
-    return parts[-1]
-
-
 def _read_hint(scope: str) -> str:
     return (
         f"asr-preflight needs {', '.join(READ_PERMISSIONS)} on {scope} "
@@ -503,65 +402,3 @@ CONDITION_HINT = (
 def read_hint(scope: str) -> str:
     """The hint for a scope whose access could not be read: the permissions the tool needs."""
     return _read_hint(normalize_scope(scope))
-
-
-# ---------------------------------------------------------------------------------------------
-# Built-in roles, for "which role would grant it"
-# ---------------------------------------------------------------------------------------------
-
-
-@cache
-def builtin_roles() -> tuple[RoleDefinition, ...]:
-    """The built-in roles asr-preflight suggests, least privileged first (data/*.json)."""
-    text = files("asr_preflight").joinpath("data/builtin_roles.json").read_text(encoding="utf-8")
-    data = json.loads(text)
-    return tuple(
-        RoleDefinition(
-            id=f"/providers/Microsoft.Authorization/roleDefinitions/{r['id']}",
-            role_name=r["roleName"],
-            permissions=tuple(
-                Permission(tuple(p["actions"]), tuple(p.get("notActions", ())))
-                for p in r["permissions"]
-            ),
-            assignable_scopes=("/",),
-        )
-        for r in data["roles"]
-    )
-
-
-def builtin_role(name: str) -> RoleDefinition:
-    for role in builtin_roles():
-        if role.role_name.lower() == name.lower():
-            return role
-    raise KeyError(name)
-
-
-@cache
-def smallest_roles(actions: frozenset[str]) -> tuple[str, ...]:
-    """The least privileged built-in role granting every action, as ``(name,)``; or a pair of
-    narrower roles that together do, followed by the smallest single role, as
-    ``(a, b, single)``. Empty when no built-in role in the data file grants them."""
-    roles = builtin_roles()
-    compiled = [(r.role_name, _Permissions(r.permissions)) for r in roles]
-    wanted = sorted(actions)
-    single = next(
-        (i for i, (_, perms) in enumerate(compiled) if all(perms.grants(a) for a in wanted)), None
-    )
-    limit = single if single is not None else len(compiled)
-    # a pair of roles ranked below the single role: narrower together than the single one
-    for i in range(limit):
-        for j in range(i + 1, limit):
-            if all(compiled[i][1].grants(a) or compiled[j][1].grants(a) for a in wanted):
-                pair = (compiled[j][0], compiled[i][0])  # the broader of the two first
-                return (*pair, compiled[single][0]) if single is not None else pair
-    return (compiled[single][0],) if single is not None else ()
-
-
-def describe_roles(names: Sequence[str]) -> str:
-    """``("A",)`` -> ``A``; ``("A", "B", "C")`` -> ``A together with B (or C)``."""
-    if not names:
-        return "a custom role with these actions"
-    if len(names) == 1:
-        return names[0]
-    text = f"{names[0]} together with {names[1]}"
-    return f"{text} (or {names[2]})" if len(names) > 2 else text
