@@ -286,3 +286,11 @@ def test_the_cli_passes_junit_warnings_through(tmp_path: Path) -> None:
     assert warn and all(isinstance(r, Failure) for r in warn)
     bad = CliRunner().invoke(app, ["demo", "--junit-warnings", "loud"])
     assert bad.exit_code == 2
+
+
+def test_a_small_estate_past_the_size_limit_is_grouped_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    evaluation = _large(50)
+    monkeypatch.setattr(junit, "MAX_BYTES", 2_000)
+    root = ET.fromstring(junit.render(evaluation, sample_info()))
+    form = root.find(".//property[@name='asr-preflight.cases']").get("value")
+    assert form == "per-finding"

@@ -18,8 +18,9 @@ Names stay distinct in every CI: when two selected VMs share a name, their cases
 ``<resource group>/<name>`` (``<subscription>/<resource group>/<name>`` when that collides too).
 
 GitLab refuses JUnit files over 30 MB. Up to :data:`GROUP_ABOVE_VMS` VMs every result is its
-own case (form ``per-vm``). Above that, the first of these forms whose file stays under
-:data:`MAX_BYTES` is written, and the suite property ``asr-preflight.cases`` names it:
+own case (form ``per-vm``) while the file stays under :data:`MAX_BYTES`. Above that, the first of
+these forms whose file stays under it is written (the last one whatever its size), and the
+suite property ``asr-preflight.cases`` names it:
 
 ``per-rule``
     passes grouped into one case per rule (``ASR201 outbound-storage [passing VMs]``, the count
@@ -142,10 +143,11 @@ class _Suite:
         self.failures = 0
         self.errors = 0
         self.skipped = 0
+        self.size = 0  # characters so far
 
-    @property
-    def size(self) -> int:
-        return sum(len(case) for case in self.cases)
+    def append(self, case: str) -> None:
+        self.cases.append(case)
+        self.size += len(case)
 
 
 def _case(name: str, classname: str, body: str = "") -> str:
@@ -197,7 +199,7 @@ def _add(suite: _Suite, result: Result, name: str, warnings: str, also: Sequence
         body = f"<system-out>{_text('warning: ' + details)}</system-out>"
     else:
         body = ""
-    suite.cases.append(_case(name, classname, body))
+    suite.append(_case(name, classname, body))
 
 
 def _grouped(
@@ -215,7 +217,7 @@ def _grouped(
         if passes.get(code):
             text = f"passed on {passes[code]} of {vm_count} VMs (results.json lists them)"
             body = f"<system-out>{_text(text)}</system-out>"
-            suite.cases.append(_case(f"{code} {names[code]} [passing VMs]", classname, body))
+            suite.append(_case(f"{code} {names[code]} [passing VMs]", classname, body))
         if code in reasons:
             total = sum(reasons[code].values())
             top = "; ".join(f"{why} ({n} VMs)" for why, n in reasons[code].most_common(5))
@@ -224,7 +226,7 @@ def _grouped(
                 top += f"; {more} more reasons in results.json"
             message = f"skipped on {total} VMs: {top}"
             body = _element("skipped", "skip", message, message)
-            suite.cases.append(_case(f"{code} {names[code]} [skipped VMs]", classname, body))
+            suite.append(_case(f"{code} {names[code]} [skipped VMs]", classname, body))
             suite.skipped += 1
 
 
@@ -243,15 +245,23 @@ def _finding_key(r: Result, form: str) -> tuple[str, ...]:
 
 
 def _suites(
-    evaluation: Evaluation, by_area: dict[Area, list[Result]], form: str, warnings: str
-) -> list[tuple[Area, _Suite]]:
+    evaluation: Evaluation,
+    by_area: dict[Area, list[Result]],
+    form: str,
+    warnings: str,
+    budget: int | None = None,
+) -> list[tuple[Area, _Suite]] | None:
+    """The suites in ``form``; ``None`` as soon as they exceed ``budget`` characters."""
     labels = vm_labels(evaluation.vms)
     suites: list[tuple[Area, _Suite]] = []
+    spent = 0
     for area, results in by_area.items():
         suite = _Suite()
         passes: Counter[str] = Counter()
         findings: dict[tuple[str, ...], list[Result]] = {}
         for result in results:
+            if budget is not None and spent + suite.size > budget:
+                return None
             if form == "per-vm":
                 _add(suite, result, case_name(result, labels), warnings)
             elif result.outcome is Outcome.PASS:
@@ -272,6 +282,9 @@ def _suites(
         if form != "per-vm":
             _grouped(suite, area, results, len(evaluation.vms), passes)
         suites.append((area, suite))
+        spent += suite.size
+    if budget is not None and spent > budget:
+        return None
     return suites
 
 
@@ -283,8 +296,10 @@ def write(evaluation: Evaluation, info: RunInfo, out: IO[bytes]) -> None:
         by_area[result.area].append(result)
     forms = FORMS if len(evaluation.vms) <= GROUP_ABOVE_VMS else FORMS[1:]
     for form in forms:
-        suites = _suites(evaluation, by_area, form, warnings)
-        if sum(suite.size for _, suite in suites) <= MAX_BYTES:
+        last = form == forms[-1]  # written whatever its size
+        found = _suites(evaluation, by_area, form, warnings, None if last else MAX_BYTES)
+        if found is not None:
+            suites = found
             break
     properties = {
         "asr-preflight.version": info.tool_version,
