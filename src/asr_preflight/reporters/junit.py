@@ -139,15 +139,16 @@ class _Suite:
     """The test cases of one area, as XML fragments, with their counts."""
 
     def __init__(self) -> None:
-        self.cases: list[str] = []
+        self.cases: list[bytes] = []
         self.failures = 0
         self.errors = 0
         self.skipped = 0
-        self.size = 0  # characters so far
+        self.size = 0  # bytes so far
 
     def append(self, case: str) -> None:
-        self.cases.append(case)
-        self.size += len(case)
+        data = case.encode("utf-8")
+        self.cases.append(data)
+        self.size += len(data)
 
 
 def _case(name: str, classname: str, body: str = "") -> str:
@@ -251,7 +252,7 @@ def _suites(
     warnings: str,
     budget: int | None = None,
 ) -> list[tuple[Area, _Suite]] | None:
-    """The suites in ``form``; ``None`` as soon as they exceed ``budget`` characters."""
+    """The suites in ``form``; ``None`` as soon as they exceed ``budget`` bytes."""
     labels = vm_labels(evaluation.vms)
     suites: list[tuple[Area, _Suite]] = []
     spent = 0
@@ -328,7 +329,7 @@ def write(evaluation: Evaluation, info: RunInfo, out: IO[bytes]) -> None:
             f"<properties>\n{props}</properties>\n".encode()
         )
         for case in suite.cases:
-            out.write(case.encode("utf-8"))
+            out.write(case)
         out.write(b"</testsuite>\n")
     out.write(b"</testsuites>\n")
 
