@@ -8,6 +8,7 @@ is :mod:`.cli_rules`; the collection's progress bar is :mod:`.cli_progress`.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 from collections.abc import Sequence
@@ -159,7 +160,9 @@ def evaluate_and_report(
     evaluation = run.evaluation
     plan_uri, plan_text = plan_source or (None, None)
     if plan_path is not None:
-        plan_uri, plan_text = sarif.plan_uri_of(plan_path), plan_path.read_text(encoding="utf-8")
+        plan_uri = sarif.plan_uri_of(plan_path)
+        with contextlib.suppress(OSError, UnicodeDecodeError):  # read once already: lines only
+            plan_text = plan_path.read_text(encoding="utf-8")
     info = replace(
         RunInfo.of(snapshot, plan, strict=strict),
         plan_path=plan_uri,
