@@ -8,16 +8,24 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Debian packages the tests need (sshd, proxy, firewall and namespaces for the guest lab,
 # headless Chromium for the browser test). Add yours here.
-APT_PACKAGES ?= openssh-server tinyproxy nftables iproute2 chromium
+APT_PACKAGES ?= openssh-server tinyproxy nftables iproute2 chromium lvm2 sudo strace
 # npm packages the tests use as real consumers of the reports (axe-core in the browser test,
 # the SARIF multitool's GitHub rules), installed into a cache directory, never into git.
 NPM_TOOLS ?= .cache/npm-tools
 NPM_PACKAGES ?= axe-core@4.10 @microsoft/sarif-multitool@5.7
 DEMO_ARGS ?=
 PYTEST_ARGS ?= -q
+# The lowest-versions run: every runtime dependency at its pyproject.toml floor, in its own venv,
+# running the tests that exercise those libraries (Azure SDK + identity against the fake ARM, the
+# CLI on typer/click, plan and reports on pydantic/jinja2/junit-xml, guest parsing).
+LOWEST_VENV ?= .venv-lowest
+LOWEST_TESTS ?= tests/arm tests/cli tests/core tests/reporters tests/guest tests/gates/test_cli_check.py tests/gates/test_cli_gates.py
+# The shipped JSON Schemas are generated in the development venv: pydantic < 2.13 leaves out the
+# dataclass docstrings as descriptions, so the staleness check is not a floor check.
+LOWEST_DESELECT ?= --deselect tests/reporters/test_generated_files.py::test_shipped_schemas_are_current
 LINT_PATHS := $(wildcard src rules checks tests bench)
 
-.PHONY: demo test lint venv apt-packages npm-tools clean
+.PHONY: demo test test-lowest lint venv apt-packages npm-tools clean
 
 venv: $(BIN)/python
 
@@ -83,6 +91,18 @@ test: venv apt-packages npm-tools
 	@code=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || code=$$?; \
 	if [ $$code = 5 ]; then echo "error: pytest collected no tests (exit 5); that is a failure" >&2; fi; \
 	exit $$code
+	$(MAKE) --no-print-directory test-lowest
+
+# Proves the dependency floors: installs exactly `name==floor` for every runtime dependency
+# (constraints generated from pyproject.toml) and runs LOWEST_TESTS at those versions.
+test-lowest: venv
+	@test -x $(LOWEST_VENV)/bin/python || $(PYTHON) -m venv $(LOWEST_VENV)
+	$(PYTHON) tools/lowest_constraints.py > $(LOWEST_VENV)/constraints-lowest.txt
+	$(LOWEST_VENV)/bin/python -m pip install -q -c $(LOWEST_VENV)/constraints-lowest.txt -e '.[test]'
+	$(LOWEST_VENV)/bin/python tools/lowest_constraints.py --check
+	@code=0; $(LOWEST_VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not lab and not browser" $(LOWEST_DESELECT) $(LOWEST_TESTS) || code=$$?; \
+	if [ $$code = 5 ]; then echo "error: pytest collected no tests (exit 5); that is a failure" >&2; fi; \
+	exit $$code
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache .cache
+	rm -rf $(VENV) $(LOWEST_VENV) build dist .mypy_cache .ruff_cache .pytest_cache .cache

@@ -8,9 +8,11 @@ subnet; every subnet has its own NSG of about ``--rules-per-nsg`` rules (inbound
 and prefix, inbound by ASG, outbound allows by service tag and to on-premises prefixes, in one NSG
 in ten also by copied Storage IP prefixes, port denies, a final ``Deny-Internet-Out``); one VM
 in ``--nic-nsg-every`` (20) also has its own NIC NSG of the same size; every fourth subnet has
-a route table; one VM in three is in a multi-VM group of four; a cache storage account with a
-firewall. Service tags: Microsoft's full published file (3,039 tags,
-``tests/data/ServiceTags_Public_20251028.json``).
+a route table; one VM in three is in a multi-VM group of four; one VM in ``--ade-every`` (5)
+uses Azure Disk Encryption (its extension, or its OS disk's encryption settings), so that ASR205
+verifies the AzureKeyVault tag for them, and one in 97 was collected without its extensions
+(ASR205: unknown); a cache storage account with a firewall. Service tags: Microsoft's full
+published file (3,039 tags, ``tests/data/ServiceTags_Public_20251028.json``).
 
 Prints one row per rule (results, outcomes, seconds, run in one shared RuleContext as the engine
 does), then the whole network pack through ``engine.evaluate`` from a cold start (tag index and
@@ -25,6 +27,7 @@ import json
 import random
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from asr_preflight.api import RuleContext
@@ -32,6 +35,7 @@ from asr_preflight.engine import _run, evaluate
 from asr_preflight.netsec import service_tags_from_document
 from asr_preflight.plan import Plan
 from asr_preflight.snapshot import (
+    Extension,
     IpConfiguration,
     NetworkInterface,
     NetworkSecurityGroup,
@@ -42,6 +46,7 @@ from asr_preflight.snapshot import (
     Snapshot,
     StorageAccount,
     Subnet,
+    VirtualMachine,
     VirtualNetwork,
 )
 from asr_preflight.testing import make_plan, make_snapshot, make_vm
@@ -154,8 +159,34 @@ def nsg_rules(
     return tuple(rules)
 
 
+ADE_EXTENSION = Extension(
+    "AzureDiskEncryptionForLinux",
+    "Microsoft.Azure.Security",
+    "AzureDiskEncryptionForLinux",
+    "1.4",
+    "Succeeded",
+)
+
+
+def with_ade(vm: VirtualMachine, i: int, ade_every: int) -> VirtualMachine:
+    """VM ``i``: with ADE (by extension, or every other one by its OS disk's encryption
+    settings), with its extensions not gathered (one in 97), or as it is."""
+    if i % 97 == 1:
+        return replace(vm, extensions=None)
+    if not ade_every or i % ade_every:
+        return vm
+    if (i // ade_every) % 2 and vm.os_disk is not None:
+        return replace(vm, os_disk=replace(vm.os_disk, ade_encrypted=True))
+    return replace(vm, extensions=(ADE_EXTENSION,))
+
+
 def estate(
-    n_vms: int, rules_per_nsg: int, per_subnet: int, tags: ServiceTags, nic_every: int = 20
+    n_vms: int,
+    rules_per_nsg: int,
+    per_subnet: int,
+    tags: ServiceTags,
+    nic_every: int = 20,
+    ade_every: int = 5,
 ) -> tuple[Snapshot, Plan]:
     rng = random.Random(20251028)
     vms, nics, subnets, vnets, nsgs, tables = [], [], [], [], [], []
@@ -209,7 +240,7 @@ def estate(
             i = s * per_subnet + j
             if i >= n_vms:
                 break
-            vm = make_vm(f"vm-{i:05d}")
+            vm = with_ade(make_vm(f"vm-{i:05d}"), i, ade_every)
             ip = f"10.{v % 256}.{k * 16 + j // 250}.{4 + j % 250}"
             nic_nsg = None
             if nic_every and i % nic_every == 0:
@@ -277,6 +308,7 @@ def main() -> None:
     parser.add_argument("--rules-per-nsg", type=int, default=50)
     parser.add_argument("--vms-per-subnet", type=int, default=20)
     parser.add_argument("--nic-nsg-every", type=int, default=20, help="one VM in N has a NIC NSG")
+    parser.add_argument("--ade-every", type=int, default=5, help="one VM in N uses ADE")
     args = parser.parse_args()
     network = [r for r in RULES if r.code.startswith("ASR2")]
 
@@ -284,13 +316,14 @@ def main() -> None:
     tags = load_tags()
     load = time.perf_counter() - start
     snapshot, plan = estate(
-        args.vms, args.rules_per_nsg, args.vms_per_subnet, tags, args.nic_nsg_every
+        args.vms, args.rules_per_nsg, args.vms_per_subnet, tags, args.nic_nsg_every, args.ade_every
     )
     n_rules = sum(len(n.rules) for n in snapshot.network_security_groups)
     print(
         f"estate: {len(snapshot.vms)} VMs, {len(snapshot.network_security_groups)} NSGs"
         f" ({n_rules / len(snapshot.network_security_groups):.0f} rules each on average),"
-        f" {len(snapshot.route_tables)} route tables, {len(plan.groups)} groups of 4;"
+        f" {len(snapshot.route_tables)} route tables, {len(plan.groups)} groups of 4,"
+        f" {sum(vm.ade_use is True for vm in snapshot.vms)} VMs with ADE;"
         f" service tags: {len(tags.tags)} tags,"
         f" {sum(len(t.address_prefixes) for t in tags.tags)} prefixes (parsed in {load:.2f} s)"
     )

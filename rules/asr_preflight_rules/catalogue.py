@@ -13,6 +13,7 @@ from .capacity.asr104_vm_count_quota import vm_count_quota
 from .capacity.asr105_target_size_fits_nics import target_size_fits_nics
 from .capacity.asr106_target_size_fits_data_disks import target_size_fits_data_disks
 from .capacity.asr107_network_quota import network_quota
+from .capacity.asr108_placement_mappable import placement_mappable
 from .guest.asr301_root_certificates_current import root_certificates_current
 from .guest.asr302_tls_to_endpoints import tls_to_endpoints
 from .guest.asr303_dns_resolves_endpoints import dns_resolves_endpoints
@@ -22,9 +23,13 @@ from .guest.asr306_port_20004_guest import port_20004_guest
 from .guest.asr307_linux_root_free_space import linux_root_free_space
 from .guest.asr308_linux_grub_persistent_names import linux_grub_persistent_names
 from .guest.asr309_windows_vss_complus import windows_vss_complus
+from .guest.asr311_os_supported import os_supported
+from .guest.asr312_linux_lvm_root_present import linux_lvm_root_present
+from .guest.asr313_data_disks_initialized import data_disks_initialized
 from .identity.asr401_vault_permissions import vault_permissions
 from .identity.asr402_target_create_permissions import target_create_permissions
 from .identity.asr403_source_vm_permissions import source_vm_permissions
+from .identity.asr404_key_vault_permissions import key_vault_permissions
 from .network.asr201_outbound_storage import outbound_storage
 from .network.asr202_outbound_entra_id import outbound_entra_id
 from .network.asr203_outbound_site_recovery import outbound_site_recovery
@@ -54,6 +59,11 @@ from .vm.asr507_data_disk_count import data_disk_count
 from .vm.asr508_supported_disk_types import supported_disk_types
 from .vm.asr509_minimum_vm_size import minimum_vm_size
 from .vm.asr510_not_on_dedicated_host import not_on_dedicated_host
+from .vm.asr511_security_type_supported import security_type_supported
+from .vm.asr512_cmk_disk_encryption_set import cmk_disk_encryption_set
+from .vm.asr513_no_blocking_locks import no_blocking_locks
+from .vm.asr514_no_target_leftovers import no_target_leftovers
+from .vm.asr515_disk_features_supported import disk_features_supported
 
 RULES: tuple[Rule, ...] = (
     vault_not_in_source_region,
@@ -72,6 +82,7 @@ RULES: tuple[Rule, ...] = (
     target_size_fits_nics,
     target_size_fits_data_disks,
     network_quota,
+    placement_mappable,
     outbound_storage,
     outbound_entra_id,
     outbound_site_recovery,
@@ -91,9 +102,13 @@ RULES: tuple[Rule, ...] = (
     linux_root_free_space,
     linux_grub_persistent_names,
     windows_vss_complus,
+    os_supported,
+    linux_lvm_root_present,
+    data_disks_initialized,
     vault_permissions,
     target_create_permissions,
     source_vm_permissions,
+    key_vault_permissions,
     vm_provisioning_succeeded,
     vm_running_agent_ready,
     no_failed_extensions,
@@ -104,4 +119,9 @@ RULES: tuple[Rule, ...] = (
     supported_disk_types,
     minimum_vm_size,
     not_on_dedicated_host,
+    security_type_supported,
+    cmk_disk_encryption_set,
+    no_blocking_locks,
+    no_target_leftovers,
+    disk_features_supported,
 )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from asr_preflight import __version__, cli_gates, cli_rules
+from asr_preflight import __version__, cli_gates, cli_init, cli_rules
 from asr_preflight.cli_errors import (
     DEBUG_ENV,
     ISSUES_FALLBACK,
@@ -67,6 +67,7 @@ app = typer.Typer(
 )
 cli_rules.register(app)  # `rules list` and `rules explain`
 cli_gates.register(app)  # `diff` and `waivers check` (docs/gates.md)
+cli_init.register(app)  # `init` (a commented plan from a read-only survey)
 
 
 def _version(value: bool) -> None:
@@ -224,22 +225,49 @@ def check(
 def collect(
     plan: Annotated[Path, typer.Option("--plan", help="The plan file (TOML).")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the snapshot (JSON).")],
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            "--record",
+            metavar="DIR",
+            help="Also write every ARM answer received (no header, token or secret) into DIR, "
+            "for a bug report (docs/azure.md).",
+        ),
+    ] = None,
+    record_pseudonymise: Annotated[
+        bool,
+        typer.Option(
+            "--record-pseudonymise",
+            help="In the recording, replace subscription and tenant ids by consistent pseudonyms.",
+        ),
+    ] = False,
     *,
     collection: CollectFlags,
 ) -> int:
     """Gather the facts only, into a snapshot for `check --snapshot`."""
+    from dataclasses import replace
+
     from asr_preflight import fsutil
     from asr_preflight.snapshot import snapshot_to_json
 
     intent = _load_plan(plan)
     fsutil.ensure_writable_dir(out.parent)  # before collecting, not after
-    facts = _collect(intent, collection.options())
+    options = collection.options()
+    if record_pseudonymise and record is None:
+        raise UsageProblem("--record-pseudonymise needs --record DIR")
+    if record is not None:
+        fsutil.ensure_writable_dir(record)
+        azure = replace(options.azure, record=record, record_pseudonymise=record_pseudonymise)
+        options = replace(options, azure=azure)
+    facts = _collect(intent, options)
     fsutil.write_text(out, snapshot_to_json(facts))
     gaps = len(facts.errors)
     sys.stdout.write(
         f"wrote {out}: {len(facts.vms)} VMs, {gaps} collection error{'' if gaps == 1 else 's'}"
         " (the rules that need those facts will say unknown)\n"
     )
+    if record is not None:
+        sys.stdout.write(f"recorded the ARM answers in {record} (docs/azure.md: sharing one)\n")
     return 0
 
 

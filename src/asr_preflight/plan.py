@@ -22,6 +22,7 @@ from asr_preflight.fsutil import load_input
 
 GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 REGION = r"^[a-z][a-z0-9]*$"
+MANAGEMENT_GROUP = r"^[A-Za-z0-9_().-]{1,90}$"  # a management group id (ARM's naming rules)
 Cloud = Literal["AzureCloud", "AzureUSGovernment", "AzureChinaCloud", "custom"]
 
 
@@ -38,6 +39,8 @@ class AzureSection(_Section):
     arm_endpoint: str | None = None
     authority_host: str | None = None
     subscriptions: list[Annotated[str, Field(pattern=GUID)]] = []
+    # every subscription under these management groups (ids, as in the portal), too
+    management_groups: list[Annotated[str, Field(pattern=MANAGEMENT_GROUP)]] = []
 
     @model_validator(mode="after")
     def _custom_cloud_has_endpoints(self) -> AzureSection:
@@ -63,6 +66,9 @@ class TargetSection(_Section):
     cache_storage_account: str | None = None
     zone: Literal["1", "2", "3"] | None = None
     sizes: dict[str, str] = {}  # VM name -> pinned target size
+    proximity_placement_group: str | None = None  # target PPG id
+    availability_sets: dict[str, str] = {}  # source availability set id -> target set id
+    disk_encryption_sets: dict[str, str] = {}  # source DES id -> target DES id (CMK disks)
 
     @field_validator("vault")
     @classmethod
@@ -87,6 +93,46 @@ class TargetSection(_Section):
                 "must be a storage account resource id (/subscriptions/…/storageAccounts/NAME)"
             )
         return value
+
+    @field_validator("proximity_placement_group")
+    @classmethod
+    def _ppg_is_an_id(cls, value: str | None) -> str | None:
+        if value is not None:
+            _require_id(value, _PPG, "a proximity placement group")
+        return value
+
+    @field_validator("availability_sets")
+    @classmethod
+    def _sets_are_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for source, target in value.items():
+            _require_id(source, _AVSET, "an availability set", f"key {source!r}")
+            _require_id(target, _AVSET, "an availability set", f"value of {source!r}")
+        return value
+
+    @field_validator("disk_encryption_sets")
+    @classmethod
+    def _encryption_sets_are_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for source, target in value.items():
+            _require_id(source, _DES, "a disk encryption set", f"key {source!r}")
+            _require_id(target, _DES, "a disk encryption set", f"value of {source!r}")
+        return value
+
+
+_PPG = "/providers/Microsoft.Compute/proximityPlacementGroups/"
+_AVSET = "/providers/Microsoft.Compute/availabilitySets/"
+_DES = "/providers/Microsoft.Compute/diskEncryptionSets/"
+
+
+def _require_id(value: str, marker: str, what: str, where: str = "") -> None:
+    """A resource id of the given type: ``/subscriptions/…/providers/Microsoft.Compute/…/NAME``."""
+    lower, wanted = value.lower(), marker.lower()
+    name = lower.split(wanted, 1)[1] if wanted in lower else ""
+    if not lower.startswith("/subscriptions/") or not name or "/" in name.strip("/"):
+        kind = marker.strip("/").rsplit("/", 1)[-1]
+        prefix = f"{where}: " if where else ""
+        raise ValueError(
+            f"{prefix}must be {what} resource id (/subscriptions/…/{kind}/NAME), not {value!r}"
+        )
 
 
 class PolicySection(_Section):

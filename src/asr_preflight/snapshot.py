@@ -51,9 +51,13 @@ FactKind = Literal[
     "cache_storage",
     "resource_groups",
     "rbac",  # role assignments, role definitions, deny assignments
+    "key_vaults",  # the key vaults named by ADE disks (listed per subscription)
     "eligibility",  # ASR's replicationEligibilityResults
     "guest",  # in-guest probes
     "credential",
+    "locks",  # management locks (Microsoft.Authorization/locks), listed per source subscription
+    "disk_encryption_sets",  # listed per target subscription
+    "target_disks",  # managed disks in the target resource groups (ASR replica leftovers)
 ]
 
 
@@ -112,6 +116,13 @@ class Disk:
     encryption_type: str | None = None  # EncryptionAtRestWithPlatformKey, …WithCustomerKey, …
     disk_encryption_set_id: str | None = None
     ade_encrypted: bool = False  # encryptionSettingsCollection enabled (Azure Disk Encryption)
+    # ADE: the key vault holding the disk encryption secret (diskEncryptionKey.sourceVault) and
+    # the one holding the key encryption key, when one wraps it (keyEncryptionKey.sourceVault)
+    ade_key_vault_id: str | None = None
+    ade_kek_vault_id: str | None = None
+    # properties.maxShares of the managed disk resource (> 1: a shared disk); None = the disk
+    # resource was not read (or an unmanaged disk)
+    max_shares: int | None = None
 
 
 @dataclass(frozen=True)
@@ -141,7 +152,11 @@ class VirtualMachine:
     dedicated_host_group_id: str | None = None
     availability_set_id: str | None = None
     proximity_placement_group_id: str | None = None
-    security_type: str | None = None  # "TrustedLaunch", "ConfidentialVM"
+    security_type: str | None = None  # "TrustedLaunch", "ConfidentialVM"; None = Standard
+    secure_boot_enabled: bool | None = None  # securityProfile.uefiSettings.secureBootEnabled
+    vtpm_enabled: bool | None = None  # securityProfile.uefiSettings.vTpmEnabled
+    encryption_at_host: bool = False  # securityProfile.encryptionAtHost
+    time_created: str | None = None  # properties.timeCreated (ISO 8601); None = not reported
     # networking: NIC ids, primary first
     nic_ids: tuple[str, ...] = ()
 
@@ -321,12 +336,47 @@ class ServiceTags:
 
 
 @dataclass(frozen=True)
+class NetworkMapping:
+    """An Azure-to-Azure network mapping of the vault: VMs in the source virtual network fail
+    over into the target one (ReplicationNetworkMappings_List)."""
+
+    source_vnet_id: str
+    target_vnet_id: str
+
+
+@dataclass(frozen=True)
 class Vault:
     id: str
     name: str
     location: str
     resource_group: str
     resource_group_location: str | None = None
+    # the vault's network mappings (source VNet -> target VNet); None = not gathered
+    network_mappings: tuple[NetworkMapping, ...] | None = None
+
+
+@dataclass(frozen=True)
+class KeyVaultAccessPolicy:
+    """One entry of a key vault's ``accessPolicies`` (the access-policy permission model)."""
+
+    object_id: str
+    tenant_id: str | None = None
+    application_id: str | None = None  # compound identity: applies to that app acting for it
+    keys: tuple[str, ...] = ()  # lower-cased: get, list, decrypt, encrypt, all, …
+    secrets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeyVault:
+    """A key vault (Microsoft.KeyVault/vaults) as its subscription listing returns it."""
+
+    id: str
+    name: str
+    location: str
+    # properties.enableRbacAuthorization: True = data access by Azure RBAC (access policies
+    # ignored); False = by access policies; None = absent from ARM's answer
+    rbac_authorization: bool | None = None
+    access_policies: tuple[KeyVaultAccessPolicy, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -362,6 +412,7 @@ class EligibilityError:
     message: str
     possible_causes: str | None = None
     recommended_action: str | None = None
+    status: str | None = None  # "Error", "Warning" (not enumerated by the spec); None = absent
 
 
 @dataclass(frozen=True)
@@ -370,6 +421,52 @@ class Eligibility:
 
     vm_id: str
     errors: tuple[EligibilityError, ...] = ()
+
+
+@dataclass(frozen=True)
+class ManagementLock:
+    """A management lock (``Microsoft.Authorization/locks``) on a subscription, a resource group or
+    a resource; ``scope`` is the locked thing's id (the lock id up to ``/providers/Microsoft.
+    Authorization/locks/``)."""
+
+    id: str
+    name: str
+    scope: str
+    level: str  # "CanNotDelete", "ReadOnly", "NotSpecified"
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class DiskEncryptionSet:
+    id: str
+    name: str
+    location: str
+    # EncryptionAtRestWithCustomerKey, EncryptionAtRestWithPlatformAndCustomerKeys,
+    # ConfidentialVmEncryptedWithCustomerKey
+    encryption_type: str | None = None
+    provisioning_state: str | None = None
+
+
+@dataclass(frozen=True)
+class TargetDisk:
+    """A managed disk that already exists in a target resource group."""
+
+    id: str
+    name: str
+    resource_group: str
+    subscription_id: str
+    location: str | None = None
+    managed_by: str | None = None  # the VM it is attached to, if any
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A fact family the collector listed completely at ``scope`` (a subscription or resource
+    group id): an item of that family absent from the snapshot at that scope does not exist.
+    A rule that needs "there is none" asks for the listing; without it the answer is unknown."""
+
+    kind: FactKind
+    scope: str
 
 
 # ---------------------------------------------------------------------------------------------
@@ -431,7 +528,9 @@ class IdentityFacts:
     # the principal's group object ids (transitive), None = membership not gathered; groups that
     # hold one of the role assignments above are known members either way
     group_ids: tuple[str, ...] | None = None
-    # subscription id -> the management group names above it, nearest first (root last); a
+    # subscription id -> names of management groups known to be above it: those at whose scope
+    # ARM listed an assignment or deny assignment for it (every one that can matter), and those
+    # the management-group descendants listing placed it under; order not significant. A
     # subscription absent here: its management group ancestry was not gathered
     management_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -486,6 +585,24 @@ class ServiceState:
 
 
 @dataclass(frozen=True)
+class GuestDisk:
+    """A data disk as the guest sees it, by the LUN Azure attached it at (storage probe).
+
+    Linux: ``/dev/disk/azure/scsi1/lunN`` (or ``/dev/disk/azure/data/by-lun/N``) and what lsblk
+    and blkid read from its device; Windows: ``Get-Disk``. ``partition_table`` and
+    ``filesystem`` are ``""`` when they were read and there is none, None when they could not be
+    read (no root, no udev database)."""
+
+    lun: int
+    device: str | None = None  # /dev/sdc, or "Disk 2" on Windows
+    partitions: int | None = None  # partitions found on it
+    partition_table: str | None = None  # gpt, dos / GPT, MBR, RAW
+    filesystem: str | None = None  # a signature on the whole disk: ext4, xfs, LVM2_member…
+    offline: bool | None = None  # Windows: IsOffline
+    detail: str | None = None  # why its state could not be read
+
+
+@dataclass(frozen=True)
 class GuestFacts:
     """What the probe scripts reported from inside one VM. None = that probe did not report."""
 
@@ -507,6 +624,13 @@ class GuestFacts:
     trust_store: str | None = None  # the bundle file (Linux) or store (Windows) that was read
     grub_files: tuple[str, ...] | None = None  # the GRUB files grub_device_names came from
     address: str | None = None  # the address the checker connected to
+    hotfixes: tuple[str, ...] | None = None  # Windows: the installed updates ASR311 asks about
+    # storage probe: the LVs GRUB's kernel line names (rd.lvm.lv=/rd_LVM_LV=, "vg/lv"), the LVs
+    # lvs lists ("vg/lv"), and the data disks by LUN; None = not read (probe_errors "lvs",
+    # "disks" or "storage" say why)
+    grub_lvm_volumes: tuple[str, ...] | None = None
+    logical_volumes: tuple[str, ...] | None = None
+    data_disks: tuple[GuestDisk, ...] | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -542,8 +666,13 @@ class Snapshot:
     cache_storage: StorageAccount | None = None
     resource_groups: tuple[ResourceGroup, ...] = ()
     identity: IdentityFacts | None = None
+    key_vaults: tuple[KeyVault, ...] = ()  # the source key vaults ADE disks name
     eligibility: tuple[Eligibility, ...] = ()
     guests: tuple[GuestFacts, ...] = ()
+    management_locks: tuple[ManagementLock, ...] = ()
+    disk_encryption_sets: tuple[DiskEncryptionSet, ...] = ()
+    target_disks: tuple[TargetDisk, ...] = ()
+    listings: tuple[Listing, ...] = ()  # which of the three families above were listed where
     errors: tuple[FactError, ...] = ()
     schema: str = SNAPSHOT_SCHEMA
 
@@ -598,7 +727,42 @@ def snapshot_from_json(text: str) -> Snapshot:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise SnapshotError(f"invalid snapshot at {where}: {first['msg']}") from None
+    _check_addresses(snapshot)
     return snapshot
+
+
+def _check_addresses(snapshot: Snapshot) -> None:
+    """Address prefixes are evaluated as addresses: one with a control character (a NUL, a
+    newline) cannot be one and would reach the evaluator as text it cannot parse. The collector
+    refuses such values (a FactError); a snapshot file carrying one is refused here."""
+    fields: list[tuple[str, tuple[str, ...]]] = []
+    for i, nsg in enumerate(snapshot.network_security_groups):
+        for group in ("rules", "default_rules"):
+            for j, rule in enumerate(getattr(nsg, group)):
+                where = f"network_security_groups.{i}.{group}.{j}"
+                fields.append((f"{where}.source_address_prefixes", rule.source_address_prefixes))
+                fields.append(
+                    (f"{where}.destination_address_prefixes", rule.destination_address_prefixes)
+                )
+    for i, vnet in enumerate(snapshot.virtual_networks):
+        fields.append((f"virtual_networks.{i}.address_prefixes", vnet.address_prefixes))
+        fields.append(
+            (f"virtual_networks.{i}.peered_address_prefixes", vnet.peered_address_prefixes)
+        )
+    for i, subnet in enumerate(snapshot.subnets):
+        fields.append((f"subnets.{i}.address_prefixes", subnet.address_prefixes))
+    for i, table in enumerate(snapshot.route_tables):
+        for j, route in enumerate(table.routes):
+            fields.append((f"route_tables.{i}.routes.{j}.address_prefix", (route.address_prefix,)))
+    if snapshot.service_tags is not None:
+        for i, tag in enumerate(snapshot.service_tags.tags):
+            fields.append((f"service_tags.tags.{i}.address_prefixes", tag.address_prefixes))
+    for where, values in fields:
+        for value in values:
+            if not value.isprintable():
+                raise SnapshotError(
+                    f"invalid snapshot at {where}: {value!r} holds a control character"
+                )
 
 
 def load_snapshot(path: Path) -> Snapshot:

@@ -68,7 +68,8 @@ vms = ["vm-sap-app-01", "vm-sap-db-01"]
 
 @pytest.fixture
 def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAzure]:
-    fake = FakeAzure(tmp_path, page_size=10).start()
+    # page size 3: every list the collector reads arrives in several pages, as real ARM may send it
+    fake = FakeAzure(tmp_path, page_size=3).start()
     build_estate(fake)
     # DefaultAzureCredential's environment path -> the real ClientSecretCredential
     monkeypatch.setenv("AZURE_TENANT_ID", TENANT)
@@ -86,6 +87,8 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAzure]
         yield fake
     finally:
         fake.stop()
+    # every request carried the api-version pinned in asr_preflight/azure/api_versions.py
+    assert fake.version_violations == [], fake.version_violations
 
 
 @pytest.fixture

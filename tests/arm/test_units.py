@@ -16,29 +16,45 @@ from fakes.arm import FakeAzure
 
 
 @pytest.mark.parametrize(
-    ("name", "arm", "authority"),
+    ("name", "arm", "authority", "scope"),
     [
-        (None, "https://management.azure.com", "https://login.microsoftonline.com"),
         (
+            None,
+            "https://management.azure.com",
+            "https://login.microsoftonline.com",
+            "https://management.azure.com/.default",
+        ),
+        (
+            # the token audience is not the ARM endpoint here (azure-mgmt-core's value)
             "AzureUSGovernment",
             "https://management.usgovcloudapi.net",
             "https://login.microsoftonline.us",
+            "https://management.core.usgovcloudapi.net/.default",
         ),
         (
             "AzureChinaCloud",
             "https://management.chinacloudapi.cn",
             "https://login.chinacloudapi.cn",
+            "https://management.chinacloudapi.cn/.default",
         ),
     ],
 )
-def test_clouds(name: str | None, arm: str, authority: str) -> None:
+def test_clouds(name: str | None, arm: str, authority: str, scope: str) -> None:
     cloud = resolve_cloud(name)
-    assert (cloud.arm_endpoint, cloud.authority_host, cloud.scope) == (
-        arm,
-        authority,
-        f"{arm}/.default",
-    )
+    assert (cloud.arm_endpoint, cloud.authority_host, cloud.scope) == (arm, authority, scope)
     assert not cloud.custom
+
+
+def test_clouds_come_from_the_azure_libraries() -> None:
+    from azure.core import AzureClouds
+    from azure.identity import AzureAuthorityHosts
+    from azure.mgmt.core.tools import get_arm_endpoints
+
+    gov = resolve_cloud("AzureUSGovernment")
+    lib = get_arm_endpoints(AzureClouds.AZURE_US_GOVERNMENT)
+    assert f"{gov.arm_endpoint}/" == lib["resource_manager"]
+    assert [gov.scope] == lib["credential_scopes"]
+    assert gov.authority_host == f"https://{AzureAuthorityHosts.AZURE_GOVERNMENT}"
 
 
 def test_custom_cloud_needs_both_https_endpoints() -> None:

@@ -1,13 +1,22 @@
 """A fake Azure Resource Manager and token authority, served over HTTPS on 127.0.0.1.
 
 The real azure-identity credential and the real azure-mgmt clients talk to it. It serves an
-:class:`Estate` (collections and items keyed by lower-cased ARM path), pages collections with
-``nextLink`` pointing back at itself, logs every request, and injects faults on demand:
+:class:`Estate` (collections and items keyed by lower-cased ARM path), logs every request, and
+injects faults on demand. Like real ARM it pages *every* list answer, whatever family it belongs
+to: any JSON object with a ``value`` array (or ServiceTags_List's ``values`` array) is cut into
+pages of ``page_size`` with a ``nextLink`` pointing back at itself. It checks every ARM request's
+``api-version`` against asr-preflight's table (``asr_preflight.azure.api_versions``): a request
+with another version is answered 400 like ARM does and remembered in ``version_violations``, which
+the ARM tests' fixture requires to be empty. It can also serve a recording made with
+``collect --record`` (:meth:`FakeAzure.replay`) instead of an estate.
 
     fake.fail("/virtualmachines", status=429, headers={"Retry-After": "0.05"}, times=2)
     fake.fail("/networkinterfaces", kind="reset")          # connection dropped, no answer
     fake.fail("/disks", kind="malformed")                  # 200 with a body that is not JSON
     fake.fail("/skus", kind="slow", delay=0.5)
+    fake.fail("/oauth2/v2.0/token", kind="hang")              # never answers (until stop())
+
+Faults apply to the token authority's paths too.
 
 Only GET serves data. Any other method is logged and answered 405, so a test can see that the
 product never sent one.
@@ -30,9 +39,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import trustme
+
+from asr_preflight.azure.api_versions import pin_for, resource_type
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CLIENT_ID = "6e0b3f1c-5a4b-4c39-9d4e-0a1b2c3d4e5f"
@@ -59,7 +70,7 @@ class Estate:
 @dataclass
 class Fault:
     match: str  # substring of the lower-cased path (and query)
-    kind: str = "status"  # status | reset | slow | malformed
+    kind: str = "status"  # status | reset | slow | malformed | hang
     status: int = 500
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] | None = None
@@ -73,6 +84,7 @@ class Logged:
     method: str
     path: str
     query: str
+    authorization: bool = False  # the request carried an Authorization header
 
 
 class FakeAzure:
@@ -90,15 +102,21 @@ class FakeAzure:
         self.ca_file = workdir / "fake-ca.pem"
         self.url = ""
         self.token_value = ""
+        self.stopping = threading.Event()
+        #: (path, api-version) of every ARM request whose version is not the pinned one
+        self.version_violations: list[tuple[str, str]] = []
+        self.check_versions = True
+        self.recording: dict[tuple[str, str], dict[str, Any]] | None = None
+        self.recorded_endpoint = ""
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> FakeAzure:
+    def start(self, host: str = "127.0.0.1") -> FakeAzure:
         ca = trustme.CA()
-        cert = ca.issue_cert("127.0.0.1", "localhost")
+        cert = ca.issue_cert(host, "localhost")
         ca.cert_pem.write_to_path(str(self.ca_file))
         handler = type("Handler", (_Handler,), {"fake": self})
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server = ThreadingHTTPServer((host, 0), handler)
         server.daemon_threads = True
         server.request_queue_size = 128
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -106,11 +124,12 @@ class FakeAzure:
         server.socket = ctx.wrap_socket(server.socket, server_side=True)
         threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
         self._server = server
-        self.url = f"https://127.0.0.1:{server.server_address[1]}"
+        self.url = f"https://{host}:{server.server_address[1]}"
         self.token_value = self.token()
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -139,6 +158,18 @@ class FakeAzure:
             for r in self.requests()
             if r.path.lower().startswith(("/subscriptions", "/providers"))
         ]
+
+    def replay(self, directory: Path) -> None:
+        """Serve the ARM answers recorded by ``collect --record`` instead of the estate. A request
+        the recording lacks is answered 400 ``NotInRecording`` (never a 404, which would read as
+        "does not exist"); recorded ``nextLink`` URLs are pointed back at this fake."""
+        manifest = json.loads((directory / "recording.json").read_text(encoding="utf-8"))
+        self.recorded_endpoint = str(manifest["arm_endpoint"]).rstrip("/")
+        self.recording = {}
+        with (directory / "responses.jsonl").open(encoding="utf-8") as lines:
+            for line in lines:
+                entry = json.loads(line)
+                self.recording[_replay_key(entry["method"], entry["path"], entry["query"])] = entry
 
     def _take_fault(self, target: str) -> Fault | None:
         with self._lock:
@@ -206,15 +237,22 @@ class _Handler(BaseHTTPRequestHandler):
         parts = parts._replace(path=re.sub("/+", "/", parts.path))
         body = self._body()
         with fake._lock:
-            fake.log.append(Logged(method, parts.path, parts.query))
+            fake.log.append(
+                Logged(method, parts.path, parts.query, "Authorization" in self.headers)
+            )
         if fake.latency:
             time.sleep(fake.latency)
         lower = parts.path.lower()
-        if "/oauth2/" in lower or "/.well-known/" in lower:
+        fault = fake._take_fault(f"{lower}?{parts.query.lower()}")
+        authority = "/oauth2/" in lower or "/.well-known/" in lower
+        if authority and fault is None:
             self._authority(method, parts.path, body)
             return
-        fault = fake._take_fault(f"{lower}?{parts.query.lower()}")
         if fault is not None:
+            if fault.kind == "hang":
+                fake.stopping.wait()
+                self._reset()
+                return
             if fault.kind == "reset":
                 self._reset()
                 return
@@ -223,6 +261,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if fault.kind == "slow":
                 time.sleep(fault.delay)
+                if authority:
+                    self._authority(method, parts.path, body)
+                    return
             else:
                 body_out = fault.body or {
                     "error": {"code": _code(fault.status), "message": "injected"}
@@ -232,10 +273,47 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization", "") != f"Bearer {fake.token_value}":
             self._error(401, "InvalidAuthenticationToken", "The access token is invalid.")
             return
+        if fake.check_versions and not self._version_pinned(parts.path, parts.query):
+            return
+        if fake.recording is not None:
+            self._replay(method, parts.path, parts.query)
+            return
         if method != "GET":
             self._error(405, "MethodNotAllowed", f"the fake serves GET only, not {method}")
             return
         self._arm_get(parts.path, parse_qs(parts.query))
+
+    def _version_pinned(self, path: str, query: str) -> bool:
+        """True when the request carries the api-version of asr-preflight's table; otherwise
+        remember it and answer 400 as ARM does for a version it does not serve."""
+        got = parse_qs(query).get("api-version", [""])[0]
+        pin = pin_for(path)
+        if pin is not None and got == pin.api_version:
+            return True
+        with self.fake._lock:
+            self.fake.version_violations.append((path, got))
+        self._error(
+            400,
+            "NoRegisteredProviderFound",
+            f"No registered resource provider found for api version '{got}' and type "
+            f"'{resource_type(path)}' (asr-preflight pins "
+            f"{pin.api_version if pin else 'nothing for this type'}).",
+        )
+        return False
+
+    def _replay(self, method: str, path: str, query: str) -> None:
+        fake = self.fake
+        assert fake.recording is not None
+        entry = fake.recording.get(_replay_key(method, path, query))
+        if entry is None:
+            self._error(400, "NotInRecording", f"{method} {path}?{query} was not recorded")
+            return
+        body = entry["body"]
+        if isinstance(body, dict) and isinstance(body.get("nextLink"), str):
+            link = body["nextLink"]
+            if fake.recorded_endpoint and link.startswith(fake.recorded_endpoint):
+                body = {**body, "nextLink": fake.url + link[len(fake.recorded_endpoint) :]}
+        self._send(int(entry["status"]), body if body is not None else b"")
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -316,14 +394,16 @@ class _Handler(BaseHTTPRequestHandler):
                 oid = flt.split("'")[1].lower()
                 items = [i for i in items if i.get("_assigned_to", "").lower() == oid]
             self._page(
-                path, query, [{k: v for k, v in i.items() if not k.startswith("_")} for i in items]
+                path,
+                query,
+                {"value": [{k: v for k, v in i.items() if not k.startswith("_")} for i in items]},
             )
             return
         if key in estate.items:
-            self._send(200, estate.items[key])
+            self._page(path, query, estate.items[key])
             return
         if re.fullmatch(r"/subscriptions/[^/]+(/resourcegroups/[^/]+)?/providers/[^/]+/[^/]+", key):
-            self._page(path, query, [])  # an empty collection
+            self._page(path, query, {"value": []})  # an empty collection
             return
         if "/resourcegroups/" in key and key.count("/") == 4:
             self._error(
@@ -334,11 +414,18 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._error(404, "ResourceNotFound", f"The Resource '{path}' was not found.")
 
-    def _page(self, path: str, query: dict[str, list[str]], items: list[dict[str, Any]]) -> None:
+    def _page(self, path: str, query: dict[str, list[str]], answer: dict[str, Any]) -> None:
+        """Serve ``answer``, cut into pages when it is a list (``value``, or ServiceTags_List's
+        ``values``): every list family is paged, the ones added later included."""
+        array = next((k for k in ("value", "values") if isinstance(answer.get(k), list)), None)
+        if array is None:
+            self._send(200, answer)
+            return
+        items = answer[array]
         start = int(query.get("$skiptoken", ["0"])[0])
         size = self.fake.page_size
-        page = items[start : start + size]
-        body: dict[str, Any] = {"value": page}
+        body: dict[str, Any] = {k: v for k, v in answer.items() if k != "nextLink"}
+        body[array] = items[start : start + size]
         if start + size < len(items):
             rest = {k: v[0] for k, v in query.items() if k != "$skiptoken"}
             rest["$skiptoken"] = str(start + size)
@@ -355,6 +442,12 @@ def _code(status: int) -> str:
         500: "InternalServerError",
         503: "ServiceUnavailable",
     }.get(status, "Error")
+
+
+def _replay_key(method: str, path: str, query: str) -> tuple[str, str]:
+    """Method + lower-cased path, and the query's parameters in a canonical order."""
+    pairs = sorted((k.lower(), v) for k, v in parse_qsl(query, keep_blank_values=True))
+    return (f"{method.upper()} {re.sub('/+', '/', path.lower()).rstrip('/')}", urlencode(pairs))
 
 
 @contextmanager

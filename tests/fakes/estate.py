@@ -54,6 +54,18 @@ class VmSpec:
     failed_extension: bool = False
     eligibility_errors: tuple[tuple[str, str], ...] = ()
     status_has_agent: bool = True  # False: the status-only list omits vmAgent
+    ade_vault: str | None = None  # ADE: the key vault id its disks' encryption settings name
+    status_has_extensions: bool = True  # False: the status-only list omits extensions
+    extensions: bool = True  # False: the VM has none (its own instance view lists none)
+    security_type: str | None = None  # "TrustedLaunch", "ConfidentialVM"
+    time_created: str = "2024-09-12T08:15:02.1234567+00:00"
+    encryption_at_host: bool = False
+    disk_sku: str = "Premium_LRS"  # of every disk
+    shared_data_disk: bool = False  # data disk 0 with maxShares 2
+    disk_encryption_set: str | None = None  # DES id: every disk with a customer-managed key
+    availability_set: str | None = None
+    proximity_placement_group: str | None = None
+    eligibility_warnings: tuple[tuple[str, str], ...] = ()  # entries with status "Warning"
 
 
 class EstateBuilder:
@@ -163,6 +175,19 @@ class EstateBuilder:
         props = vm["properties"]
         for key in ("availabilitySet", "proximityPlacementGroup", "applicationProfile", "userData"):
             props.pop(key, None)
+        if spec.availability_set:
+            props["availabilitySet"] = {"id": spec.availability_set}
+        if spec.proximity_placement_group:
+            props["proximityPlacementGroup"] = {"id": spec.proximity_placement_group}
+        props["timeCreated"] = spec.time_created
+        if spec.security_type or spec.encryption_at_host:
+            security: dict[str, Any] = {}
+            if spec.security_type:
+                security["securityType"] = spec.security_type
+                security["uefiSettings"] = {"secureBootEnabled": True, "vTpmEnabled": True}
+            if spec.encryption_at_host:
+                security["encryptionAtHost"] = True
+            props["securityProfile"] = security
         props["provisioningState"] = spec.provisioning
         props["hardwareProfile"]["vmSize"] = spec.size
         storage = props["storageProfile"]
@@ -220,6 +245,11 @@ class EstateBuilder:
             ]
         if not spec.status_has_agent:
             view.pop("vmAgent")
+        if not spec.extensions:
+            view.pop("extensions")
+        full_extensions = view.get("extensions")
+        if not spec.status_has_extensions:
+            view.pop("extensions", None)
         view["disks"] = []
         status_item = {
             "id": vm_id,
@@ -232,6 +262,8 @@ class EstateBuilder:
             sub_list(sub, "Microsoft.Compute/virtualMachines").lower() + "#statusonly", []
         ).append(status_item)
         full_view = copy.deepcopy(view)
+        if full_extensions is not None:
+            full_view["extensions"] = copy.deepcopy(full_extensions)
         if "vmAgent" not in full_view:
             full_view["vmAgent"] = example("VirtualMachine_Get_InstanceView.json")["vmAgent"]
             full_view["vmAgent"]["statuses"][0]["displayStatus"] = spec.agent
@@ -263,39 +295,69 @@ class EstateBuilder:
                     "name": name,
                     "location": spec.location,
                     "managedBy": vm_id,
-                    "sku": {"name": "Premium_LRS", "tier": "Premium"},
+                    "sku": {"name": spec.disk_sku},
                 }
             )
             dprops = disk["properties"]
             dprops["diskSizeGB"] = size
-            dprops.pop("encryptionSettingsCollection", None)
+            if spec.ade_vault:  # Disk_Get's own encryptionSettingsCollection, vault rewritten
+                collection = dprops["encryptionSettingsCollection"]
+                for element in collection["encryptionSettings"]:
+                    element["diskEncryptionKey"]["sourceVault"]["id"] = spec.ade_vault
+                    element.pop("keyEncryptionKey", None)
+            else:
+                dprops.pop("encryptionSettingsCollection", None)
+            if spec.shared_data_disk and disk_ref is not os_disk and disk_ref["lun"] == 0:
+                dprops["maxShares"] = 2
+            if spec.disk_encryption_set:
+                dprops["encryption"] = {
+                    "type": "EncryptionAtRestWithCustomerKey",
+                    "diskEncryptionSetId": spec.disk_encryption_set,
+                }
             dprops.pop("purchasePlan", None)
             self.estate.add(sub_list(sub, "Microsoft.Compute/disks"), disk)
 
-        # ASR eligibility
-        self.estate.put(
-            f"{vm_id}/providers/Microsoft.RecoveryServices/replicationEligibilityResults/default",
-            {
-                "name": "default",
-                "type": "Microsoft.RecoveryServices/replicationEligibilityResults",
-                "id": f"{vm_id}/providers/Microsoft.RecoveryServices"
-                "/replicationEligibilityResults/default",
-                "properties": {
-                    "clientRequestId": "00000000-0000-0000-0000-000000000000",
-                    "errors": [
-                        {
-                            "code": code,
-                            "message": msg,
-                            "possibleCauses": "",
-                            "recommendedAction": "",
-                            "status": "Error",
-                        }
-                        for code, msg in spec.eligibility_errors
-                    ],
-                },
-            },
-        )
+        # ASR eligibility (ReplicationEligibilityResults_Get)
+        result = example("ReplicationEligibilityResults_Get.json")
+        path = f"{vm_id}/providers/Microsoft.RecoveryServices/replicationEligibilityResults/default"
+        result["id"] = path
+        template = result["properties"]["errors"][0]
+        entries = [(c, m, "Error") for c, m in spec.eligibility_errors] + [
+            (c, m, "Warning") for c, m in spec.eligibility_warnings
+        ]
+        result["properties"]["errors"] = [
+            {**template, "code": code, "message": msg, "status": status}
+            for code, msg, status in entries
+        ]
+        self.estate.put(path, result)
         return vm_id
+
+    # -- locks, disk encryption sets, leftover disks ------------------------------------------------
+
+    def lock(self, sub: str, scope: str, name: str, level: str) -> None:
+        """A management lock on ``scope`` (ManagementLocks_ListAtSubscriptionLevel's item)."""
+        lock = example("ManagementLocks_ListAtSubscriptionLevel.json")["value"][0]
+        lock.update({"id": f"{scope}/providers/Microsoft.Authorization/locks/{name}", "name": name})
+        lock["properties"]["level"] = level
+        self.estate.add(sub_list(sub, "Microsoft.Authorization/locks"), lock)
+
+    def disk_encryption_set(self, sub: str, rg: str, name: str, location: str) -> str:
+        """A disk encryption set (DiskEncryptionSet_ListBySubscription's item)."""
+        des = example("DiskEncryptionSet_ListBySubscription.json")["value"][0]
+        des_id = rid(sub, rg, "Microsoft.Compute", "diskEncryptionSets", name)
+        des.update({"id": des_id, "name": name, "location": location})
+        self.estate.add(sub_list(sub, "Microsoft.Compute/diskEncryptionSets"), des)
+        return des_id
+
+    def loose_disk(self, sub: str, rg: str, name: str, location: str) -> str:
+        """An unattached managed disk (Disk_Get), e.g. a replica left by an earlier protection."""
+        disk = example("Disk_Get.json")
+        disk_id = rid(sub, rg, "Microsoft.Compute", "disks", name)
+        disk.update({"id": disk_id, "name": name, "location": location})
+        disk.pop("managedBy", None)
+        disk["properties"].pop("encryptionSettingsCollection", None)
+        self.estate.add(sub_list(sub, "Microsoft.Compute/disks"), disk)
+        return disk_id
 
     # -- regions ---------------------------------------------------------------------------------
 
@@ -400,6 +462,8 @@ class EstateBuilder:
         vault_id = rid(sub, rg, "Microsoft.RecoveryServices", "vaults", name)
         vault.update({"id": vault_id, "name": name, "location": location})
         self.estate.put(vault_id, vault)
+        self.estate.add(sub_list(sub, "Microsoft.RecoveryServices/vaults"), vault)
+        self.estate.lists.setdefault(f"{vault_id}/replicationNetworkMappings".lower(), [])
         self.resource_group(sub, rg, location)
         return vault_id
 
@@ -411,7 +475,7 @@ class EstateBuilder:
         account_id = rid(sub, rg, "Microsoft.Storage", "storageAccounts", name)
         self.estate.put(
             account_id,
-            {
+            account := {
                 "id": account_id,
                 "name": name,
                 "location": location,
@@ -431,6 +495,7 @@ class EstateBuilder:
                 },
             },
         )
+        self.estate.add(sub_list(sub, "Microsoft.Storage/storageAccounts"), account)
         self.estate.put(
             f"{account_id}/blobServices/default",
             {
@@ -491,3 +556,113 @@ class EstateBuilder:
             )
             d["properties"]["scope"] = f"/subscriptions/{sub}/resourcegroups/rgname"
         self.estate.lists[sub_list(sub, "Microsoft.Authorization/denyAssignments").lower()] = deny
+
+    def rbac_management_group(
+        self,
+        subs: tuple[str, ...],
+        oid: str,
+        mg: str,
+        role_name: str,
+        actions: tuple[str, ...],
+        *,
+        guid: str = "7f6c6a51-bcf8-42ba-9220-52d62157d7db",
+    ) -> str:
+        """An assignment for ``oid`` at management group ``mg`` of a custom role defined there
+        (RoleAssignments_ListForScope, GetRoleDefinitionByName shapes), listed by ARM for every
+        subscription in ``subs`` (those under ``mg``) as ``assignedTo()`` lists an ancestor's.
+        Replaces the subscriptions' other assignments. Returns the role definition id."""
+        scope = f"/providers/Microsoft.Management/managementGroups/{mg}"
+        role_id = f"{scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+        item = example("RoleAssignments_ListForScope.json")["value"][0]
+        item["name"] = "b0f43c54-e787-4862-89b1-a653fa9cf747"
+        item["id"] = f"{scope}/providers/Microsoft.Authorization/roleAssignments/{item['name']}"
+        item["properties"].update({"roleDefinitionId": role_id, "principalId": oid, "scope": scope})
+        item["_assigned_to"] = oid
+        for sub in subs:
+            key = sub_list(sub, "Microsoft.Authorization/roleAssignments").lower()
+            self.estate.lists[key] = [copy.deepcopy(item)]
+        role = example("GetRoleDefinitionByName.json")
+        role.update({"id": role_id, "name": guid})
+        role["properties"].update(
+            {"roleName": role_name, "type": "CustomRole", "assignableScopes": [scope]}
+        )
+        role["properties"]["permissions"] = [
+            {"actions": list(actions), "notActions": [], "dataActions": [], "notDataActions": []}
+        ]
+        self.estate.put(role_id, role)
+        return role_id
+
+    def key_vault(
+        self,
+        sub: str,
+        rg: str,
+        name: str,
+        location: str,
+        *,
+        rbac: bool | None = False,
+        policy_for: tuple[str, ...] = (),
+    ) -> str:
+        """A key vault in its subscription's list (Vaults_ListBySubscription example), with an
+        access policy granting the example's permissions to each object id in ``policy_for``;
+        ``rbac`` None leaves ``enableRbacAuthorization`` out, as older vaults do."""
+        vault = example("listVaultBySubscription.json")["value"][0]
+        vault_id = rid(sub, rg, "Microsoft.KeyVault", "vaults", name)
+        vault.update({"id": vault_id, "name": name, "location": location})
+        props = vault["properties"]
+        template = props["accessPolicies"][0]
+        props["accessPolicies"] = []
+        for oid in policy_for:
+            entry = copy.deepcopy(template)
+            entry["objectId"] = oid
+            props["accessPolicies"].append(entry)
+        props["vaultUri"] = f"https://{name}.vault.azure.net/"
+        if rbac is not None:
+            props["enableRbacAuthorization"] = rbac
+        self.estate.add(sub_list(sub, "Microsoft.KeyVault/vaults"), vault)
+        return vault_id
+
+    def management_group(self, group: str, children: dict[str, str]) -> None:
+        """The descendants listing of ``group`` (GetDescendants example shapes): ``children``
+        maps a subscription id or a management group name to its parent management group."""
+        template = example("GetDescendants.json")["value"]
+        items = []
+        for child, parent in children.items():
+            is_sub = len(child) == 36 and child.count("-") == 4
+            item = copy.deepcopy(template[1] if is_sub else template[0])
+            mg_base = "/providers/Microsoft.Management/managementGroups"
+            item["id"] = f"/subscriptions/{child}" if is_sub else f"{mg_base}/{child}"
+            item["name"] = child
+            item["properties"]["displayName"] = child
+            item["properties"]["parent"]["id"] = f"{mg_base}/{parent}"
+            items.append(item)
+        path = f"/providers/Microsoft.Management/managementGroups/{group}/descendants"
+        self.estate.lists[path.lower()] = items
+
+    def network_mapping(self, vault_id: str, source_vnet: str, target_vnet: str) -> None:
+        """An Azure-to-Azure network mapping in the vault (ReplicationNetworkMappings_List
+        example, its VMM-to-Azure ids rewritten to virtual networks)."""
+        item = example("ReplicationNetworkMappings_List.json")["value"][0]
+        name = f"map-{source_vnet.rsplit('/', 1)[-1]}"
+        item["id"] = (
+            f"{vault_id}/replicationFabrics/asr-a2a-default-eastus/replicationNetworks/"
+            f"{source_vnet.rsplit('/', 1)[-1]}/replicationNetworkMappings/{name}"
+        )
+        item["name"] = name
+        item["type"] = (
+            "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationNetworks/"
+            "replicationNetworkMappings"
+        )
+        item["properties"].update(
+            {
+                "primaryNetworkId": source_vnet,
+                "recoveryNetworkId": target_vnet,
+                "fabricSpecificSettings": {
+                    "instanceType": "AzureToAzure",
+                    "primaryFabricLocation": "eastus",
+                    "recoveryFabricLocation": "westus2",
+                },
+            }
+        )
+        self.estate.lists.setdefault(f"{vault_id}/replicationNetworkMappings".lower(), []).append(
+            item
+        )

@@ -3,17 +3,19 @@ facts once per (subscription, region), and record every failure as a FactError.
 
 Request count grows with subscriptions, regions and pages, not with VMs. The per-VM calls are
 ASR's eligibility check (skipped with ``--no-eligibility``) and, only for running VMs whose
-status-only listing left out the VM agent, one instance-view GET each.
+status-only listing left out the VM agent or the extensions, one instance-view GET each.
 
 Phases, each run concurrently under ``options.concurrency``:
 
 1. per source subscription: VMs, VM statuses (``statusOnly=true``), managed disks, NICs, NSGs,
-   VNets (with subnets and peerings), route tables, public IPs; the vault, the cache storage
-   account, service tags, and per relevant subscription the principal's role and deny assignments;
+   VNets (with subnets and peerings), route tables, public IPs, management locks; the vault, the
+   cache storage account, service tags, and per relevant subscription the principal's role and
+   deny assignments;
 2. selection (``[select]``, groups checked) and the instance views the status list lacked;
 3. per (subscription, region): VM SKUs (and, for target pairs, compute and network usages);
    resource groups; role definitions; network resources outside the listed subscriptions;
-   ASR eligibility per selected VM.
+   per target subscription, disk encryption sets and the disks of the target resource groups
+   (:mod:`.protection`); ASR eligibility per selected VM.
 
 One method of :class:`_Collection` per phase. The per-subscription lists are a table in
 :mod:`.subscription_lists`, the network join is :mod:`.network_join`, the identity part
@@ -22,14 +24,21 @@ One method of :class:`_Collection` per phase. The per-subscription lists are a t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from asr_preflight.azure import compute, regional, resources
+from asr_preflight.azure import (
+    compute,
+    keyvaults,
+    management_groups,
+    network_mappings,
+    regional,
+    resources,
+)
 from asr_preflight.azure.assignments import (
     Pending,
     gather_identity,
@@ -39,6 +48,7 @@ from asr_preflight.azure.assignments import (
 from asr_preflight.azure.clients import Clients
 from asr_preflight.azure.clouds import Cloud, CloudError, resolve_cloud
 from asr_preflight.azure.credential import (
+    BoundedCredential,
     acquire_token,
     make_credential,
     principal_from_token,
@@ -46,8 +56,11 @@ from asr_preflight.azure.credential import (
 )
 from asr_preflight.azure.eligibility import eligibility as get_eligibility
 from asr_preflight.azure.errors import fact_error
+from asr_preflight.azure.guard import Deadline
 from asr_preflight.azure.ids import ResourceId, resource_group_id, sub_scope, subscription_of
 from asr_preflight.azure.network_join import join_network
+from asr_preflight.azure.protection import submit_protection
+from asr_preflight.azure.recording import Recorder, write_recording
 from asr_preflight.azure.runner import READER, Failed, Progress, Runner, value
 from asr_preflight.azure.subscription_lists import Listed, list_subscription
 from asr_preflight.options import AzureOptions, CollectOptions, ProgressCallback
@@ -56,6 +69,7 @@ from asr_preflight.snapshot import (
     CollectionInfo,
     Eligibility,
     FactError,
+    KeyVault,
     RegionCapacity,
     ResourceGroup,
     ServiceTags,
@@ -95,22 +109,29 @@ def collect_azure(
     cloud = cloud_for(plan, options)
     if credential is None:
         credential = make_credential(cloud)
-    token = acquire_token(credential, cloud)
+    deadline = Deadline(options.timeout)  # --timeout: every request and wait stays inside it
+    token = acquire_token(credential, cloud, timeout=deadline.remaining())
     principal = options.principal_id or principal_from_token(token)
+    recorder = Recorder(cloud.arm_endpoint) if options.record is not None else None
     clients = Clients(
-        credential,
+        BoundedCredential(credential, cloud, deadline.remaining),
         cloud,
         pool_size=options.concurrency,
         retry_total=options.retry_total,
         read_timeout=options.read_timeout,
+        deadline=deadline,
+        per_call_policies=[recorder.policy()] if recorder is not None else None,
     )
     runner = Runner(options.concurrency, Progress(progress))
     try:
         with quiet_sdk_logs():
-            facts = _Collection(plan, options, cloud, clients, runner, principal).run()
+            under = resolve_management_groups(plan.azure.management_groups, clients)
+            facts = _Collection(plan, options, cloud, clients, runner, principal, under).run()
     finally:
         runner.close()
         clients.close()
+        if recorder is not None and options.record is not None:
+            write_recording(recorder, options.record, options, plan, principal)
     errors = tuple(sorted(set(runner.errors), key=lambda e: (e.kind, e.scope.lower(), e.cause)))
     return Snapshot(
         created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -133,6 +154,7 @@ class _Singles:
     service_tags: Future[Any]
     rbac_subs: list[str]
     rbac: Pending
+    network_mappings: Future[Any] | None = None
 
 
 class _Collection:
@@ -144,6 +166,7 @@ class _Collection:
         clients: Clients,
         runner: Runner,
         principal: str | None,
+        under: management_groups.Descendants | None = None,
     ) -> None:
         self.plan = plan
         self.options = options
@@ -151,7 +174,8 @@ class _Collection:
         self.clients = clients
         self.runner = runner
         self.principal = principal
-        self.subscriptions = _source_subscriptions(plan)
+        self.under = under or management_groups.Descendants()
+        self.subscriptions = _source_subscriptions(plan, self.under.subscriptions)
 
     def run(self) -> dict[str, Any]:
         self.runner.progress.phase("subscriptions")
@@ -194,7 +218,19 @@ class _Collection:
         )
         rbac_subs = rbac_subscriptions(plan, self.subscriptions)
         rbac_f = submit_assignments(runner, self.clients, self.principal, rbac_subs)
-        return _Singles(vault_f, storage_f, tags_f, rbac_subs, rbac_f)
+        mappings_f = None
+        if plan.target.vault:
+            vault_id = str(plan.target.vault)
+            mappings_f = runner.submit(
+                partial(
+                    network_mappings.list_network_mappings,
+                    self.clients.recovery_services(subscription_of(vault_id)),
+                    vault_id,
+                ),
+                "vault",
+                f"{vault_id}/replicationNetworkMappings",  # below the vault: not the vault's error
+            )
+        return _Singles(vault_f, storage_f, tags_f, rbac_subs, rbac_f, mappings_f)
 
     def _vault(self) -> Future[Any]:
         vault_id = str(self.plan.target.vault)
@@ -235,13 +271,16 @@ class _Collection:
                 str(m["id"]),
             )
             for s, m in chosen
-            if compute.needs_agent_view(views.get(str(m["id"]).lower()))
+            if compute.needs_full_view(views.get(str(m["id"]).lower()))
         }
+        complete: set[str] = set()  # VMs whose view is their own instance view
         for vm_id, future in fallback.items():
             view = value(future)
             if view is not None:
                 views[vm_id] = view
+                complete.add(vm_id)
         vms: list[VirtualMachine] = []
+        unreadable: list[Any] = []  # selected VM models to_vm could not read
         for sub, model in chosen:
             disks = listed[sub].value("disks")
             view = views.get(str(model.get("id")).lower())
@@ -258,20 +297,29 @@ class _Collection:
                     )
                 )
             try:
-                vms.append(compute.to_vm(model, view, disks))
-            except Exception as exc:  # noqa: BLE001 - a VM we cannot read makes the run unknown
-                runner.record(fact_error(exc, "vms", sub_scope(sub), READER))
-                vm_lists_failed.add(sub)
+                vm_key = str(model.get("id")).lower()
+                vms.append(compute.to_vm(model, view, disks, complete_view=vm_key in complete))
+            except Exception as exc:  # noqa: BLE001 - that VM is unknown, the others are read
+                vm_id = str(model.get("id") or "")
+                # named by its id: only it is missing (the engine says so, the run is unknown)
+                runner.record(fact_error(exc, "vms", vm_id or sub_scope(sub), READER))
+                if vm_id:
+                    unreadable.append(model)
+                else:
+                    vm_lists_failed.add(sub)
         vms.sort(
             key=lambda v: (v.subscription_id.lower(), v.resource_group.lower(), v.name.lower())
         )
-        self._check_selection(vms, vm_lists_failed)
+        self._check_selection(vms, vm_lists_failed, unreadable)
         return vms
 
-    def _check_selection(self, vms: list[VirtualMachine], lists_failed: set[str]) -> None:
+    def _check_selection(
+        self, vms: list[VirtualMachine], lists_failed: set[str], unreadable: list[Any]
+    ) -> None:
         if lists_failed:
             return  # some VMs could not be listed: the engine reports the run as unknown
         names = {v.name.lower() for v in vms} | {v.id.lower() for v in vms}
+        names |= {str(m.get(k) or "").lower() for m in unreadable for k in ("id", "name")}
         absent = [ref for ref in self.plan.select.vms if ref.lower() not in names]
         if absent:
             raise PlanError(
@@ -293,14 +341,25 @@ class _Collection:
         self, vms: list[VirtualMachine], listed: dict[str, Listed], singles: _Singles
     ) -> dict[str, Any]:
         elig_f = self._eligibility(vms)
+        self._mapped_network_assignments(singles)
         regions_of = self._regions(vms)  # submitted now, gathered below: all run concurrently
+        key_vaults_of = self._key_vaults(vms)
         groups_of = self._resource_groups(vms, singles.vault)
+        protection_of = submit_protection(self.runner, self.clients, self.plan, vms, listed)
         net = join_network(self.runner, self.clients, vms, listed)
         regions, groups = regions_of(), groups_of()
         identity_facts = gather_identity(
-            self.runner, self.clients, self.principal, singles.rbac_subs, singles.rbac
+            self.runner,
+            self.clients,
+            self.principal,
+            singles.rbac_subs,
+            singles.rbac,
+            self.under.ancestry,
         )
+        key_vaults = key_vaults_of()
         vault = self._vault_fact(singles.vault, groups)
+        if vault is not None and singles.network_mappings is not None:
+            vault = replace(vault, network_mappings=value(singles.network_mappings))
         storage: StorageAccount | None = (
             value(singles.storage) if singles.storage is not None else None
         )
@@ -319,8 +378,51 @@ class _Collection:
             "cache_storage": storage,
             "resource_groups": tuple(groups),
             "identity": identity_facts,
+            "key_vaults": key_vaults,
             "eligibility": tuple(sorted(eligibility, key=lambda e: e.vm_id.lower())),
+            **protection_of(),
         }
+
+    def _mapped_network_assignments(self, singles: _Singles) -> None:
+        """The principal's assignments in the subscriptions of the target networks the vault's
+        network mappings name (ASR402 judges the subnet join there): one more pair of lists per
+        such subscription not read yet."""
+        if singles.network_mappings is None:
+            return
+        mappings = value(singles.network_mappings) or ()
+        extra = sorted(
+            {subscription_of(m.target_vnet_id).lower() for m in mappings}
+            - {s.lower() for s in singles.rbac_subs}
+            - {""}
+        )
+        if extra:
+            singles.rbac.update(
+                submit_assignments(self.runner, self.clients, self.principal, extra)
+            )
+            singles.rbac_subs.extend(extra)
+
+    def _key_vaults(self, vms: list[VirtualMachine]) -> Callable[[], tuple[KeyVault, ...]]:
+        """List the key vaults of every subscription holding a vault an ADE disk names: one list
+        per such subscription, whatever the number of VMs; keep the named vaults only."""
+        wanted = keyvaults.ade_vault_ids(
+            d for vm in vms for d in (vm.os_disk, *vm.data_disks) if d is not None
+        )
+        subs = sorted({subscription_of(v).lower() for v in wanted if subscription_of(v)})
+        futures = [
+            self.runner.submit(
+                partial(keyvaults.list_key_vaults, self.clients.resources(sub), sub),
+                "key_vaults",
+                sub_scope(sub),
+            )
+            for sub in subs
+        ]
+        names = {v.lower() for v in wanted}
+
+        def gather() -> tuple[KeyVault, ...]:
+            found = [kv for f in futures for kv in (value(f) or ()) if kv.id.lower() in names]
+            return tuple(sorted(found, key=lambda kv: kv.id.lower()))
+
+        return gather
 
     def _eligibility(self, vms: list[VirtualMachine]) -> dict[str, Future[Any]]:
         if not self.options.eligibility:
@@ -428,14 +530,47 @@ class _Collection:
 # ---------------------------------------------------------------------------------------------
 
 
-def _source_subscriptions(plan: Plan) -> list[str]:
+MG_READER = "Management Group Reader (Microsoft.Management/managementGroups/descendants/read)"
+
+
+def resolve_management_groups(
+    groups: Iterable[str], clients: Clients
+) -> management_groups.Descendants:
+    """The subscriptions under the named management groups: one paged listing per group, read
+    before anything else (they decide what is read). A group that cannot be listed stops the run:
+    checking part of what the plan names would look complete and is not."""
+    listings = {}
+    # a tenant-level call: any management client's pipeline serves it; the subscription id of
+    # the client is not part of the URL
+    client = clients.resources("00000000-0000-0000-0000-000000000000")
+    for group in groups:
+        try:
+            listings[group] = management_groups.list_descendants(client, group)
+        except Exception as exc:  # noqa: BLE001 - every failure names the group and the fix
+            scope = f"/providers/Microsoft.Management/managementGroups/{group}"
+            err = fact_error(exc, "vms", scope, MG_READER)
+            raise PlanError(
+                f"[azure] management_groups: the subscriptions under {group!r} cannot be listed: "
+                f"{err.cause}; {err.hint}"
+            ) from None
+    return management_groups.subscriptions_under(listings)
+
+
+def _source_subscriptions(plan: Plan, under: Iterable[str] = ()) -> list[str]:
     subs = [s.lower() for s in plan.azure.subscriptions]
+    subs.extend(s.lower() for s in under)
     for ref in plan.select.vms:
         if ref.startswith("/"):
             subs.append(ResourceId.parse(ref).subscription.lower())
     found = list(dict.fromkeys(subs))
     if not found:
-        raise PlanError("[azure] subscriptions: no subscription to read VMs from")
+        where = (
+            "[azure] management_groups: no subscription under "
+            + ", ".join(repr(g) for g in plan.azure.management_groups)
+            if plan.azure.management_groups
+            else "[azure] subscriptions"
+        )
+        raise PlanError(f"{where}: no subscription to read VMs from")
     return found
 
 

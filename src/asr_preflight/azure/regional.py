@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from asr_preflight.azure.guard import sdk_items
 from asr_preflight.azure.ids import text
 from asr_preflight.regions import normalize
 from asr_preflight.snapshot import ServiceTag, ServiceTags, SkuRestriction, Usage, VmSku
@@ -12,7 +13,7 @@ from asr_preflight.snapshot import ServiceTag, ServiceTags, SkuRestriction, Usag
 def vm_skus(client: Any, region: str) -> tuple[VmSku, ...]:
     """The ``virtualMachines`` SKUs offered in ``region`` (one filtered list, not per size)."""
     out: list[VmSku] = []
-    for sku in client.resource_skus.list(filter=f"location eq '{region}'"):
+    for sku in sdk_items(client.resource_skus.list(filter=f"location eq '{region}'"), "SKUs"):
         if (text(sku.resource_type) or "").lower() != "virtualmachines":
             continue
         locations = [normalize(x) for x in (sku.locations or ())]
@@ -61,27 +62,61 @@ def _usage(item: Any) -> Usage:
 
 
 def compute_usages(client: Any, region: str) -> tuple[Usage, ...]:
-    return tuple(_usage(u) for u in client.usage.list(region))
+    return tuple(_usage(u) for u in sdk_items(client.usage.list(region), "usages"))
 
 
 def network_usages(client: Any, region: str) -> tuple[Usage, ...]:
-    return tuple(_usage(u) for u in client.usages.list(region))
+    return tuple(_usage(u) for u in sdk_items(client.usages.list(region), "usages"))
+
+
+#: More pages than any real service-tag list has (about 3,000 tags): a longer chain is a loop.
+MAX_TAG_PAGES = 200
 
 
 def service_tags(client: Any, region: str, cloud: str) -> ServiceTags:
-    result = client.service_tags.list(region)
-    values = getattr(result, "values_property", None)
-    if values is None:
-        raise ValueError("service tags answer without 'values'")
+    """ServiceTags_List, read as JSON (spec: specification/network/resource-manager/
+    Microsoft.Network/stable/2024-05-01/serviceTags.json; example ServiceTagsList.json).
+
+    The answer is one object whose ``values`` may continue at ``nextLink`` (the spec's
+    ServiceTagsListResult has one): every page is read through the same client pipeline. A page
+    that cannot be read, a loop, or pages of different ``changeNumber`` (the list changed while it
+    was read) raise, so the service tags are not gathered, never silently partial."""
+    from asr_preflight.azure.raw import get_json
+
+    body = client.service_tags.list(region, cls=lambda response, _model, _headers: response)
+    page: Any = body.http_response.json()
+    values: list[Any] = []
+    seen: set[str] = set()
+    change = page.get("changeNumber") if isinstance(page, dict) else None
+    for _ in range(MAX_TAG_PAGES):
+        if not isinstance(page, dict) or not isinstance(page.get("values"), list):
+            raise ValueError("service tags answer without a 'values' array")
+        if page.get("changeNumber") != change:
+            raise ValueError("service tags changed while their pages were read; run again")
+        values.extend(page["values"])
+        link = page.get("nextLink")
+        if not link:
+            break
+        if not isinstance(link, str) or link in seen:
+            raise ValueError("service tags nextLink repeats or is not a URL")
+        seen.add(link)
+        page = get_json(client, link)
+    else:
+        raise ValueError(f"service tags answer has more than {MAX_TAG_PAGES} pages")
     tags = []
     for tag in values:
-        props = tag.properties
+        props = tag.get("properties") if isinstance(tag, dict) else None
+        if not isinstance(props, dict) or not tag.get("name"):
+            raise ValueError("service tag without name or properties")
+        prefixes = props.get("addressPrefixes") or ()
+        if not isinstance(prefixes, list | tuple):
+            raise ValueError(f"service tag {tag['name']}: addressPrefixes is not a list")
         tags.append(
             ServiceTag(
-                name=str(tag.name),
-                region=text(getattr(props, "region", None)) or "",
-                system_service=text(getattr(props, "system_service", None)) or "",
-                address_prefixes=tuple(getattr(props, "address_prefixes", None) or ()),
+                name=str(tag["name"]),
+                region=text(props.get("region")) or "",
+                system_service=text(props.get("systemService")) or "",
+                address_prefixes=tuple(str(p) for p in prefixes),
             )
         )
-    return ServiceTags(cloud=cloud, change_number=text(result.change_number), tags=tuple(tags))
+    return ServiceTags(cloud=cloud, change_number=text(change), tags=tuple(tags))
