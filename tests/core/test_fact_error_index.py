@@ -3,7 +3,7 @@ every FactError (the longest covering scope, the first of equally long ones) for
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from asr_preflight.api import RuleContext
@@ -24,7 +24,8 @@ def scanned(errors: tuple[FactError, ...], kind: str, scope: str) -> FactError |
     return best
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
+@example(errors=[("skus", "//"), ("skus", "S1")], kind="skus", scope="S1")  # found by hypothesis
 @given(
     errors=st.lists(st.tuples(KINDS, SCOPES), max_size=6),
     kind=KINDS,
