@@ -17,6 +17,7 @@ no logic; keeping them in one module lets the format be reviewed and versioned a
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -785,6 +786,18 @@ def _loads(text: str) -> Any:
 
 def snapshot_from_json(text: str) -> Snapshot:
     """Parse a snapshot; a wrong schema version or a malformed document is a SnapshotError."""
+    # Parsing builds millions of small acyclic objects that live on; the cyclic collector would
+    # rescan them again and again (0.9 of 1.4 s for 10,000 VMs): paused, as during evaluation.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _from_json(text)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _from_json(text: str) -> Snapshot:
     from pydantic import ValidationError
 
     try:
