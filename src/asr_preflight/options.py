@@ -72,8 +72,7 @@ def is_object_id(value: str) -> bool:
 def principal_id_problem(value: str, name: str = "--principal-id") -> str:
     """The one-line error for a ``--principal-id`` (``principal_id``) that is not a GUID."""
     return (
-        f"{name} {value!r}: not an object id (a GUID such as"
-        " 00000000-0000-0000-0000-000000000000)"
+        f"{name} {value!r}: not an object id (a GUID such as 00000000-0000-0000-0000-000000000000)"
     )
 
 
