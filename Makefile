@@ -17,7 +17,7 @@ DEMO_ARGS ?=
 PYTEST_ARGS ?= -q
 # The lowest-versions run: every runtime dependency at its pyproject.toml floor, in its own venv,
 # running the tests that exercise those libraries (Azure SDK + identity against the fake ARM, the
-# CLI on typer/click, plan and reports on pydantic/jinja2/junit-xml, guest parsing).
+# CLI on typer/click, plan and reports on pydantic/jinja2, guest parsing).
 LOWEST_VENV ?= .venv-lowest
 LOWEST_TESTS ?= tests/arm tests/cli tests/core tests/reporters tests/guest tests/gates/test_cli_check.py tests/gates/test_cli_gates.py
 # The shipped JSON Schemas are generated in the development venv: pydantic < 2.13 leaves out the
