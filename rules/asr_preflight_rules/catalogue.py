@@ -55,6 +55,9 @@ from .vm.asr508_supported_disk_types import supported_disk_types
 from .vm.asr509_minimum_vm_size import minimum_vm_size
 from .vm.asr510_not_on_dedicated_host import not_on_dedicated_host
 
+#: The rule API this pack is written for (docs/plugins.md: API versions).
+REQUIRES_API = "1.0"
+
 RULES: tuple[Rule, ...] = (
     vault_not_in_source_region,
     target_differs_from_source,
