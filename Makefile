@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Debian packages the tests need (sshd, proxy, firewall and namespaces for the guest lab,
 # headless Chromium for the browser test). Add yours here.
-APT_PACKAGES ?= openssh-server tinyproxy nftables iproute2 chromium
+APT_PACKAGES ?= openssh-server tinyproxy nftables iproute2 chromium lvm2 sudo strace
 DEMO_ARGS ?=
 PYTEST_ARGS ?= -q
 # The lowest-versions run: every runtime dependency at its pyproject.toml floor, in its own venv,

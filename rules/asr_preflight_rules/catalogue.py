@@ -22,9 +22,13 @@ from .guest.asr306_port_20004_guest import port_20004_guest
 from .guest.asr307_linux_root_free_space import linux_root_free_space
 from .guest.asr308_linux_grub_persistent_names import linux_grub_persistent_names
 from .guest.asr309_windows_vss_complus import windows_vss_complus
+from .guest.asr311_os_supported import os_supported
+from .guest.asr312_linux_lvm_root_present import linux_lvm_root_present
+from .guest.asr313_data_disks_initialized import data_disks_initialized
 from .identity.asr401_vault_permissions import vault_permissions
 from .identity.asr402_target_create_permissions import target_create_permissions
 from .identity.asr403_source_vm_permissions import source_vm_permissions
+from .identity.asr404_key_vault_permissions import key_vault_permissions
 from .network.asr201_outbound_storage import outbound_storage
 from .network.asr202_outbound_entra_id import outbound_entra_id
 from .network.asr203_outbound_site_recovery import outbound_site_recovery
@@ -94,9 +98,13 @@ RULES: tuple[Rule, ...] = (
     linux_root_free_space,
     linux_grub_persistent_names,
     windows_vss_complus,
+    os_supported,
+    linux_lvm_root_present,
+    data_disks_initialized,
     vault_permissions,
     target_create_permissions,
     source_vm_permissions,
+    key_vault_permissions,
     vm_provisioning_succeeded,
     vm_running_agent_ready,
     no_failed_extensions,

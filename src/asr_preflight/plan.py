@@ -22,6 +22,7 @@ from asr_preflight.fsutil import load_input
 
 GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 REGION = r"^[a-z][a-z0-9]*$"
+MANAGEMENT_GROUP = r"^[A-Za-z0-9_().-]{1,90}$"  # a management group id (ARM's naming rules)
 Cloud = Literal["AzureCloud", "AzureUSGovernment", "AzureChinaCloud", "custom"]
 
 
@@ -38,6 +39,8 @@ class AzureSection(_Section):
     arm_endpoint: str | None = None
     authority_host: str | None = None
     subscriptions: list[Annotated[str, Field(pattern=GUID)]] = []
+    # every subscription under these management groups (ids, as in the portal), too
+    management_groups: list[Annotated[str, Field(pattern=MANAGEMENT_GROUP)]] = []
 
     @model_validator(mode="after")
     def _custom_cloud_has_endpoints(self) -> AzureSection:

@@ -51,6 +51,7 @@ FactKind = Literal[
     "cache_storage",
     "resource_groups",
     "rbac",  # role assignments, role definitions, deny assignments
+    "key_vaults",  # the key vaults named by ADE disks (listed per subscription)
     "eligibility",  # ASR's replicationEligibilityResults
     "guest",  # in-guest probes
     "credential",
@@ -112,6 +113,10 @@ class Disk:
     encryption_type: str | None = None  # EncryptionAtRestWithPlatformKey, …WithCustomerKey, …
     disk_encryption_set_id: str | None = None
     ade_encrypted: bool = False  # encryptionSettingsCollection enabled (Azure Disk Encryption)
+    # ADE: the key vault holding the disk encryption secret (diskEncryptionKey.sourceVault) and
+    # the one holding the key encryption key, when one wraps it (keyEncryptionKey.sourceVault)
+    ade_key_vault_id: str | None = None
+    ade_kek_vault_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -321,12 +326,47 @@ class ServiceTags:
 
 
 @dataclass(frozen=True)
+class NetworkMapping:
+    """An Azure-to-Azure network mapping of the vault: VMs in the source virtual network fail
+    over into the target one (ReplicationNetworkMappings_List)."""
+
+    source_vnet_id: str
+    target_vnet_id: str
+
+
+@dataclass(frozen=True)
 class Vault:
     id: str
     name: str
     location: str
     resource_group: str
     resource_group_location: str | None = None
+    # the vault's network mappings (source VNet -> target VNet); None = not gathered
+    network_mappings: tuple[NetworkMapping, ...] | None = None
+
+
+@dataclass(frozen=True)
+class KeyVaultAccessPolicy:
+    """One entry of a key vault's ``accessPolicies`` (the access-policy permission model)."""
+
+    object_id: str
+    tenant_id: str | None = None
+    application_id: str | None = None  # compound identity: applies to that app acting for it
+    keys: tuple[str, ...] = ()  # lower-cased: get, list, decrypt, encrypt, all, …
+    secrets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeyVault:
+    """A key vault (Microsoft.KeyVault/vaults) as its subscription listing returns it."""
+
+    id: str
+    name: str
+    location: str
+    # properties.enableRbacAuthorization: True = data access by Azure RBAC (access policies
+    # ignored); False = by access policies; None = absent from ARM's answer
+    rbac_authorization: bool | None = None
+    access_policies: tuple[KeyVaultAccessPolicy, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -431,7 +471,9 @@ class IdentityFacts:
     # the principal's group object ids (transitive), None = membership not gathered; groups that
     # hold one of the role assignments above are known members either way
     group_ids: tuple[str, ...] | None = None
-    # subscription id -> the management group names above it, nearest first (root last); a
+    # subscription id -> names of management groups known to be above it: those at whose scope
+    # ARM listed an assignment or deny assignment for it (every one that can matter), and those
+    # the management-group descendants listing placed it under; order not significant. A
     # subscription absent here: its management group ancestry was not gathered
     management_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -486,6 +528,24 @@ class ServiceState:
 
 
 @dataclass(frozen=True)
+class GuestDisk:
+    """A data disk as the guest sees it, by the LUN Azure attached it at (storage probe).
+
+    Linux: ``/dev/disk/azure/scsi1/lunN`` (or ``/dev/disk/azure/data/by-lun/N``) and what lsblk
+    and blkid read from its device; Windows: ``Get-Disk``. ``partition_table`` and
+    ``filesystem`` are ``""`` when they were read and there is none, None when they could not be
+    read (no root, no udev database)."""
+
+    lun: int
+    device: str | None = None  # /dev/sdc, or "Disk 2" on Windows
+    partitions: int | None = None  # partitions found on it
+    partition_table: str | None = None  # gpt, dos / GPT, MBR, RAW
+    filesystem: str | None = None  # a signature on the whole disk: ext4, xfs, LVM2_member…
+    offline: bool | None = None  # Windows: IsOffline
+    detail: str | None = None  # why its state could not be read
+
+
+@dataclass(frozen=True)
 class GuestFacts:
     """What the probe scripts reported from inside one VM. None = that probe did not report."""
 
@@ -507,6 +567,13 @@ class GuestFacts:
     trust_store: str | None = None  # the bundle file (Linux) or store (Windows) that was read
     grub_files: tuple[str, ...] | None = None  # the GRUB files grub_device_names came from
     address: str | None = None  # the address the checker connected to
+    hotfixes: tuple[str, ...] | None = None  # Windows: the installed updates ASR311 asks about
+    # storage probe: the LVs GRUB's kernel line names (rd.lvm.lv=/rd_LVM_LV=, "vg/lv"), the LVs
+    # lvs lists ("vg/lv"), and the data disks by LUN; None = not read (probe_errors "lvs",
+    # "disks" or "storage" say why)
+    grub_lvm_volumes: tuple[str, ...] | None = None
+    logical_volumes: tuple[str, ...] | None = None
+    data_disks: tuple[GuestDisk, ...] | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -542,6 +609,7 @@ class Snapshot:
     cache_storage: StorageAccount | None = None
     resource_groups: tuple[ResourceGroup, ...] = ()
     identity: IdentityFacts | None = None
+    key_vaults: tuple[KeyVault, ...] = ()  # the source key vaults ADE disks name
     eligibility: tuple[Eligibility, ...] = ()
     guests: tuple[GuestFacts, ...] = ()
     errors: tuple[FactError, ...] = ()

@@ -54,6 +54,7 @@ class VmSpec:
     failed_extension: bool = False
     eligibility_errors: tuple[tuple[str, str], ...] = ()
     status_has_agent: bool = True  # False: the status-only list omits vmAgent
+    ade_vault: str | None = None  # ADE: the key vault id its disks' encryption settings name
 
 
 class EstateBuilder:
@@ -268,7 +269,13 @@ class EstateBuilder:
             )
             dprops = disk["properties"]
             dprops["diskSizeGB"] = size
-            dprops.pop("encryptionSettingsCollection", None)
+            if spec.ade_vault:  # Disk_Get's own encryptionSettingsCollection, vault rewritten
+                collection = dprops["encryptionSettingsCollection"]
+                for element in collection["encryptionSettings"]:
+                    element["diskEncryptionKey"]["sourceVault"]["id"] = spec.ade_vault
+                    element.pop("keyEncryptionKey", None)
+            else:
+                dprops.pop("encryptionSettingsCollection", None)
             dprops.pop("purchasePlan", None)
             self.estate.add(sub_list(sub, "Microsoft.Compute/disks"), disk)
 
@@ -400,6 +407,8 @@ class EstateBuilder:
         vault_id = rid(sub, rg, "Microsoft.RecoveryServices", "vaults", name)
         vault.update({"id": vault_id, "name": name, "location": location})
         self.estate.put(vault_id, vault)
+        self.estate.add(sub_list(sub, "Microsoft.RecoveryServices/vaults"), vault)
+        self.estate.lists.setdefault(f"{vault_id}/replicationNetworkMappings".lower(), [])
         self.resource_group(sub, rg, location)
         return vault_id
 
@@ -411,7 +420,7 @@ class EstateBuilder:
         account_id = rid(sub, rg, "Microsoft.Storage", "storageAccounts", name)
         self.estate.put(
             account_id,
-            {
+            account := {
                 "id": account_id,
                 "name": name,
                 "location": location,
@@ -431,6 +440,7 @@ class EstateBuilder:
                 },
             },
         )
+        self.estate.add(sub_list(sub, "Microsoft.Storage/storageAccounts"), account)
         self.estate.put(
             f"{account_id}/blobServices/default",
             {
@@ -491,3 +501,113 @@ class EstateBuilder:
             )
             d["properties"]["scope"] = f"/subscriptions/{sub}/resourcegroups/rgname"
         self.estate.lists[sub_list(sub, "Microsoft.Authorization/denyAssignments").lower()] = deny
+
+    def rbac_management_group(
+        self,
+        subs: tuple[str, ...],
+        oid: str,
+        mg: str,
+        role_name: str,
+        actions: tuple[str, ...],
+        *,
+        guid: str = "7f6c6a51-bcf8-42ba-9220-52d62157d7db",
+    ) -> str:
+        """An assignment for ``oid`` at management group ``mg`` of a custom role defined there
+        (RoleAssignments_ListForScope, GetRoleDefinitionByName shapes), listed by ARM for every
+        subscription in ``subs`` (those under ``mg``) as ``assignedTo()`` lists an ancestor's.
+        Replaces the subscriptions' other assignments. Returns the role definition id."""
+        scope = f"/providers/Microsoft.Management/managementGroups/{mg}"
+        role_id = f"{scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+        item = example("RoleAssignments_ListForScope.json")["value"][0]
+        item["name"] = "b0f43c54-e787-4862-89b1-a653fa9cf747"
+        item["id"] = f"{scope}/providers/Microsoft.Authorization/roleAssignments/{item['name']}"
+        item["properties"].update({"roleDefinitionId": role_id, "principalId": oid, "scope": scope})
+        item["_assigned_to"] = oid
+        for sub in subs:
+            key = sub_list(sub, "Microsoft.Authorization/roleAssignments").lower()
+            self.estate.lists[key] = [copy.deepcopy(item)]
+        role = example("GetRoleDefinitionByName.json")
+        role.update({"id": role_id, "name": guid})
+        role["properties"].update(
+            {"roleName": role_name, "type": "CustomRole", "assignableScopes": [scope]}
+        )
+        role["properties"]["permissions"] = [
+            {"actions": list(actions), "notActions": [], "dataActions": [], "notDataActions": []}
+        ]
+        self.estate.put(role_id, role)
+        return role_id
+
+    def key_vault(
+        self,
+        sub: str,
+        rg: str,
+        name: str,
+        location: str,
+        *,
+        rbac: bool | None = False,
+        policy_for: tuple[str, ...] = (),
+    ) -> str:
+        """A key vault in its subscription's list (Vaults_ListBySubscription example), with an
+        access policy granting the example's permissions to each object id in ``policy_for``;
+        ``rbac`` None leaves ``enableRbacAuthorization`` out, as older vaults do."""
+        vault = example("listVaultBySubscription.json")["value"][0]
+        vault_id = rid(sub, rg, "Microsoft.KeyVault", "vaults", name)
+        vault.update({"id": vault_id, "name": name, "location": location})
+        props = vault["properties"]
+        template = props["accessPolicies"][0]
+        props["accessPolicies"] = []
+        for oid in policy_for:
+            entry = copy.deepcopy(template)
+            entry["objectId"] = oid
+            props["accessPolicies"].append(entry)
+        props["vaultUri"] = f"https://{name}.vault.azure.net/"
+        if rbac is not None:
+            props["enableRbacAuthorization"] = rbac
+        self.estate.add(sub_list(sub, "Microsoft.KeyVault/vaults"), vault)
+        return vault_id
+
+    def management_group(self, group: str, children: dict[str, str]) -> None:
+        """The descendants listing of ``group`` (GetDescendants example shapes): ``children``
+        maps a subscription id or a management group name to its parent management group."""
+        template = example("GetDescendants.json")["value"]
+        items = []
+        for child, parent in children.items():
+            is_sub = len(child) == 36 and child.count("-") == 4
+            item = copy.deepcopy(template[1] if is_sub else template[0])
+            mg_base = "/providers/Microsoft.Management/managementGroups"
+            item["id"] = f"/subscriptions/{child}" if is_sub else f"{mg_base}/{child}"
+            item["name"] = child
+            item["properties"]["displayName"] = child
+            item["properties"]["parent"]["id"] = f"{mg_base}/{parent}"
+            items.append(item)
+        path = f"/providers/Microsoft.Management/managementGroups/{group}/descendants"
+        self.estate.lists[path.lower()] = items
+
+    def network_mapping(self, vault_id: str, source_vnet: str, target_vnet: str) -> None:
+        """An Azure-to-Azure network mapping in the vault (ReplicationNetworkMappings_List
+        example, its VMM-to-Azure ids rewritten to virtual networks)."""
+        item = example("ReplicationNetworkMappings_List.json")["value"][0]
+        name = f"map-{source_vnet.rsplit('/', 1)[-1]}"
+        item["id"] = (
+            f"{vault_id}/replicationFabrics/asr-a2a-default-eastus/replicationNetworks/"
+            f"{source_vnet.rsplit('/', 1)[-1]}/replicationNetworkMappings/{name}"
+        )
+        item["name"] = name
+        item["type"] = (
+            "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationNetworks/"
+            "replicationNetworkMappings"
+        )
+        item["properties"].update(
+            {
+                "primaryNetworkId": source_vnet,
+                "recoveryNetworkId": target_vnet,
+                "fabricSpecificSettings": {
+                    "instanceType": "AzureToAzure",
+                    "primaryFabricLocation": "eastus",
+                    "recoveryFabricLocation": "westus2",
+                },
+            }
+        )
+        self.estate.lists.setdefault(f"{vault_id}/replicationNetworkMappings".lower(), []).append(
+            item
+        )

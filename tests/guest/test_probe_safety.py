@@ -107,3 +107,91 @@ def test_a_curlrc_in_the_guest_cannot_switch_off_verification(
     )
     [probe] = json.loads(out.stdout)["endpoints"]
     assert probe["tls_ok"] is False, probe
+
+
+# -- read-only: what the local probes open, traced -------------------------------------------
+
+WRITE_CALLS = (
+    "creat", "unlink", "unlinkat", "rename", "renameat", "renameat2", "mkdir", "mkdirat",
+    "rmdir", "truncate", "symlink", "symlinkat", "link", "linkat", "chmod", "fchmodat", "chown",
+    "fchownat",
+)  # fmt: skip
+
+
+def traced_writes(log: str) -> list[str]:
+    """The syscalls in an ``strace -f`` log that create, change or remove a file (a write-mode
+    open of /dev/null, which every ``>/dev/null`` does, is allowed)."""
+    found = []
+    for line in log.splitlines():
+        if "= -1 " in line:  # failed: nothing happened
+            continue
+        call = line.split(None, 1)[-1].split("(", 1)[0]
+        if call in ("open", "openat") and any(
+            flag in line for flag in ("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC")
+        ):
+            if '"/dev/null"' not in line:
+                found.append(line)
+        elif call in WRITE_CALLS:
+            found.append(line)
+    return found
+
+
+def trace(args: list[str], tmp_path: Path, env: dict[str, str] | None = None) -> str:
+    log = tmp_path / "strace.log"
+    calls = ",".join(("open", "openat", *WRITE_CALLS))
+    subprocess.run(
+        ["strace", "-f", "-qq", "-e", f"trace={calls}", "-o", str(log), *args],
+        env=env, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return log.read_text()
+
+
+def test_the_write_detector_sees_a_write(tmp_path: Path) -> None:
+    if shutil.which("strace") is None:
+        pytest.skip("strace is not installed (make installs it)")
+    log = trace(["sh", "-c", f"echo x > {tmp_path}/out; rm {tmp_path}/out"], tmp_path)
+    writes = traced_writes(log)
+    assert any("O_CREAT" in w for w in writes) and any("unlink" in w for w in writes)
+
+
+@pytest.mark.parametrize("probe", ["facts", "trust", "proxy", "storage"])
+def test_local_probes_write_nothing(probe: str, tmp_path: Path) -> None:
+    """Run as this user (root in CI, so lvs and blkid really run in the storage probe) under
+    strace: no file is created, opened for writing, renamed or removed. The lab repeats this
+    inside a guest with LVM volumes and LUN links (tests/lab)."""
+    if shutil.which("strace") is None:
+        pytest.skip("strace is not installed (make installs it)")
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+    log = trace(["sh", str(LINUX / f"{probe}.sh")], tmp_path, env)
+    assert "execve" not in log  # sanity: we traced file calls only
+    assert traced_writes(log) == [], traced_writes(log)
+    assert "openat" in log  # it did run and read files
+
+
+# -- read-only: the PowerShell probes (no PowerShell here, so by what they call) ----------------
+
+WINDOWS = files("asr_preflight_checks") / "windows"
+READ_VERBS = {"Get", "Select", "Where", "ForEach", "Test", "Join", "ConvertTo", "ConvertFrom",
+              "Measure", "Sort"}  # fmt: skip
+
+
+@pytest.mark.parametrize("probe", ["facts", "trust", "proxy", "storage", "endpoints", "ports"])
+def test_powershell_probes_call_only_reading_cmdlets(probe: str) -> None:
+    """Every Verb-Noun command a Windows probe calls is a reading one (Get-Disk, never
+    Initialize-Disk or Set-Disk), New-Object (an in-memory .NET object), or a function the
+    script defines itself; and nothing is redirected into a file."""
+    import re
+
+    text = (WINDOWS / f"{probe}.ps1").read_text()
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    own = set(re.findall(r"\bfunction\s+([A-Za-z]+-[A-Za-z]+)", code))
+    called = set(re.findall(r"\b([A-Z][a-z]+)-([A-Z][A-Za-z]+)\b", code))
+    writing = sorted(
+        f"{verb}-{noun}"
+        for verb, noun in called
+        if verb not in READ_VERBS and f"{verb}-{noun}" not in own | {"New-Object"}
+    )
+    assert writing == [], writing
+    unquoted = re.sub(r"'[^']*'", "''", code)  # regexes in strings: (?<name>...)
+    assert not re.search(r"(?<![-=])>\s*[$\w\\\"']", unquoted), "a redirection into a file"
+    assert "Out-File" not in code and "Set-Content" not in code

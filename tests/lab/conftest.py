@@ -20,13 +20,19 @@ from lab import DEBIAN, RHEL, UBUNTU, Lab, VmSpec, missing_prerequisites
 VM_PASSWORD = "Canary-VmPass-7f3a9c"
 PROXY_PASSWORD = "Canary-ProxyPass-2b8e41"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+LVM_GRUB = (
+    'GRUB_CMDLINE_LINUX="root=/dev/mapper/rootvg-root rd.lvm.lv=rootvg/root '
+    'rd.lvm.lv=rootvg/swap{extra} console=ttyS0"\n'
+)
+#: the data disks ARM attaches to each lab guest (LUNs), for ASR313
+DATA_LUNS = {"lvmroot": (0, 1), "lvmstale": (0, 1), "nosudo": (0,)}
 
 
 def scenario(lab_proxy: str, open_proxy: str) -> list[VmSpec]:
     """One guest per verdict the end-to-end test expects."""
     auth_host = lab_proxy.split("://", 1)[1]
     return [
-        VmSpec("healthy", UBUNTU),
+        VmSpec("healthy", UBUNTU, luns={}, sudo_lvs=True),  # no data disks, no LVM
         VmSpec("stale", DEBIAN, bundle="stale", grub='GRUB_CMDLINE_LINUX="resume=/dev/sdb2"\n'),
         VmSpec(
             "authproxy",
@@ -48,6 +54,35 @@ def scenario(lab_proxy: str, open_proxy: str) -> list[VmSpec]:
         ),
         VmSpec("sapdb", UBUNTU, listen_20004=True),
         VmSpec("rekeyed", UBUNTU, wrong_known_host_key=True),
+        # LVM and data disks (tests/lab/disks.py): real loop devices, real LVM2 metadata
+        VmSpec(
+            "lvmroot",
+            RHEL,
+            layout="rhel",
+            grub=LVM_GRUB.format(extra=""),
+            lvm={"rootvg": ("root", "swap")},
+            luns={0: "mbr", 1: "pv"},  # the PV disk is known from udev's record only
+            udev=True,
+            sudo_lvs=True,
+        ),
+        VmSpec(
+            "lvmstale",
+            RHEL,
+            layout="rhel",
+            grub=LVM_GRUB.format(extra=" rd_LVM_LV=oldvg/lv_root"),
+            lvm={"rootvg": ("root",)},
+            luns={0: "pv", 1: "blank"},  # azureuser may read the disks: blkid -p
+            sudo_lvs=True,
+            disk_group=True,
+        ),
+        VmSpec(
+            "nosudo",
+            RHEL,
+            layout="rhel",
+            grub=LVM_GRUB.format(extra=""),
+            lvm={"rootvg": ("root", "swap")},
+            luns={0: "blank"},  # unreadable, and no udev record
+        ),
     ]
 
 

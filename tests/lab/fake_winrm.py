@@ -58,6 +58,18 @@ class WindowsState:
     services: dict[str, str] = field(
         default_factory=lambda: {"COMSysApp": "Manual", "VSS": "Manual"}
     )
+    product_type: str = "3"  # Win32_OperatingSystem.ProductType: 1 workstation, 3 server
+    architecture: str = "64-bit"
+    hotfixes: list[str] = field(default_factory=list)  # of KB4474419, KB4490628
+    # Get-Disk as the storage probe prints it; default: a Gen2 VM's OS disk and temporary disk
+    disks: list[dict[str, Any]] = field(
+        default_factory=lambda: [
+            {"number": 0, "lun": 0, "adapter": "0:0", "partition_style": "GPT", "is_boot": True,
+             "is_system": True, "is_offline": False, "partitions": 4},
+            {"number": 1, "lun": 1, "adapter": "0:0", "partition_style": "MBR", "is_boot": False,
+             "is_system": False, "is_offline": False, "partitions": 1},
+        ]
+    )  # fmt: skip
     winhttp_proxy: str | None = None  # "http://10.0.0.3:3129"
     hosts: dict[str, str] = field(default_factory=dict)  # name -> address (its "DNS")
     commands: list[str] = field(default_factory=list)  # every script received, for the tests
@@ -103,12 +115,20 @@ class FakeWindows:
                 "ID": "windows",
                 "NAME": self.state.caption,
                 "VERSION_ID": self.state.version,
+                "PRETTY_NAME": self.state.caption,
+                "PRODUCT_TYPE": self.state.product_type,
+                "ARCHITECTURE": self.state.architecture,
             },
+            "hotfixes": self.state.hotfixes,
             "kernel": self.state.version,
             "services": services if len(services) != 1 else services[0],  # ConvertTo-Json's quirk
             "system_free_bytes": 80 * 1024**3,
             "clock_utc": "2026-11-25T12:00:00Z",
         }
+
+    def probe_storage(self, script: str) -> dict[str, Any]:
+        disks = self.state.disks
+        return {"disks": disks if len(disks) != 1 else disks[0]}  # ConvertTo-Json's quirk
 
     def probe_trust(self, script: str) -> dict[str, Any]:
         from cryptography import x509

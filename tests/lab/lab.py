@@ -36,6 +36,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import disks
+
 HERE = Path(__file__).parent
 STATE_DIR = Path("/tmp/asr-preflight-lab")
 AZURE_NAMES = (
@@ -46,7 +48,19 @@ AZURE_NAMES = (
 )
 MS_RSA_2017 = "C741F70F4B2A8D88BF2E71C14122EF53EF10EBA0CFA5E64CFA20F418853073E0"
 BALTIMORE = "16AF57A9F676B0AB126095AA5EBADEF22AB31119D644AC95CD4B93DBF3F26AEB"
-NEEDED = ("ip", "unshare", "nft", "tinyproxy", "ssh-keygen", "openssl", "sshd")
+NEEDED = (
+    "ip",
+    "unshare",
+    "nft",
+    "tinyproxy",
+    "ssh-keygen",
+    "openssl",
+    "sshd",
+    "losetup",
+    "lvs",
+    "blkid",
+    "sudo",
+)
 UBUNTU = 'NAME="Ubuntu"\nID=ubuntu\nVERSION_ID="22.04"\nPRETTY_NAME="Ubuntu 22.04.4 LTS"\n'
 DEBIAN = (
     'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nID=debian\n'
@@ -65,7 +79,8 @@ def missing_prerequisites() -> str | None:
     absent = [c for c in NEEDED if shutil.which(c, path="/usr/sbin:/usr/bin:/sbin:/bin") is None]
     if absent:
         return (
-            f"the guest lab needs {', '.join(absent)} (Debian: openssh-server nftables tinyproxy)"
+            f"the guest lab needs {', '.join(absent)} "
+            "(Debian: openssh-server nftables tinyproxy lvm2 sudo)"
         )
     return None
 
@@ -86,6 +101,12 @@ class VmSpec:
     )
     wrong_known_host_key: bool = False  # known_hosts carries another key for this VM
     ip: str = ""
+    # disks (tests/lab/disks.py): LUN -> "mbr" | "blank" | "pv"; None = no /dev/disk/azure
+    luns: dict[int, str] | None = None
+    lvm: dict[str, tuple[str, ...]] = field(default_factory=dict)  # VG -> LV names
+    udev: bool = False  # /run/udev/data entries for the LUN devices, as udev writes them
+    sudo_lvs: bool = False  # azureuser may `sudo -n lvs`
+    disk_group: bool = False  # azureuser is in group disk (may read the disks)
 
 
 def _run(
@@ -116,6 +137,7 @@ class Lab:
         self.auth_proxy = f"http://{self.proxy_ip}:3128"
         self.open_proxy = f"http://{self.proxy_ip}:3129"
         self.vms: dict[str, VmSpec] = {}
+        self.disks: dict[str, disks.GuestDisks] = {}
         self.namespaces: list[str] = []
         self.processes: list[subprocess.Popen[bytes]] = []
         self.client_key = root / "client" / "id_ed25519"
@@ -144,6 +166,11 @@ class Lab:
                 self.vms[spec.name] = spec
                 self._node(spec.name)
             for spec in vms:
+                self.disks[spec.name] = disks.make(
+                    self.root / "vms" / spec.name / "disks", self.prefix, spec.name,
+                    spec.luns, spec.lvm, spec.udev,
+                )  # fmt: skip
+            for spec in vms:
                 self._start_vm(spec)
             self._known_hosts()
             self._start_inet()
@@ -171,6 +198,7 @@ class Lab:
         for ns in self.namespaces:
             _kill_namespace(ns)
         _remove(self.prefix, self.namespaces, self.bridge)
+        disks.detach(self.prefix)
         self.processes.clear()
         self.namespaces.clear()
         with contextlib.suppress(FileNotFoundError):
@@ -243,6 +271,17 @@ class Lab:
         _run("ip", "-n", ns, "link", "set", "eth0", "up")
         _run("ip", "-n", ns, "link", "set", "lo", "up")
 
+    def vm_pid(self, name: str) -> int:
+        """The PID (in the host's namespace) of the VM's PID 1, its sshd: for nsenter."""
+        for pid in _run("ip", "netns", "pids", self.ns(name), check=False).stdout.split():
+            with contextlib.suppress(OSError):
+                if Path(f"/proc/{pid}/comm").read_text().strip() == "sshd":
+                    status = Path(f"/proc/{pid}/status").read_text()
+                    nspid = re.search(r"^NSpid:\s+\d+\s+(\d+)", status, re.M)
+                    if nspid and nspid.group(1) == "1":
+                        return int(pid)
+        raise LookupError(f"no sshd is PID 1 in {self.ns(name)}")
+
     def ns(self, name: str) -> str:
         return f"{self.prefix}-{name}"[:40]
 
@@ -268,8 +307,21 @@ class Lab:
             f.write("azureuser:x:1001:1001:Azure admin:/home/azureuser:/bin/bash\n")
         with (upper / "shadow").open("a") as f:
             f.write(f"azureuser:{self.shadow_hash}:20000:0:99999:7:::\n")
+        if spec.disk_group:
+            group = (upper / "group").read_text()
+            group = re.sub(
+                r"^(disk:x:\d+:)(.*)$",
+                lambda m: m.group(1) + (m.group(2) + "," if m.group(2) else "") + "azureuser",
+                group,
+                flags=re.M,
+            )
+            (upper / "group").write_text(group)
         with (upper / "group").open("a") as f:
             f.write("azureuser:x:1001:\n")
+        if spec.sudo_lvs:
+            w("sudoers.d/asr-preflight-lvs", "azureuser ALL=(root) NOPASSWD: /usr/sbin/lvs\n")
+            (upper / "sudoers.d" / "asr-preflight-lvs").chmod(0o440)
+        w("lvm/lvm.conf", self.disks[spec.name].lvm_conf)
         common = Path("/etc/pam.d/common-auth")
         if common.exists():  # no 2 s delay after a wrong password
             w(
@@ -332,10 +384,29 @@ class Lab:
             # a venv (or a checkout) that lives under /tmp is not visible inside it.
             python = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
             listener = f"{shlex.quote(python)} -I -S -c {shlex.quote(code)} &"
+        guest_disks = self.disks[spec.name]
+        dev = ""
+        if guest_disks.dev_upper is not None:  # the Azure LUN links, over the host's /dev
+            work = guest_disks.dev_upper.parent / "devwork"
+            work.mkdir(exist_ok=True)
+            dev = (
+                f"mount -t overlay overlay -o lowerdir=/dev,upperdir={guest_disks.dev_upper},"
+                f"workdir={work} /dev\n"
+                "mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts || true\n"
+            )
+            for device in guest_disks.loops.values():  # as udev sets them (copied up, not host's)
+                nodes = f"{device} {device}p1" if Path(f"{device}p1").exists() else device
+                dev += f"chgrp disk {nodes}; chmod 0660 {nodes}\n"
+        udev = "".join(
+            f"printf %s {shlex.quote(text)} > /run/udev/data/{name}\n"
+            for name, text in guest_disks.udev.items()
+        )
+        if udev:
+            udev = "mkdir -p /run/udev/data\n" + udev
         script = f"""
 mount -t overlay overlay -o lowerdir=/etc,upperdir={upper},workdir={upper.parent / "work"} /etc
-mount -t tmpfs -o mode=0755 tmpfs /run; mkdir -p /run/sshd
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+{dev}mount -t tmpfs -o mode=0755 tmpfs /run; mkdir -p /run/sshd
+{udev}mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=0755 tmpfs /home; mkdir -m 0700 /home/azureuser
 chown 1001:1001 /home/azureuser
 hostname {spec.name}
@@ -539,6 +610,7 @@ def sweep_stale() -> None:
         for ns in namespaces:
             _kill_namespace(ns)
         _remove(prefix, namespaces, f"{prefix}-br")
+        disks.detach(prefix)
         state.unlink(missing_ok=True)
 
 

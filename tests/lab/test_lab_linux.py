@@ -7,6 +7,15 @@ scripts over paramiko, the real rules. One guest per verdict:
 - firewalled: nft DROP on 20004, egress through an open proxy       -> sapdb -> firewalled fails
 - sapdb:      listens on 20004 (the agent's port)                   -> firewalled -> sapdb passes
 - rekeyed:    known_hosts holds another key                         -> refused, every ASR3xx unknown
+- lvmroot:    LVM root and swap named on the GRUB line and present (sudo -n lvs); data disks
+              at LUN 0 (MBR, lun0-part1 link) and LUN 1 (the PV, known from udev's record)
+                                                                    -> Ready
+- lvmstale:   GRUB also names oldvg/lv_root, which lvs does not list; LUN 1 blank (blkid -p)
+                                                                    -> ASR312, ASR313 fail
+- nosudo:     lvs may not run (no sudo rule), LUN 0 unreadable       -> ASR312, ASR313 unknown
+
+ASR311 is left out of the verdicts: the lab guests run the host's kernel whatever their
+os-release says, so it is unknown for all of them (test_os_supported_names_the_table_date).
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +34,7 @@ from asr_preflight.engine import Verdict, evaluate, load_rules
 from asr_preflight.guest.collect import collect_guests
 from asr_preflight.options import GuestOptions
 from asr_preflight.snapshot import (
+    Disk,
     IpConfiguration,
     NetworkInterface,
     Snapshot,
@@ -31,7 +42,7 @@ from asr_preflight.snapshot import (
     snapshot_to_json,
 )
 from asr_preflight.testing import make_plan, make_snapshot, make_vm
-from conftest import PROXY_PASSWORD, VM_PASSWORD
+from conftest import DATA_LUNS, PROXY_PASSWORD, VM_PASSWORD
 from lab import AZURE_NAMES, BALTIMORE, Lab
 
 pytestmark = pytest.mark.lab
@@ -47,7 +58,8 @@ def estate(lab: Lab, names: list[str] | None = None, **guest: Any) -> tuple[Any,
     vms, nics = [], []
     for name in names:
         nic_id = f"/subscriptions/s/resourceGroups/lab/providers/Microsoft.Network/nics/{name}"
-        vms.append(make_vm(name, nic_ids=(nic_id,)))
+        data = tuple(Disk(f"{name}-data{lun}", lun=lun) for lun in DATA_LUNS.get(name, ()))
+        vms.append(make_vm(name, nic_ids=(nic_id,), data_disks=data))
         ipc = IpConfiguration("ipconfig1", primary=True, private_ip=lab.vms[name].ip)
         nics.append(NetworkInterface(nic_id, name, ip_configurations=(ipc,)))
     section: dict[str, Any] = {
@@ -93,7 +105,7 @@ def collected(guest_lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> dict[
         root.removeHandler(handler)
         root.setLevel(old_level)
         mp.undo()
-    rules = [r for r in load_rules() if r.code.startswith("ASR3")]
+    rules = [r for r in load_rules() if r.code.startswith("ASR3") and r.code != "ASR311"]
     evaluation = evaluate(result, plan, rules)
     return {"plan": plan, "snapshot": result, "evaluation": evaluation, "logs": records}
 
@@ -118,6 +130,9 @@ def test_verdict_per_guest(collected: dict[str, Any]) -> None:
         "firewalled": Verdict.READY,
         "sapdb": Verdict.NOT_READY,
         "rekeyed": Verdict.UNKNOWN,
+        "lvmroot": Verdict.READY,
+        "lvmstale": Verdict.NOT_READY,
+        "nosudo": Verdict.UNKNOWN,
     }
 
 
@@ -193,12 +208,13 @@ def test_host_key_mismatch_is_refused_and_unknown(collected: dict[str, Any]) -> 
     assert "host key mismatch" in error.cause and guest_lab_ip(collected, "rekeyed") in error.cause
     assert "ssh-keygen -R" in error.hint
     results = outcomes(collected, "rekeyed")
-    applicable = {k: r for k, r in results.items() if k not in ("ASR306", "ASR309")}
-    assert len(applicable) == 7
+    applicable = {k: r for k, r in results.items() if k not in ("ASR306", "ASR309", "ASR313")}
+    assert len(applicable) == 8  # ASR301-305, 307, 308, 312
     assert {r.outcome for r in applicable.values()} == {Outcome.UNKNOWN}
     assert all("host key mismatch" in r.message for r in applicable.values())
     assert all("rekeyed" in r.message for r in applicable.values())  # the rule names the VM
     assert results["ASR309"].outcome == Outcome.SKIP  # Linux
+    assert results["ASR313"].outcome == Outcome.SKIP  # no data disks
 
 
 def test_no_secret_anywhere(collected: dict[str, Any], tmp_path: Path) -> None:
@@ -272,3 +288,108 @@ def test_no_guest_option_marks_the_snapshot(guest_lab: Lab) -> None:
     plan, snapshot = estate(guest_lab, ["healthy"])
     result = collect_guests(plan, snapshot, GuestOptions(enabled=False))
     assert result.collection.guest_skipped and not result.guests
+
+
+# -- storage: LVM named by GRUB (ASR312), data disks by LUN (ASR313), the OS (ASR311) ----------
+
+
+def guest_facts(collected: dict[str, Any], name: str) -> Any:
+    [facts] = [g for g in collected["snapshot"].guests if g.vm_id.endswith(f"/{name}")]
+    return facts
+
+
+def test_lvm_root_and_data_disks_present(collected: dict[str, Any], guest_lab: Lab) -> None:
+    facts = guest_facts(collected, "lvmroot")
+    assert facts.grub_lvm_volumes == ("rootvg/root", "rootvg/swap")
+    assert facts.logical_volumes == ("rootvg/root", "rootvg/swap")  # real lvs, via sudo -n
+    loops = guest_lab.disks["lvmroot"].loops
+    lun0, lun1 = facts.data_disks
+    assert (lun0.lun, lun0.device, lun0.partitions) == (0, loops[0], 1)  # lun0-part1 link
+    assert (lun1.lun, lun1.device, lun1.partitions) == (1, loops[1], 0)
+    assert (lun1.partition_table, lun1.filesystem) == ("", "LVM2_member")  # udev's record
+    assert "lvs" not in facts.probe_errors and "disks" not in facts.probe_errors
+    results = outcomes(collected, "lvmroot")
+    assert results["ASR312"].outcome == Outcome.PASS
+    assert results["ASR313"].outcome == Outcome.PASS and "LUN 0, 1" in results["ASR313"].message
+
+
+def test_grub_names_a_missing_volume_and_a_blank_disk(collected: dict[str, Any]) -> None:
+    facts = guest_facts(collected, "lvmstale")
+    assert facts.grub_lvm_volumes == ("rootvg/root", "rootvg/swap", "oldvg/lv_root")
+    assert facts.logical_volumes == ("rootvg/root",)
+    blank = facts.data_disks[1]
+    assert (blank.partitions, blank.partition_table, blank.filesystem) == (0, "", "")  # blkid -p
+    assert facts.data_disks[0].filesystem == "LVM2_member"  # read from the device itself
+    results = outcomes(collected, "lvmstale")
+    assert results["ASR312"].outcome == Outcome.FAIL
+    assert "rootvg/swap, oldvg/lv_root" in results["ASR312"].message
+    assert results["ASR313"].outcome == Outcome.FAIL and "LUN 1" in results["ASR313"].message
+    assert "LUN 0" not in results["ASR313"].message
+
+
+def test_lvs_without_root_and_an_unreadable_disk_are_unknown(collected: dict[str, Any]) -> None:
+    facts = guest_facts(collected, "nosudo")
+    assert facts.logical_volumes is None and "sudo" in facts.probe_errors["lvs"]
+    results = outcomes(collected, "nosudo")
+    assert results["ASR312"].outcome == Outcome.UNKNOWN and "sudo" in results["ASR312"].message
+    assert results["ASR313"].outcome == Outcome.UNKNOWN
+    assert "udev has no record" in results["ASR313"].message
+
+
+def test_guests_without_the_azure_udev_rules_report_no_luns(collected: dict[str, Any]) -> None:
+    facts = guest_facts(collected, "stale")
+    assert facts.data_disks is None and "/dev/disk/azure" in facts.probe_errors["disks"]
+    healthy = guest_facts(collected, "healthy")
+    assert healthy.data_disks == () and healthy.logical_volumes == ()
+
+
+def test_os_supported_names_the_table_date(collected: dict[str, Any]) -> None:
+    """The lab guests share the host's kernel, which no support table lists: unknown."""
+    from asr_preflight.support_matrix import load
+
+    [rule] = [r for r in load_rules() if r.code == "ASR311"]
+    evaluation = evaluate(collected["snapshot"], collected["plan"], [rule])
+    by_vm = {r.vm: r for r in evaluation.results}
+    facts = guest_facts(collected, "lvmroot")
+    assert facts.os_release["ID"] == "rhel" and facts.kernel == os.uname().release
+    result = by_vm["lvmroot"]
+    assert result.outcome == Outcome.UNKNOWN
+    assert f"kernel {os.uname().release}" in result.message and load().date in result.message
+    assert by_vm["rekeyed"].outcome == Outcome.UNKNOWN
+
+
+def test_storage_probe_writes_nothing_inside_a_guest(guest_lab: Lab) -> None:
+    """As root inside the lvmstale guest (its mounts, its lvm.conf and LUN links, real loop
+    devices), traced: lvs and blkid -p run, nothing is written."""
+    import shutil
+    import subprocess
+    from importlib.resources import files
+
+    if shutil.which("strace") is None:
+        pytest.skip("strace is not installed (make installs it)")
+    sys_path = Path(str(files("asr_preflight_checks").joinpath("linux", "storage.sh")))
+    pid = guest_lab.vm_pid("lvmstale")
+    calls = "open,openat,creat,unlink,unlinkat,rename,renameat,renameat2,mkdir,mkdirat,rmdir"
+    done = subprocess.run(
+        ["nsenter", "-t", str(pid), "-m", "-u", "-n", "-p", "--",
+         "strace", "-f", "-qq", "-e", f"trace={calls}", "-o", "/dev/stderr",
+         "sh", str(sys_path)],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    data = json.loads(done.stdout)
+    assert data["logical_volumes"] == ["rootvg/root"]  # lvs really ran, as root
+    assert [d["fstype"] for d in data["luns"]] == ["LVM2_member", ""]  # blkid -p really ran
+    assert "execve" not in done.stderr and "openat" in done.stderr
+    writes = [
+        line
+        for line in done.stderr.splitlines()
+        if "= -1 " not in line
+        and (
+            (
+                any(f in line for f in ("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC"))
+                and '"/dev/null"' not in line
+            )
+            or line.split(None, 1)[-1].split("(", 1)[0] in calls.split(",")[2:]
+        )
+    ]
+    assert writes == []

@@ -16,7 +16,7 @@ from asr_preflight.api import Outcome
 from asr_preflight.engine import Verdict, evaluate, load_rules
 from asr_preflight.guest.collect import collect_guests
 from asr_preflight.options import GuestOptions
-from asr_preflight.snapshot import IpConfiguration, NetworkInterface, snapshot_to_json
+from asr_preflight.snapshot import Disk, IpConfiguration, NetworkInterface, snapshot_to_json
 from asr_preflight.testing import make_plan, make_snapshot, make_vm
 from conftest import VM_PASSWORD
 from lab import AZURE_NAMES, Lab
@@ -47,9 +47,10 @@ def nic(name: str, ip: str) -> NetworkInterface:
 
 
 def windows_estate(
-    lab: Lab, port: int, windows: dict[str, Any], peer: bool = False
+    lab: Lab, port: int, windows: dict[str, Any], peer: bool = False, luns: tuple[int, ...] = ()
 ) -> tuple[Any, Any]:
-    vms = [make_vm("vm-win", os_type="Windows", nic_ids=("/nics/vm-win",))]
+    data = tuple(Disk(f"vm-win-data{lun}", lun=lun) for lun in luns)
+    vms = [make_vm("vm-win", os_type="Windows", nic_ids=("/nics/vm-win",), data_disks=data)]
     nics = [nic("vm-win", "127.0.0.1")]
     groups = []
     linux: dict[str, Any] = {}
@@ -107,9 +108,15 @@ def test_windows_guest_over_https(
         winhttp_proxy=guest_lab.open_proxy,
         services={"COMSysApp": "Disabled", "VSS": "Manual"},
     )
+    windows.disks += [  # data disks on the second SCSI controller: LUN 0 ready, LUN 1 RAW
+        {"number": 2, "lun": 0, "adapter": "1:0", "partition_style": "GPT", "is_boot": False,
+         "is_system": False, "is_offline": False, "partitions": 2},
+        {"number": 3, "lun": 1, "adapter": "1:0", "partition_style": "RAW", "is_boot": False,
+         "is_system": False, "is_offline": False, "partitions": 0},
+    ]  # fmt: skip
     with FakeWinRM(windows, (certs["cert"], certs["key"]), tmp_path / "users") as server:
         plan, snapshot = windows_estate(
-            guest_lab, server.port, {"ca_bundle": str(certs["ca"])}, peer=True
+            guest_lab, server.port, {"ca_bundle": str(certs["ca"])}, peer=True, luns=(0, 1)
         )
         result = collect_guests(plan, snapshot, GuestOptions())
     assert not result.errors, result.errors
@@ -127,6 +134,11 @@ def test_windows_guest_over_https(
     for code in ("ASR301", "ASR302", "ASR303", "ASR304", "ASR305", "ASR306"):
         assert results[code].outcome == Outcome.PASS, results[code].message
     assert results["ASR307"].outcome == results["ASR308"].outcome == Outcome.SKIP
+    assert results["ASR311"].outcome == Outcome.PASS and "2022" in results["ASR311"].message
+    assert results["ASR312"].outcome == Outcome.SKIP
+    assert results["ASR313"].outcome == Outcome.FAIL
+    assert "LUN 1 (Disk 3): not initialized (RAW)" in results["ASR313"].message
+    assert [d.lun for d in facts.data_disks] == [0, 1]  # the OS and temporary disks left out
     assert {v.name: v.verdict for v in evaluation.vms}["vm-win"] == Verdict.NOT_READY
     for text in (
         snapshot_to_json(result),

@@ -1,4 +1,4 @@
-# asr-preflight probe "facts": OS release, kernel, free space on /, GRUB root=/resume= names, clock.
+# asr-preflight probe "facts": OS release (and /etc/debian_version), kernel, free space on /, GRUB root=/resume= names, clock.
 # POSIX sh + coreutils. Read-only: it reads files and runs uname, df and date; it writes nothing.
 # Prints one JSON object.
 LC_ALL=C; export LC_ALL
@@ -21,6 +21,10 @@ if [ -r /etc/os-release ]; then
         printf '%s%s:%s' "$sep" "$(js "$key")" "$(js "$value")"; sep=',' ;;
     esac
   done < /etc/os-release
+fi
+if [ -r /etc/debian_version ]; then  # Debian's point release (os-release says only "9")
+  IFS= read -r value < /etc/debian_version
+  printf '%s"DEBIAN_VERSION":%s' "$sep" "$(js "$value")"
 fi
 printf '},"kernel":%s' "$(js "$(uname -r)")"
 

@@ -149,10 +149,19 @@ PINS: tuple[Pin, ...] = (
     Pin(
         "Microsoft.RecoveryServices/vaults",
         "2024-04-01",
-        ("Vaults_Get",),
+        ("Vaults_Get", "Vaults_ListBySubscriptionId (init)"),
         f"{SPECS}/recoveryservices/resource-manager/Microsoft.RecoveryServices/stable/"
         "2024-04-01/vaults.json",
         "the Recovery Services version matching Site Recovery's",
+    ),
+    Pin(
+        "Microsoft.RecoveryServices/vaults/replicationNetworkMappings",
+        "2024-04-01",
+        ("ReplicationNetworkMappings_List",),
+        f"{SPECS}/recoveryservicessiterecovery/resource-manager/Microsoft.RecoveryServices/"
+        "stable/2024-04-01/service.json (example examples/ReplicationNetworkMappings_List.json)",
+        "the Site Recovery version of the eligibility results; the target VNet of each "
+        "source VNet (ASR402)",
     ),
     Pin(
         "Microsoft.Resources/resourceGroups",
@@ -164,7 +173,7 @@ PINS: tuple[Pin, ...] = (
     Pin(
         "Microsoft.Storage/storageAccounts",
         "2023-01-01",
-        ("StorageAccounts_GetProperties",),
+        ("StorageAccounts_GetProperties", "StorageAccounts_List (init)"),
         f"{SPECS}/storage/resource-manager/Microsoft.Storage/stable/2023-01-01/storage.json",
         "networkAcls, allowSharedKeyAccess and publicNetworkAccess, in a version all clouds serve",
     ),
@@ -189,6 +198,23 @@ PINS: tuple[Pin, ...] = (
         ("RoleDefinitions_GetById",),
         f"{_AUTH}/authorization-RoleDefinitionsCalls.json",
         "dataActions and notDataActions",
+    ),
+    Pin(
+        "Microsoft.KeyVault/vaults",
+        "2023-02-01",
+        ("Vaults_ListBySubscription",),
+        f"{SPECS}/keyvault/resource-manager/Microsoft.KeyVault/stable/2023-02-01/keyvault.json "
+        "(example examples/listVaultBySubscription.json)",
+        "whole vaults in the list: accessPolicies and enableRbacAuthorization (ASR404)",
+    ),
+    Pin(
+        "Microsoft.Management/managementGroups/descendants",
+        "2020-10-01",
+        ("ManagementGroups_GetDescendants",),
+        f"{SPECS}/managementgroups/resource-manager/Microsoft.Management/stable/2020-10-01/"
+        "management.json (example examples/GetDescendants.json)",
+        "paged descendants with their parent links; a stable version since 2020, the one "
+        "whose example the test fake serves",
     ),
     Pin(
         "Microsoft.Authorization/denyAssignments",

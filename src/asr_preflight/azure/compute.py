@@ -111,13 +111,21 @@ def _disk(model: Mapping[str, Any], lun: Any, disks: Mapping[str, Json] | None) 
     encryption_type = None
     des_id = ref(managed, "diskEncryptionSet")
     ade = bool(dig(model, "encryptionSettings", "enabled"))
+    # ADE key vaults: the VM model's osDisk.encryptionSettings (ADE with an Entra app), else the
+    # managed disk's encryptionSettingsCollection (Disks spec 2024-03-02, EncryptionSettingsElement)
+    secret_vault = ref(model, "encryptionSettings", "diskEncryptionKey", "sourceVault")
+    kek_vault = ref(model, "encryptionSettings", "keyEncryptionKey", "sourceVault")
     if resource is not None:
         rprops = resource.get("properties") or {}
         size = rprops.get("diskSizeGB") or size
         sku = dig(resource, "sku", "name") or sku
         encryption_type = dig(rprops, "encryption", "type")
         des_id = dig(rprops, "encryption", "diskEncryptionSetId") or des_id
-        ade = ade or bool(dig(rprops, "encryptionSettingsCollection", "enabled"))
+        collection = rprops.get("encryptionSettingsCollection")
+        ade = ade or bool(dig(collection, "enabled"))
+        for element in dig(collection, "encryptionSettings") or ():
+            secret_vault = secret_vault or ref(element, "diskEncryptionKey", "sourceVault")
+            kek_vault = kek_vault or ref(element, "keyEncryptionKey", "sourceVault")
     return Disk(
         name=str(model.get("name") or (disk_id or "").rsplit("/", 1)[-1] or "disk"),
         id=disk_id,
@@ -131,6 +139,8 @@ def _disk(model: Mapping[str, Any], lun: Any, disks: Mapping[str, Json] | None) 
         encryption_type=encryption_type,
         disk_encryption_set_id=des_id,
         ade_encrypted=ade,
+        ade_key_vault_id=secret_vault if ade else None,
+        ade_kek_vault_id=kek_vault if ade else None,
     )
 
 

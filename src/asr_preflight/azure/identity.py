@@ -3,10 +3,13 @@ definitions they reference, and deny assignments: one list per subscription, not
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from asr_preflight.azure.ids import text
 from asr_preflight.snapshot import DenyAssignment, Permission, RoleAssignment, RoleDefinition
+
+MANAGEMENT_GROUP_SCOPE = "/providers/microsoft.management/managementgroups/"
 
 
 def _permissions(items: Any) -> tuple[Permission, ...]:
@@ -73,3 +76,18 @@ def deny_assignments(client: Any, scope: str) -> list[DenyAssignment]:
             )
         )
     return out
+
+
+def listed_management_groups(
+    assignments: Iterable[RoleAssignment], denies: Iterable[DenyAssignment]
+) -> tuple[str, ...]:
+    """The management groups at whose scope ARM listed an assignment or deny assignment for one
+    subscription: each is above that subscription, since ``assignedTo()`` and the deny list at a
+    subscription scope return what applies at, above and below it, never a sibling's."""
+    found: dict[str, str] = {}
+    for scope in (*(a.scope for a in assignments), *(d.scope for d in denies)):
+        low = "/" + scope.strip().strip("/").lower()
+        if low.startswith(MANAGEMENT_GROUP_SCOPE):
+            name = scope.strip().strip("/").split("/")[3]
+            found.setdefault(name.lower(), name)
+    return tuple(found.values())

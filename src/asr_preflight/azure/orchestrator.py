@@ -22,14 +22,21 @@ One method of :class:`_Collection` per phase. The per-subscription lists are a t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from asr_preflight.azure import compute, regional, resources
+from asr_preflight.azure import (
+    compute,
+    keyvaults,
+    management_groups,
+    network_mappings,
+    regional,
+    resources,
+)
 from asr_preflight.azure.assignments import (
     Pending,
     gather_identity,
@@ -57,6 +64,7 @@ from asr_preflight.snapshot import (
     CollectionInfo,
     Eligibility,
     FactError,
+    KeyVault,
     RegionCapacity,
     ResourceGroup,
     ServiceTags,
@@ -110,7 +118,8 @@ def collect_azure(
     runner = Runner(options.concurrency, Progress(progress))
     try:
         with quiet_sdk_logs():
-            facts = _Collection(plan, options, cloud, clients, runner, principal).run()
+            under = resolve_management_groups(plan.azure.management_groups, clients)
+            facts = _Collection(plan, options, cloud, clients, runner, principal, under).run()
     finally:
         runner.close()
         clients.close()
@@ -138,6 +147,7 @@ class _Singles:
     service_tags: Future[Any]
     rbac_subs: list[str]
     rbac: Pending
+    network_mappings: Future[Any] | None = None
 
 
 class _Collection:
@@ -149,6 +159,7 @@ class _Collection:
         clients: Clients,
         runner: Runner,
         principal: str | None,
+        under: management_groups.Descendants | None = None,
     ) -> None:
         self.plan = plan
         self.options = options
@@ -156,7 +167,8 @@ class _Collection:
         self.clients = clients
         self.runner = runner
         self.principal = principal
-        self.subscriptions = _source_subscriptions(plan)
+        self.under = under or management_groups.Descendants()
+        self.subscriptions = _source_subscriptions(plan, self.under.subscriptions)
 
     def run(self) -> dict[str, Any]:
         self.runner.progress.phase("subscriptions")
@@ -199,7 +211,19 @@ class _Collection:
         )
         rbac_subs = rbac_subscriptions(plan, self.subscriptions)
         rbac_f = submit_assignments(runner, self.clients, self.principal, rbac_subs)
-        return _Singles(vault_f, storage_f, tags_f, rbac_subs, rbac_f)
+        mappings_f = None
+        if plan.target.vault:
+            vault_id = str(plan.target.vault)
+            mappings_f = runner.submit(
+                partial(
+                    network_mappings.list_network_mappings,
+                    self.clients.recovery_services(subscription_of(vault_id)),
+                    vault_id,
+                ),
+                "vault",
+                f"{vault_id}/replicationNetworkMappings",  # below the vault: not the vault's error
+            )
+        return _Singles(vault_f, storage_f, tags_f, rbac_subs, rbac_f, mappings_f)
 
     def _vault(self) -> Future[Any]:
         vault_id = str(self.plan.target.vault)
@@ -298,14 +322,24 @@ class _Collection:
         self, vms: list[VirtualMachine], listed: dict[str, Listed], singles: _Singles
     ) -> dict[str, Any]:
         elig_f = self._eligibility(vms)
+        self._mapped_network_assignments(singles)
         regions_of = self._regions(vms)  # submitted now, gathered below: all run concurrently
+        key_vaults_of = self._key_vaults(vms)
         groups_of = self._resource_groups(vms, singles.vault)
         net = join_network(self.runner, self.clients, vms, listed)
         regions, groups = regions_of(), groups_of()
         identity_facts = gather_identity(
-            self.runner, self.clients, self.principal, singles.rbac_subs, singles.rbac
+            self.runner,
+            self.clients,
+            self.principal,
+            singles.rbac_subs,
+            singles.rbac,
+            self.under.ancestry,
         )
+        key_vaults = key_vaults_of()
         vault = self._vault_fact(singles.vault, groups)
+        if vault is not None and singles.network_mappings is not None:
+            vault = replace(vault, network_mappings=value(singles.network_mappings))
         storage: StorageAccount | None = (
             value(singles.storage) if singles.storage is not None else None
         )
@@ -324,8 +358,50 @@ class _Collection:
             "cache_storage": storage,
             "resource_groups": tuple(groups),
             "identity": identity_facts,
+            "key_vaults": key_vaults,
             "eligibility": tuple(sorted(eligibility, key=lambda e: e.vm_id.lower())),
         }
+
+    def _mapped_network_assignments(self, singles: _Singles) -> None:
+        """The principal's assignments in the subscriptions of the target networks the vault's
+        network mappings name (ASR402 judges the subnet join there): one more pair of lists per
+        such subscription not read yet."""
+        if singles.network_mappings is None:
+            return
+        mappings = value(singles.network_mappings) or ()
+        extra = sorted(
+            {subscription_of(m.target_vnet_id).lower() for m in mappings}
+            - {s.lower() for s in singles.rbac_subs}
+            - {""}
+        )
+        if extra:
+            singles.rbac.update(
+                submit_assignments(self.runner, self.clients, self.principal, extra)
+            )
+            singles.rbac_subs.extend(extra)
+
+    def _key_vaults(self, vms: list[VirtualMachine]) -> Callable[[], tuple[KeyVault, ...]]:
+        """List the key vaults of every subscription holding a vault an ADE disk names: one list
+        per such subscription, whatever the number of VMs; keep the named vaults only."""
+        wanted = keyvaults.ade_vault_ids(
+            d for vm in vms for d in (vm.os_disk, *vm.data_disks) if d is not None
+        )
+        subs = sorted({subscription_of(v).lower() for v in wanted if subscription_of(v)})
+        futures = [
+            self.runner.submit(
+                partial(keyvaults.list_key_vaults, self.clients.resources(sub), sub),
+                "key_vaults",
+                sub_scope(sub),
+            )
+            for sub in subs
+        ]
+        names = {v.lower() for v in wanted}
+
+        def gather() -> tuple[KeyVault, ...]:
+            found = [kv for f in futures for kv in (value(f) or ()) if kv.id.lower() in names]
+            return tuple(sorted(found, key=lambda kv: kv.id.lower()))
+
+        return gather
 
     def _eligibility(self, vms: list[VirtualMachine]) -> dict[str, Future[Any]]:
         if not self.options.eligibility:
@@ -433,14 +509,47 @@ class _Collection:
 # ---------------------------------------------------------------------------------------------
 
 
-def _source_subscriptions(plan: Plan) -> list[str]:
+MG_READER = "Management Group Reader (Microsoft.Management/managementGroups/descendants/read)"
+
+
+def resolve_management_groups(
+    groups: Iterable[str], clients: Clients
+) -> management_groups.Descendants:
+    """The subscriptions under the named management groups: one paged listing per group, read
+    before anything else (they decide what is read). A group that cannot be listed stops the run:
+    checking part of what the plan names would look complete and is not."""
+    listings = {}
+    # a tenant-level call: any management client's pipeline serves it; the subscription id of
+    # the client is not part of the URL
+    client = clients.resources("00000000-0000-0000-0000-000000000000")
+    for group in groups:
+        try:
+            listings[group] = management_groups.list_descendants(client, group)
+        except Exception as exc:  # noqa: BLE001 - every failure names the group and the fix
+            scope = f"/providers/Microsoft.Management/managementGroups/{group}"
+            err = fact_error(exc, "vms", scope, MG_READER)
+            raise PlanError(
+                f"[azure] management_groups: the subscriptions under {group!r} cannot be listed: "
+                f"{err.cause}; {err.hint}"
+            ) from None
+    return management_groups.subscriptions_under(listings)
+
+
+def _source_subscriptions(plan: Plan, under: Iterable[str] = ()) -> list[str]:
     subs = [s.lower() for s in plan.azure.subscriptions]
+    subs.extend(s.lower() for s in under)
     for ref in plan.select.vms:
         if ref.startswith("/"):
             subs.append(ResourceId.parse(ref).subscription.lower())
     found = list(dict.fromkeys(subs))
     if not found:
-        raise PlanError("[azure] subscriptions: no subscription to read VMs from")
+        where = (
+            "[azure] management_groups: no subscription under "
+            + ", ".join(repr(g) for g in plan.azure.management_groups)
+            if plan.azure.management_groups
+            else "[azure] subscriptions"
+        )
+        raise PlanError(f"{where}: no subscription to read VMs from")
     return found
 
 

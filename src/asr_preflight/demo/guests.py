@@ -12,12 +12,17 @@ Every VM answers the probes healthily, except for one story per rule:
 - vm-sap-db-01: 600 MiB free on / (ASR307), and /etc/environment points at a proxy that was
   decommissioned (ASR305, ASR302, ASR303; ASR304 is unknown: the proxy never answered);
 - vm-win-sql-01: the Volume Shadow Copy service is disabled (ASR309);
+- vm-app-01: RHEL 8.4 on a kernel older than the matrix's minimum for 8.4 (ASR311), and GRUB
+  still names the swap volume rootvg/swaplv that was removed (ASR312);
+- vm-sap-ascs-01: the data disk at LUN 0 was attached but never initialized (ASR313);
 - vm-win-ad-01: WinRM refused the checker (the tier-0 DC's listener certificate is not trusted),
   so its in-guest rules are unknown;
 - vm-win-file-01 is deallocated, so nothing answers: unknown as well.
 
 vm-win-iis-01 reaches Azure through an open proxy (ASR305 passes); vm-sap-ascs-01's peers have
-no listener yet (refused: ASR306 passes with a note).
+no listener yet (refused: ASR306 passes with a note). vm-web-01 boots from LVM volumes that all
+exist (ASR312 passes); the other VMs' data disks carry a partition table or an LVM signature
+(ASR313 passes).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from asr_preflight.guest.endpoints import Endpoint, required_endpoints
 from asr_preflight.snapshot import (
     EndpointProbe,
     FactError,
+    GuestDisk,
     GuestFacts,
     NetworkInterface,
     PortProbe,
@@ -81,9 +87,9 @@ OS_RELEASE = {
     "vm-web-03": ("ubuntu", "22.04", "Ubuntu 22.04.5 LTS", "6.8.0-1021-azure"),
     "vm-app-01": (
         "rhel",
-        "8.10",
-        "Red Hat Enterprise Linux 8.10 (Ootpa)",
-        "4.18.0-553.22.1.el8_10.x86_64",
+        "8.4",
+        "Red Hat Enterprise Linux 8.4 (Ootpa)",
+        "4.18.0-305.25.1.el8_4.x86_64",
     ),
     "vm-app-02": ("ubuntu", "20.04", "Ubuntu 20.04.6 LTS", "5.15.0-1074-azure"),
     "vm-db-01": ("debian", "12", "Debian GNU/Linux 12 (bookworm)", "6.1.0-28-cloud-amd64"),
@@ -199,12 +205,18 @@ def _guest(
     grub: tuple[str, ...] | None = ("root=UUID=5c0e8f7e-2a41-4d7b-9d0e-0b1c2d3e4f50",)
     grub_files: tuple[str, ...] | None = ("/boot/grub2/grub.cfg", "/etc/default/grub")
     services = None
+    lvm_named: tuple[str, ...] | None = ()
+    lvm_present: tuple[str, ...] | None = ()
+    if os_id == "rhel":
+        lvm_named = ("rootvg/rootlv", "rootvg/swaplv")
+        lvm_present = ("rootvg/homelv", "rootvg/rootlv", "rootvg/swaplv")
+    disks = _disks(vm, windows)
     if windows:
         services = (
             ServiceState("COMSysApp", "Manual", "Stopped"),
             ServiceState("VSS", "Manual", "Stopped"),
         )
-        grub = grub_files = None
+        grub = grub_files = lvm_named = lvm_present = None
     if name == "vm-web-01":  # never updated: Baltimore is all that is left
         roots = (BALTIMORE,)
         probes = tuple(
@@ -215,7 +227,8 @@ def _guest(
             )
             for e in endpoints
         )
-    elif name == "vm-app-01":  # authenticating proxy
+    elif name == "vm-app-01":  # authenticating proxy; GRUB still names the removed swap LV
+        lvm_present = ("rootvg/homelv", "rootvg/rootlv")
         proxies = (
             ProxySetting(
                 "/etc/environment:https_proxy", "http://***@10.10.0.10:3128", has_credentials=True
@@ -269,7 +282,7 @@ def _guest(
     return GuestFacts(
         vm_id=vm.id,
         transport="winrm" if windows else "ssh",
-        os_release={"ID": os_id, "VERSION_ID": version, "PRETTY_NAME": pretty},
+        os_release=_release(os_id, version, pretty),
         kernel=kernel,
         root_certificates=roots,
         proxies=proxies,
@@ -283,7 +296,35 @@ def _guest(
         trust_store="Cert:\\LocalMachine\\Root" if windows else _store(os_id),
         grub_files=grub_files,
         address=ips.get(name),
+        hotfixes=() if windows else None,  # neither SHA-2 update: not needed after 2008 R2
+        grub_lvm_volumes=lvm_named,
+        logical_volumes=lvm_present,
+        data_disks=disks,
     )
+
+
+def _release(os_id: str, version: str, pretty: str) -> dict[str, str]:
+    release = {"ID": os_id, "VERSION_ID": version, "PRETTY_NAME": pretty}
+    if os_id == "windows":
+        release.update(NAME=pretty, PRODUCT_TYPE="3", ARCHITECTURE="64-bit")
+    return release
+
+
+def _disks(vm: VirtualMachine, windows: bool) -> tuple[GuestDisk, ...]:
+    """The data disks as the guest sees them: GPT on Windows; on Linux a GPT partition, or an
+    LVM physical volume on the whole disk for the SAP VMs; vm-sap-ascs-01's LUN 0 is blank."""
+    out = []
+    for disk in vm.data_disks:
+        lun = disk.lun if disk.lun is not None else 0
+        if windows:
+            out.append(GuestDisk(lun, f"Disk {lun + 2}", 2, "GPT", offline=False))
+        elif vm.name == "vm-sap-ascs-01" and lun == 0:
+            out.append(GuestDisk(lun, f"/dev/sd{chr(99 + lun)}", 0, "", ""))
+        elif vm.name.startswith("vm-sap-"):
+            out.append(GuestDisk(lun, f"/dev/sd{chr(99 + lun)}", 0, "", "LVM2_member"))
+        else:
+            out.append(GuestDisk(lun, f"/dev/sd{chr(99 + lun)}", 1, "gpt", ""))
+    return tuple(out)
 
 
 def _store(os_id: str) -> str:

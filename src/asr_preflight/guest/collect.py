@@ -328,7 +328,7 @@ class _Runner:
         windows = family == "windows"
         t = self.guest.probe_timeout_seconds
         first = transport.run_many(
-            [Invocation("facts", family), Invocation("trust", family), Invocation("proxy", family)],
+            [Invocation(p, family) for p in ("facts", "trust", "proxy", "storage")],
             LOCAL_PROBE_TIMEOUT,
             together=True,
         )
@@ -344,9 +344,20 @@ class _Runner:
                     root_free_bytes=basic.root_free_bytes,
                     grub_device_names=basic.grub_device_names,
                     grub_files=basic.grub_files, services=basic.services, clock_utc=basic.clock_utc,
+                    hotfixes=basic.hotfixes,
                 )  # fmt: skip
             except (parse.ProbeOutputError, KeyError, TypeError, ValueError) as exc:
                 errors["facts"] = f"unexpected output: {exc}"
+        if (storage_data := data.get("storage")) is not None:
+            try:
+                storage = parse.parse_storage(storage_data, windows)
+                values.update(
+                    grub_lvm_volumes=storage.grub_lvm_volumes,
+                    logical_volumes=storage.logical_volumes, data_disks=storage.data_disks,
+                )  # fmt: skip
+                errors.update(storage.errors)
+            except (parse.ProbeOutputError, KeyError, TypeError, ValueError) as exc:
+                errors["storage"] = f"unexpected output: {exc}"
         if (trust_data := data.get("trust")) is not None:
             try:
                 store, roots = parse.parse_trust(trust_data)

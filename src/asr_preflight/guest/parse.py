@@ -11,14 +11,16 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from asr_preflight.guest.redact import redact_url, strip_credentials
 from asr_preflight.snapshot import (
     EndpointProbe,
+    GuestDisk,
     PortProbe,
     ProxySetting,
     RootCertificate,
@@ -67,6 +69,7 @@ class BasicFacts:
     grub_files: tuple[str, ...] | None
     services: tuple[ServiceState, ...] | None
     clock_utc: str | None
+    hotfixes: tuple[str, ...] | None = None
 
 
 _START_TYPES = {"auto": "Automatic", "automatic": "Automatic", "manual": "Manual",
@@ -101,7 +104,116 @@ def parse_facts(data: Mapping[str, Any], windows: bool) -> BasicFacts:
         grub_files=tuple(str(f) for f in _list(files)) if files is not None else None,
         services=services,
         clock_utc=str(data["clock_utc"]) if data.get("clock_utc") else None,
+        hotfixes=(
+            tuple(str(h).strip().upper() for h in _list(data.get("hotfixes")) if h)
+            if windows and "hotfixes" in data
+            else None
+        ),
     )
+
+
+# -- storage: LVM and data disks ----------------------------------------------------------------
+
+_LV = re.compile(r"^[A-Za-z0-9+_.-]+/[A-Za-z0-9+_.-]+$")
+
+
+@dataclass(frozen=True)
+class StorageFacts:
+    grub_lvm_volumes: tuple[str, ...] | None
+    logical_volumes: tuple[str, ...] | None
+    data_disks: tuple[GuestDisk, ...] | None
+    errors: Mapping[str, str]  # "lvs" / "disks" -> why that part is None
+
+
+def _lv_name(value: str) -> str:
+    """``vg/lv`` from a GRUB value: ``rootvg/rootlv``, ``/dev/rootvg/rootlv`` or
+    ``/dev/mapper/rootvg-rootlv`` (device-mapper doubles a dash inside a name)."""
+    value = value.strip()
+    if value.startswith("/dev/mapper/"):
+        name = value[len("/dev/mapper/") :]
+        parts = re.split(r"(?<!-)-(?!-)", name, maxsplit=1)
+        if len(parts) == 2:
+            return "/".join(p.replace("--", "-") for p in parts)
+    return value.removeprefix("/dev/")
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else _printable(str(value))
+
+
+def _printable(text: str) -> str:
+    """Guest text shown in messages: control characters replaced (a terminal never sees them)."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_storage(data: Mapping[str, Any], windows: bool) -> StorageFacts:
+    """The storage probe's answer (Linux: GRUB LVs, lvs, LUN links; Windows: Get-Disk)."""
+    if windows:
+        return StorageFacts(None, None, _windows_disks(data), {})
+    errors: dict[str, str] = {}
+    grub = data.get("grub_lvm_volumes")
+    grub_lvs = (
+        tuple(dict.fromkeys(_printable(_lv_name(str(v))) for v in _list(grub) if v))
+        if grub is not None
+        else None
+    )
+    lvs = data.get("logical_volumes")
+    volumes: tuple[str, ...] | None = None
+    if lvs is None:
+        errors["lvs"] = str(data.get("lvs_error") or "lvs reported nothing")
+    else:
+        volumes = tuple(sorted({str(v) for v in _list(lvs) if _LV.match(str(v))}))
+    disks: tuple[GuestDisk, ...] | None = None
+    if data.get("luns") is None:
+        errors["disks"] = str(data.get("luns_error") or "the data disks were not reported")
+    else:
+        found = []
+        for item in _list(data.get("luns")):
+            if not isinstance(item, Mapping) or not _is_int(item.get("lun")):
+                continue
+            parts = item.get("partitions")
+            found.append(
+                GuestDisk(
+                    lun=int(item["lun"]),
+                    device=_opt_str(item.get("device")),
+                    partitions=int(parts) if _is_int(parts) else None,
+                    partition_table=_opt_str(item.get("pttype")),
+                    filesystem=_opt_str(item.get("fstype")),
+                    detail=_opt_str(item.get("detail")),
+                )
+            )
+        disks = tuple(sorted(found, key=lambda d: d.lun))
+    return StorageFacts(grub_lvs, volumes, disks, errors)
+
+
+def _windows_disks(data: Mapping[str, Any]) -> tuple[GuestDisk, ...]:
+    """Data disks from Get-Disk: disks with a LUN, on another adapter than the boot/system
+    disk (the OS and temporary disks share the first controller; data disks are on the SCSI
+    controller ARM attaches them to)."""
+    disks = [d for d in _list(data.get("disks")) if isinstance(d, Mapping)]
+    boot_adapters = {d.get("adapter") for d in disks if d.get("is_boot") or d.get("is_system")}
+    found = []
+    for d in disks:
+        lun = d.get("lun")
+        if not _is_int(lun) or d.get("is_boot") or d.get("is_system"):
+            continue
+        if d.get("adapter") in boot_adapters:
+            continue
+        parts = d.get("partitions")
+        found.append(
+            GuestDisk(
+                lun=lun,
+                device=_printable(f"Disk {d.get('number')}"),
+                partitions=int(parts) if _is_int(parts) else None,
+                partition_table=_opt_str(d.get("partition_style")),
+                offline=bool(d["is_offline"]) if isinstance(d.get("is_offline"), bool) else None,
+            )
+        )
+    return tuple(sorted(found, key=lambda g: g.lun))
 
 
 # -- trust store ---------------------------------------------------------------------------------

@@ -1,0 +1,56 @@
+from asr_preflight.api import Finding, RuleContext, failed, passed, skipped, vm_rule
+from asr_preflight.snapshot import VirtualMachine
+
+from ._common import applicable, probe_missing
+
+
+@vm_rule(code="ASR312", name="linux-lvm-root-present", severity="fail")
+def linux_lvm_root_present(ctx: RuleContext, vm: VirtualMachine) -> Finding:
+    """Every LVM logical volume GRUB's kernel line names exists.
+
+    ## What it checks
+    The logical volumes named by `rd.lvm.lv=VG/LV` and `rd_LVM_LV=VG/LV` in the GRUB files
+    (`/etc/default/grub`, `/boot/grub*/grub.cfg`, `grubenv`, EFI `grub.cfg`, BLS entries under
+    `/boot/loader/entries/`) are all listed by `lvs`. The probe runs `lvs --readonly` as root,
+    or through `sudo -n` (which never prompts) for another user. Windows VMs are skipped, and so
+    is a guest whose GRUB names no logical volume; when `lvs` is missing or may not run, the
+    verdict is unknown.
+
+    ## Why it matters
+    Site Recovery's installer reads the devices on the kernel line; one that does not exist (a
+    renamed volume group, a removed swap LV) stops protection with error 151124 ("GRUB device
+    doesn't exist", `ASRMobilityServiceDeviceNotExist`), and the recovered VM may not boot.
+
+    ## How to fix
+    Correct the `rd.lvm.lv=` entries in `/etc/default/grub` (or remove the stale ones) to the
+    volumes `lvs` shows, regenerate the GRUB configuration (`grub2-mkconfig -o
+    /boot/grub2/grub.cfg`, or `grubby --update-kernel=ALL --args/--remove-args` on BLS systems)
+    and retry. To let a non-root probe user read the volumes, allow it
+    `sudo -n /usr/sbin/lvs` (NOPASSWD, that command only).
+
+    ## References
+    - https://learn.microsoft.com/troubleshoot/azure/site-recovery/azure-to-azure-troubleshoot-errors
+    - https://learn.microsoft.com/azure/site-recovery/azure-to-azure-protection-errors
+    """
+    if (skip := applicable(ctx, vm, "Linux")) is not None:
+        return skip
+    facts = ctx.guest(vm)
+    if facts.grub_lvm_volumes is None:
+        raise probe_missing(facts, vm, "storage", "the GRUB configuration (for rd.lvm.lv=)")
+    if not facts.grub_lvm_volumes:
+        files = ", ".join(facts.grub_files or ()) or "the GRUB files"
+        return skipped(vm, f"{vm.name}: {files} name no LVM logical volume (rd.lvm.lv=)")
+    if facts.logical_volumes is None:
+        raise probe_missing(facts, vm, "lvs", "the logical volumes (lvs)")
+    present = {v.lower() for v in facts.logical_volumes}
+    missing = [v for v in facts.grub_lvm_volumes if v.lower() not in present]
+    named = ", ".join(facts.grub_lvm_volumes)
+    if missing:
+        have = ", ".join(facts.logical_volumes) or "none"
+        return failed(
+            vm,
+            f"{vm.name}: GRUB names {', '.join(missing)}, which lvs does not list "
+            f"(volumes: {have})",
+            hint="fix rd.lvm.lv= in /etc/default/grub and regenerate grub.cfg",
+        )
+    return passed(vm, f"{vm.name}: the logical volumes GRUB names exist ({named})")
