@@ -36,6 +36,7 @@ from asr_preflight.api import (
 from asr_preflight.packs import (
     BUILTIN_PACK,
     ENTRY_POINT_GROUP,
+    Chosen,
     Pack,
     RuleLoadError,
     RuleSet,
@@ -43,6 +44,7 @@ from asr_preflight.packs import (
     SelectionError,
     UnknownRuleError,
     builtin_rules,
+    choose_rules,
     find_rule,
     load_rule_set,
     load_rules,
@@ -55,6 +57,7 @@ from asr_preflight.snapshot import Snapshot, VirtualMachine
 __all__ = [
     "BUILTIN_PACK",
     "ENTRY_POINT_GROUP",
+    "Chosen",
     "Evaluation",
     "ExitCode",
     "Pack",
@@ -68,6 +71,7 @@ __all__ = [
     "VmVerdict",
     "builtin_rules",
     "capped",
+    "choose_rules",
     "evaluate",
     "exit_code",
     "find_rule",

@@ -23,6 +23,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING
 
 from asr_preflight.api import (
     API_VERSION,
@@ -36,6 +37,9 @@ from asr_preflight.api import (
     doc_sections,
 )
 from asr_preflight.plan import normalize_pack
+
+if TYPE_CHECKING:
+    from asr_preflight.plan import Plan
 
 ENTRY_POINT_GROUP = "asr_preflight.rules"
 BUILTIN_PACK = "asr-preflight"  # the distribution whose pack may use the reserved prefixes
@@ -335,6 +339,50 @@ def select_rules(
             kept.append(rule)
     unmatched = tuple(dict.fromkeys(s for s in (*chosen, *dropped) if s not in matched))
     return Selection(tuple(kept), unmatched)
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The rules a run evaluates, and why the run is incomplete (``evaluate(incomplete=…)``)."""
+
+    rules: tuple[Rule, ...]
+    incomplete: tuple[str, ...] = ()
+
+
+def choose_rules(
+    plan: Plan,
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    require: Sequence[str] = (),
+    points: Iterable[EntryPoint] | None = None,
+) -> Chosen:
+    """What ``check``, ``demo`` and ``collect`` run: the installed packs less ``[plugins]
+    disable``; ``[plugins] require`` plus ``require`` must have loaded (else RuleLoadError);
+    ``select`` replaces the plan's ``[rules] select`` and ``ignore`` adds to its ``[rules]
+    ignore``. A selector matching no rule is a SelectionError, unless a pack failed to load (the
+    selector may be one of its codes): then it is one more note."""
+    loaded = load_rule_set(points, disable=plan.plugins.disable)
+    loaded.require([*plan.plugins.require, *require])
+    chosen = select_rules(
+        loaded.rules, list(select) or plan.rules.select, [*plan.rules.ignore, *ignore]
+    )
+    notes = list(loaded.notes())
+    if chosen.unmatched:
+        names = ", ".join(chosen.unmatched)
+        if not loaded.errors:
+            raise SelectionError(
+                f"--select/--ignore (or the plan's [rules]): {names} "
+                f"match{'es' if len(chosen.unmatched) == 1 else ''} no installed rule; "
+                "`asr-preflight rules list` shows the codes"
+            )
+        notes.append(f"rule selector(s) {names} matched no rule loaded in this run")
+    return Chosen(chosen.rules, tuple(notes))
+
+
+def split_codes(values: Iterable[str]) -> list[str]:
+    """``["ASR2,ASR301", "ASR5"]`` (repeated or comma-separated options) -> one code each."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 def find_rule(rules: Sequence[Rule], code: str) -> Rule:
