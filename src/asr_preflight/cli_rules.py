@@ -51,14 +51,14 @@ def rules_list(
     out = make_console()
     out.print(table)
     out.print()
-    packs = Table(show_edge=False, title=f"Rule packs (rule API {API_VERSION})")
+    found = Table(show_edge=False, title=f"Rule packs (rule API {API_VERSION})")
     for column in ("pack", "version", "requires API", "rules", "status"):
-        packs.add_column(column, no_wrap=column != "status")
+        found.add_column(column, no_wrap=column != "status")
     for pack in loaded.packs:
         status = "disabled" if pack.disabled else "failed: " + pack.error if pack.failed else "ok"
         row = (pack.name, pack.version, pack.requires_api or "-", str(len(pack.rules)), status)
-        packs.add_row(*(Text(v) for v in row))
-    out.print(packs)
+        found.add_row(*(Text(v) for v in row))
+    out.print(found)
     for error in loaded.errors:  # one line each on stderr too, for scripts and CI logs
         sys.stderr.write(f"error: {' '.join(error.split())}\n")
 
