@@ -5,9 +5,10 @@
 Generated estates (VMs spread over N subscriptions, one network per subscription) are served by
 the fake ARM over HTTPS on 127.0.0.1 (tests/fakes). For each size it runs the real collection
 (`collect()` with the real SDK and credential, eligibility off) and a naive baseline in the same
-run: list the VMs, then GET every VM (with instance view), NIC, disk, subnet and NSG one by one,
-with the same concurrency. The baseline on the largest estate is measured on a 1,000-VM sample
-and scaled (marked *): its request count is exact, its time is extrapolated.
+run: list the VMs, then GET every VM (with instance view), NIC, disk, VNet (for the subnet: the
+tool pins no api-version for a subnet GET) and NSG one by one, with the same concurrency. The
+baseline on the largest estate is measured on a 1,000-VM sample and scaled (marked *): its
+request count is exact, its time is extrapolated.
 ASR eligibility (one GET per VM, the only per-VM call of the collection) is counted separately,
 and the request ratio is printed with it on as well (the naive approach would make the same
 per-VM eligibility GETs, so both sides add them).
@@ -96,7 +97,7 @@ def naive(
         for ref in vm.network_profile.network_interfaces:
             nic = network.network_interfaces.get(rg, ref.id.rsplit("/", 1)[1])
             subnet = nic.ip_configurations[0].subnet.id.split("/")
-            network.subnets.get(rg, subnet[-3], subnet[-1])
+            network.virtual_networks.get(rg, subnet[-3])  # its subnets inline (pinned type)
             network.network_security_groups.get(rg, nic.network_security_group.id.rsplit("/", 1)[1])
         disks = [vm.storage_profile.os_disk, *vm.storage_profile.data_disks]
         for disk in disks:

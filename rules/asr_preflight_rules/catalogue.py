@@ -13,6 +13,7 @@ from .capacity.asr104_vm_count_quota import vm_count_quota
 from .capacity.asr105_target_size_fits_nics import target_size_fits_nics
 from .capacity.asr106_target_size_fits_data_disks import target_size_fits_data_disks
 from .capacity.asr107_network_quota import network_quota
+from .capacity.asr108_placement_mappable import placement_mappable
 from .guest.asr301_root_certificates_current import root_certificates_current
 from .guest.asr302_tls_to_endpoints import tls_to_endpoints
 from .guest.asr303_dns_resolves_endpoints import dns_resolves_endpoints
@@ -58,6 +59,11 @@ from .vm.asr507_data_disk_count import data_disk_count
 from .vm.asr508_supported_disk_types import supported_disk_types
 from .vm.asr509_minimum_vm_size import minimum_vm_size
 from .vm.asr510_not_on_dedicated_host import not_on_dedicated_host
+from .vm.asr511_security_type_supported import security_type_supported
+from .vm.asr512_cmk_disk_encryption_set import cmk_disk_encryption_set
+from .vm.asr513_no_blocking_locks import no_blocking_locks
+from .vm.asr514_no_target_leftovers import no_target_leftovers
+from .vm.asr515_disk_features_supported import disk_features_supported
 
 #: The rule API this pack is written for (docs/plugins.md: API versions).
 REQUIRES_API = "1.0"
@@ -79,6 +85,7 @@ RULES: tuple[Rule, ...] = (
     target_size_fits_nics,
     target_size_fits_data_disks,
     network_quota,
+    placement_mappable,
     outbound_storage,
     outbound_entra_id,
     outbound_site_recovery,
@@ -115,4 +122,9 @@ RULES: tuple[Rule, ...] = (
     supported_disk_types,
     minimum_vm_size,
     not_on_dedicated_host,
+    security_type_supported,
+    cmk_disk_encryption_set,
+    no_blocking_locks,
+    no_target_leftovers,
+    disk_features_supported,
 )

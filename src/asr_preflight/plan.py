@@ -66,6 +66,9 @@ class TargetSection(_Section):
     cache_storage_account: str | None = None
     zone: Literal["1", "2", "3"] | None = None
     sizes: dict[str, str] = {}  # VM name -> pinned target size
+    proximity_placement_group: str | None = None  # target PPG id
+    availability_sets: dict[str, str] = {}  # source availability set id -> target set id
+    disk_encryption_sets: dict[str, str] = {}  # source DES id -> target DES id (CMK disks)
 
     @field_validator("vault")
     @classmethod
@@ -90,6 +93,46 @@ class TargetSection(_Section):
                 "must be a storage account resource id (/subscriptions/…/storageAccounts/NAME)"
             )
         return value
+
+    @field_validator("proximity_placement_group")
+    @classmethod
+    def _ppg_is_an_id(cls, value: str | None) -> str | None:
+        if value is not None:
+            _require_id(value, _PPG, "a proximity placement group")
+        return value
+
+    @field_validator("availability_sets")
+    @classmethod
+    def _sets_are_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for source, target in value.items():
+            _require_id(source, _AVSET, "an availability set", f"key {source!r}")
+            _require_id(target, _AVSET, "an availability set", f"value of {source!r}")
+        return value
+
+    @field_validator("disk_encryption_sets")
+    @classmethod
+    def _encryption_sets_are_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for source, target in value.items():
+            _require_id(source, _DES, "a disk encryption set", f"key {source!r}")
+            _require_id(target, _DES, "a disk encryption set", f"value of {source!r}")
+        return value
+
+
+_PPG = "/providers/Microsoft.Compute/proximityPlacementGroups/"
+_AVSET = "/providers/Microsoft.Compute/availabilitySets/"
+_DES = "/providers/Microsoft.Compute/diskEncryptionSets/"
+
+
+def _require_id(value: str, marker: str, what: str, where: str = "") -> None:
+    """A resource id of the given type: ``/subscriptions/…/providers/Microsoft.Compute/…/NAME``."""
+    lower, wanted = value.lower(), marker.lower()
+    name = lower.split(wanted, 1)[1] if wanted in lower else ""
+    if not lower.startswith("/subscriptions/") or not name or "/" in name.strip("/"):
+        kind = marker.strip("/").rsplit("/", 1)[-1]
+        prefix = f"{where}: " if where else ""
+        raise ValueError(
+            f"{prefix}must be {what} resource id (/subscriptions/…/{kind}/NAME), not {value!r}"
+        )
 
 
 class PolicySection(_Section):

@@ -59,6 +59,9 @@ FactKind = Literal[
     "eligibility",  # ASR's replicationEligibilityResults
     "guest",  # in-guest probes
     "credential",
+    "locks",  # management locks (Microsoft.Authorization/locks), listed per source subscription
+    "disk_encryption_sets",  # listed per target subscription
+    "target_disks",  # managed disks in the target resource groups (ASR replica leftovers)
 ]
 
 
@@ -121,6 +124,9 @@ class Disk:
     # the one holding the key encryption key, when one wraps it (keyEncryptionKey.sourceVault)
     ade_key_vault_id: str | None = None
     ade_kek_vault_id: str | None = None
+    # properties.maxShares of the managed disk resource (> 1: a shared disk); None = the disk
+    # resource was not read (or an unmanaged disk)
+    max_shares: int | None = None
 
 
 @dataclass(frozen=True)
@@ -150,7 +156,11 @@ class VirtualMachine:
     dedicated_host_group_id: str | None = None
     availability_set_id: str | None = None
     proximity_placement_group_id: str | None = None
-    security_type: str | None = None  # "TrustedLaunch", "ConfidentialVM"
+    security_type: str | None = None  # "TrustedLaunch", "ConfidentialVM"; None = Standard
+    secure_boot_enabled: bool | None = None  # securityProfile.uefiSettings.secureBootEnabled
+    vtpm_enabled: bool | None = None  # securityProfile.uefiSettings.vTpmEnabled
+    encryption_at_host: bool = False  # securityProfile.encryptionAtHost
+    time_created: str | None = None  # properties.timeCreated (ISO 8601); None = not reported
     # networking: NIC ids, primary first
     nic_ids: tuple[str, ...] = ()
 
@@ -406,6 +416,7 @@ class EligibilityError:
     message: str
     possible_causes: str | None = None
     recommended_action: str | None = None
+    status: str | None = None  # "Error", "Warning" (not enumerated by the spec); None = absent
 
 
 @dataclass(frozen=True)
@@ -414,6 +425,52 @@ class Eligibility:
 
     vm_id: str
     errors: tuple[EligibilityError, ...] = ()
+
+
+@dataclass(frozen=True)
+class ManagementLock:
+    """A management lock (``Microsoft.Authorization/locks``) on a subscription, a resource group or
+    a resource; ``scope`` is the locked thing's id (the lock id up to ``/providers/Microsoft.
+    Authorization/locks/``)."""
+
+    id: str
+    name: str
+    scope: str
+    level: str  # "CanNotDelete", "ReadOnly", "NotSpecified"
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class DiskEncryptionSet:
+    id: str
+    name: str
+    location: str
+    # EncryptionAtRestWithCustomerKey, EncryptionAtRestWithPlatformAndCustomerKeys,
+    # ConfidentialVmEncryptedWithCustomerKey
+    encryption_type: str | None = None
+    provisioning_state: str | None = None
+
+
+@dataclass(frozen=True)
+class TargetDisk:
+    """A managed disk that already exists in a target resource group."""
+
+    id: str
+    name: str
+    resource_group: str
+    subscription_id: str
+    location: str | None = None
+    managed_by: str | None = None  # the VM it is attached to, if any
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A fact family the collector listed completely at ``scope`` (a subscription or resource
+    group id): an item of that family absent from the snapshot at that scope does not exist.
+    A rule that needs "there is none" asks for the listing; without it the answer is unknown."""
+
+    kind: FactKind
+    scope: str
 
 
 # ---------------------------------------------------------------------------------------------
@@ -616,6 +673,10 @@ class Snapshot:
     key_vaults: tuple[KeyVault, ...] = ()  # the source key vaults ADE disks name
     eligibility: tuple[Eligibility, ...] = ()
     guests: tuple[GuestFacts, ...] = ()
+    management_locks: tuple[ManagementLock, ...] = ()
+    disk_encryption_sets: tuple[DiskEncryptionSet, ...] = ()
+    target_disks: tuple[TargetDisk, ...] = ()
+    listings: tuple[Listing, ...] = ()  # which of the three families above were listed where
     errors: tuple[FactError, ...] = ()
     schema: str = SNAPSHOT_SCHEMA
 
@@ -659,7 +720,42 @@ def snapshot_from_json(text: str) -> Snapshot:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise SnapshotError(f"invalid snapshot at {where}: {first['msg']}") from None
+    _check_addresses(snapshot)
     return snapshot
+
+
+def _check_addresses(snapshot: Snapshot) -> None:
+    """Address prefixes are evaluated as addresses: one with a control character (a NUL, a
+    newline) cannot be one and would reach the evaluator as text it cannot parse. The collector
+    refuses such values (a FactError); a snapshot file carrying one is refused here."""
+    fields: list[tuple[str, tuple[str, ...]]] = []
+    for i, nsg in enumerate(snapshot.network_security_groups):
+        for group in ("rules", "default_rules"):
+            for j, rule in enumerate(getattr(nsg, group)):
+                where = f"network_security_groups.{i}.{group}.{j}"
+                fields.append((f"{where}.source_address_prefixes", rule.source_address_prefixes))
+                fields.append(
+                    (f"{where}.destination_address_prefixes", rule.destination_address_prefixes)
+                )
+    for i, vnet in enumerate(snapshot.virtual_networks):
+        fields.append((f"virtual_networks.{i}.address_prefixes", vnet.address_prefixes))
+        fields.append(
+            (f"virtual_networks.{i}.peered_address_prefixes", vnet.peered_address_prefixes)
+        )
+    for i, subnet in enumerate(snapshot.subnets):
+        fields.append((f"subnets.{i}.address_prefixes", subnet.address_prefixes))
+    for i, table in enumerate(snapshot.route_tables):
+        for j, route in enumerate(table.routes):
+            fields.append((f"route_tables.{i}.routes.{j}.address_prefix", (route.address_prefix,)))
+    if snapshot.service_tags is not None:
+        for i, tag in enumerate(snapshot.service_tags.tags):
+            fields.append((f"service_tags.tags.{i}.address_prefixes", tag.address_prefixes))
+    for where, values in fields:
+        for value in values:
+            if not value.isprintable():
+                raise SnapshotError(
+                    f"invalid snapshot at {where}: {value!r} holds a control character"
+                )
 
 
 def load_snapshot(path: Path) -> Snapshot:

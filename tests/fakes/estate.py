@@ -55,6 +55,17 @@ class VmSpec:
     eligibility_errors: tuple[tuple[str, str], ...] = ()
     status_has_agent: bool = True  # False: the status-only list omits vmAgent
     ade_vault: str | None = None  # ADE: the key vault id its disks' encryption settings name
+    status_has_extensions: bool = True  # False: the status-only list omits extensions
+    extensions: bool = True  # False: the VM has none (its own instance view lists none)
+    security_type: str | None = None  # "TrustedLaunch", "ConfidentialVM"
+    time_created: str = "2024-09-12T08:15:02.1234567+00:00"
+    encryption_at_host: bool = False
+    disk_sku: str = "Premium_LRS"  # of every disk
+    shared_data_disk: bool = False  # data disk 0 with maxShares 2
+    disk_encryption_set: str | None = None  # DES id: every disk with a customer-managed key
+    availability_set: str | None = None
+    proximity_placement_group: str | None = None
+    eligibility_warnings: tuple[tuple[str, str], ...] = ()  # entries with status "Warning"
 
 
 class EstateBuilder:
@@ -164,6 +175,19 @@ class EstateBuilder:
         props = vm["properties"]
         for key in ("availabilitySet", "proximityPlacementGroup", "applicationProfile", "userData"):
             props.pop(key, None)
+        if spec.availability_set:
+            props["availabilitySet"] = {"id": spec.availability_set}
+        if spec.proximity_placement_group:
+            props["proximityPlacementGroup"] = {"id": spec.proximity_placement_group}
+        props["timeCreated"] = spec.time_created
+        if spec.security_type or spec.encryption_at_host:
+            security: dict[str, Any] = {}
+            if spec.security_type:
+                security["securityType"] = spec.security_type
+                security["uefiSettings"] = {"secureBootEnabled": True, "vTpmEnabled": True}
+            if spec.encryption_at_host:
+                security["encryptionAtHost"] = True
+            props["securityProfile"] = security
         props["provisioningState"] = spec.provisioning
         props["hardwareProfile"]["vmSize"] = spec.size
         storage = props["storageProfile"]
@@ -221,6 +245,11 @@ class EstateBuilder:
             ]
         if not spec.status_has_agent:
             view.pop("vmAgent")
+        if not spec.extensions:
+            view.pop("extensions")
+        full_extensions = view.get("extensions")
+        if not spec.status_has_extensions:
+            view.pop("extensions", None)
         view["disks"] = []
         status_item = {
             "id": vm_id,
@@ -233,6 +262,8 @@ class EstateBuilder:
             sub_list(sub, "Microsoft.Compute/virtualMachines").lower() + "#statusonly", []
         ).append(status_item)
         full_view = copy.deepcopy(view)
+        if full_extensions is not None:
+            full_view["extensions"] = copy.deepcopy(full_extensions)
         if "vmAgent" not in full_view:
             full_view["vmAgent"] = example("VirtualMachine_Get_InstanceView.json")["vmAgent"]
             full_view["vmAgent"]["statuses"][0]["displayStatus"] = spec.agent
@@ -264,7 +295,7 @@ class EstateBuilder:
                     "name": name,
                     "location": spec.location,
                     "managedBy": vm_id,
-                    "sku": {"name": "Premium_LRS", "tier": "Premium"},
+                    "sku": {"name": spec.disk_sku},
                 }
             )
             dprops = disk["properties"]
@@ -276,33 +307,57 @@ class EstateBuilder:
                     element.pop("keyEncryptionKey", None)
             else:
                 dprops.pop("encryptionSettingsCollection", None)
+            if spec.shared_data_disk and disk_ref is not os_disk and disk_ref["lun"] == 0:
+                dprops["maxShares"] = 2
+            if spec.disk_encryption_set:
+                dprops["encryption"] = {
+                    "type": "EncryptionAtRestWithCustomerKey",
+                    "diskEncryptionSetId": spec.disk_encryption_set,
+                }
             dprops.pop("purchasePlan", None)
             self.estate.add(sub_list(sub, "Microsoft.Compute/disks"), disk)
 
-        # ASR eligibility
-        self.estate.put(
-            f"{vm_id}/providers/Microsoft.RecoveryServices/replicationEligibilityResults/default",
-            {
-                "name": "default",
-                "type": "Microsoft.RecoveryServices/replicationEligibilityResults",
-                "id": f"{vm_id}/providers/Microsoft.RecoveryServices"
-                "/replicationEligibilityResults/default",
-                "properties": {
-                    "clientRequestId": "00000000-0000-0000-0000-000000000000",
-                    "errors": [
-                        {
-                            "code": code,
-                            "message": msg,
-                            "possibleCauses": "",
-                            "recommendedAction": "",
-                            "status": "Error",
-                        }
-                        for code, msg in spec.eligibility_errors
-                    ],
-                },
-            },
-        )
+        # ASR eligibility (ReplicationEligibilityResults_Get)
+        result = example("ReplicationEligibilityResults_Get.json")
+        path = f"{vm_id}/providers/Microsoft.RecoveryServices/replicationEligibilityResults/default"
+        result["id"] = path
+        template = result["properties"]["errors"][0]
+        entries = [(c, m, "Error") for c, m in spec.eligibility_errors] + [
+            (c, m, "Warning") for c, m in spec.eligibility_warnings
+        ]
+        result["properties"]["errors"] = [
+            {**template, "code": code, "message": msg, "status": status}
+            for code, msg, status in entries
+        ]
+        self.estate.put(path, result)
         return vm_id
+
+    # -- locks, disk encryption sets, leftover disks ------------------------------------------------
+
+    def lock(self, sub: str, scope: str, name: str, level: str) -> None:
+        """A management lock on ``scope`` (ManagementLocks_ListAtSubscriptionLevel's item)."""
+        lock = example("ManagementLocks_ListAtSubscriptionLevel.json")["value"][0]
+        lock.update({"id": f"{scope}/providers/Microsoft.Authorization/locks/{name}", "name": name})
+        lock["properties"]["level"] = level
+        self.estate.add(sub_list(sub, "Microsoft.Authorization/locks"), lock)
+
+    def disk_encryption_set(self, sub: str, rg: str, name: str, location: str) -> str:
+        """A disk encryption set (DiskEncryptionSet_ListBySubscription's item)."""
+        des = example("DiskEncryptionSet_ListBySubscription.json")["value"][0]
+        des_id = rid(sub, rg, "Microsoft.Compute", "diskEncryptionSets", name)
+        des.update({"id": des_id, "name": name, "location": location})
+        self.estate.add(sub_list(sub, "Microsoft.Compute/diskEncryptionSets"), des)
+        return des_id
+
+    def loose_disk(self, sub: str, rg: str, name: str, location: str) -> str:
+        """An unattached managed disk (Disk_Get), e.g. a replica left by an earlier protection."""
+        disk = example("Disk_Get.json")
+        disk_id = rid(sub, rg, "Microsoft.Compute", "disks", name)
+        disk.update({"id": disk_id, "name": name, "location": location})
+        disk.pop("managedBy", None)
+        disk["properties"].pop("encryptionSettingsCollection", None)
+        self.estate.add(sub_list(sub, "Microsoft.Compute/disks"), disk)
+        return disk_id
 
     # -- regions ---------------------------------------------------------------------------------
 

@@ -76,6 +76,22 @@ PINS: tuple[Pin, ...] = (
         "DiskRP versions differ from ComputeRP's; encryption and encryptionSettingsCollection",
     ),
     Pin(
+        "Microsoft.Compute/diskEncryptionSets",
+        "2024-03-02",
+        ("DiskEncryptionSets_List",),
+        f"{SPECS}/compute/resource-manager/Microsoft.Compute/DiskRP/stable/2024-03-02/"
+        "diskEncryptionSet.json",
+        "the DiskRP version of the disk list; location and encryptionType (ASR512)",
+    ),
+    Pin(
+        "Microsoft.Authorization/locks",
+        "2016-09-01",
+        ("ManagementLocks_ListAtSubscriptionLevel",),
+        f"{SPECS}/resources/resource-manager/Microsoft.Authorization/stable/2016-09-01/locks.json",
+        "the long-available locks version (all clouds), every lock of the subscription with its "
+        "level (ASR513); the 2020-05-01 folder's locks.json describes the same shape",
+    ),
+    Pin(
         "Microsoft.Compute/skus",
         "2021-07-01",
         ("ResourceSkus_List",),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from asr_preflight.azure.guard import sdk_items
 from asr_preflight.azure.ids import text
 from asr_preflight.snapshot import DenyAssignment, Permission, RoleAssignment, RoleDefinition
 
@@ -27,8 +28,11 @@ def _permissions(items: Any) -> tuple[Permission, ...]:
 def role_assignments(client: Any, scope: str, principal_id: str) -> list[RoleAssignment]:
     """Assignments at, above and below ``scope`` that apply to the principal or its groups."""
     out = []
-    for a in client.role_assignments.list_for_scope(
-        scope.lstrip("/"), filter=f"assignedTo('{principal_id}')"
+    for a in sdk_items(
+        client.role_assignments.list_for_scope(
+            scope.lstrip("/"), filter=f"assignedTo('{principal_id}')"
+        ),
+        "role assignments",
     ):
         out.append(
             RoleAssignment(
@@ -56,7 +60,9 @@ def role_definition(client: Any, role_id: str) -> RoleDefinition:
 
 def deny_assignments(client: Any, scope: str) -> list[DenyAssignment]:
     out = []
-    for d in client.deny_assignments.list_for_scope(scope.lstrip("/")):
+    for d in sdk_items(
+        client.deny_assignments.list_for_scope(scope.lstrip("/")), "deny assignments"
+    ):
         out.append(
             DenyAssignment(
                 id=str(d.id),

@@ -3,17 +3,19 @@ facts once per (subscription, region), and record every failure as a FactError.
 
 Request count grows with subscriptions, regions and pages, not with VMs. The per-VM calls are
 ASR's eligibility check (skipped with ``--no-eligibility``) and, only for running VMs whose
-status-only listing left out the VM agent, one instance-view GET each.
+status-only listing left out the VM agent or the extensions, one instance-view GET each.
 
 Phases, each run concurrently under ``options.concurrency``:
 
 1. per source subscription: VMs, VM statuses (``statusOnly=true``), managed disks, NICs, NSGs,
-   VNets (with subnets and peerings), route tables, public IPs; the vault, the cache storage
-   account, service tags, and per relevant subscription the principal's role and deny assignments;
+   VNets (with subnets and peerings), route tables, public IPs, management locks; the vault, the
+   cache storage account, service tags, and per relevant subscription the principal's role and
+   deny assignments;
 2. selection (``[select]``, groups checked) and the instance views the status list lacked;
 3. per (subscription, region): VM SKUs (and, for target pairs, compute and network usages);
    resource groups; role definitions; network resources outside the listed subscriptions;
-   ASR eligibility per selected VM.
+   per target subscription, disk encryption sets and the disks of the target resource groups
+   (:mod:`.protection`); ASR eligibility per selected VM.
 
 One method of :class:`_Collection` per phase. The per-subscription lists are a table in
 :mod:`.subscription_lists`, the network join is :mod:`.network_join`, the identity part
@@ -46,6 +48,7 @@ from asr_preflight.azure.assignments import (
 from asr_preflight.azure.clients import Clients
 from asr_preflight.azure.clouds import Cloud, CloudError, resolve_cloud
 from asr_preflight.azure.credential import (
+    BoundedCredential,
     acquire_token,
     make_credential,
     principal_from_token,
@@ -53,8 +56,10 @@ from asr_preflight.azure.credential import (
 )
 from asr_preflight.azure.eligibility import eligibility as get_eligibility
 from asr_preflight.azure.errors import fact_error
+from asr_preflight.azure.guard import Deadline
 from asr_preflight.azure.ids import ResourceId, resource_group_id, sub_scope, subscription_of
 from asr_preflight.azure.network_join import join_network
+from asr_preflight.azure.protection import submit_protection
 from asr_preflight.azure.recording import Recorder, write_recording
 from asr_preflight.azure.runner import READER, Failed, Progress, Runner, value
 from asr_preflight.azure.subscription_lists import Listed, list_subscription
@@ -104,15 +109,17 @@ def collect_azure(
     cloud = cloud_for(plan, options)
     if credential is None:
         credential = make_credential(cloud)
-    token = acquire_token(credential, cloud)
+    deadline = Deadline(options.timeout)  # --timeout: every request and wait stays inside it
+    token = acquire_token(credential, cloud, timeout=deadline.remaining())
     principal = options.principal_id or principal_from_token(token)
     recorder = Recorder(cloud.arm_endpoint) if options.record is not None else None
     clients = Clients(
-        credential,
+        BoundedCredential(credential, cloud, deadline.remaining),
         cloud,
         pool_size=options.concurrency,
         retry_total=options.retry_total,
         read_timeout=options.read_timeout,
+        deadline=deadline,
         per_call_policies=[recorder.policy()] if recorder is not None else None,
     )
     runner = Runner(options.concurrency, Progress(progress))
@@ -264,13 +271,16 @@ class _Collection:
                 str(m["id"]),
             )
             for s, m in chosen
-            if compute.needs_agent_view(views.get(str(m["id"]).lower()))
+            if compute.needs_full_view(views.get(str(m["id"]).lower()))
         }
+        complete: set[str] = set()  # VMs whose view is their own instance view
         for vm_id, future in fallback.items():
             view = value(future)
             if view is not None:
                 views[vm_id] = view
+                complete.add(vm_id)
         vms: list[VirtualMachine] = []
+        unreadable: list[Any] = []  # selected VM models to_vm could not read
         for sub, model in chosen:
             disks = listed[sub].value("disks")
             view = views.get(str(model.get("id")).lower())
@@ -287,20 +297,29 @@ class _Collection:
                     )
                 )
             try:
-                vms.append(compute.to_vm(model, view, disks))
-            except Exception as exc:  # noqa: BLE001 - a VM we cannot read makes the run unknown
-                runner.record(fact_error(exc, "vms", sub_scope(sub), READER))
-                vm_lists_failed.add(sub)
+                vm_key = str(model.get("id")).lower()
+                vms.append(compute.to_vm(model, view, disks, complete_view=vm_key in complete))
+            except Exception as exc:  # noqa: BLE001 - that VM is unknown, the others are read
+                vm_id = str(model.get("id") or "")
+                # named by its id: only it is missing (the engine says so, the run is unknown)
+                runner.record(fact_error(exc, "vms", vm_id or sub_scope(sub), READER))
+                if vm_id:
+                    unreadable.append(model)
+                else:
+                    vm_lists_failed.add(sub)
         vms.sort(
             key=lambda v: (v.subscription_id.lower(), v.resource_group.lower(), v.name.lower())
         )
-        self._check_selection(vms, vm_lists_failed)
+        self._check_selection(vms, vm_lists_failed, unreadable)
         return vms
 
-    def _check_selection(self, vms: list[VirtualMachine], lists_failed: set[str]) -> None:
+    def _check_selection(
+        self, vms: list[VirtualMachine], lists_failed: set[str], unreadable: list[Any]
+    ) -> None:
         if lists_failed:
             return  # some VMs could not be listed: the engine reports the run as unknown
         names = {v.name.lower() for v in vms} | {v.id.lower() for v in vms}
+        names |= {str(m.get(k) or "").lower() for m in unreadable for k in ("id", "name")}
         absent = [ref for ref in self.plan.select.vms if ref.lower() not in names]
         if absent:
             raise PlanError(
@@ -326,6 +345,7 @@ class _Collection:
         regions_of = self._regions(vms)  # submitted now, gathered below: all run concurrently
         key_vaults_of = self._key_vaults(vms)
         groups_of = self._resource_groups(vms, singles.vault)
+        protection_of = submit_protection(self.runner, self.clients, self.plan, vms, listed)
         net = join_network(self.runner, self.clients, vms, listed)
         regions, groups = regions_of(), groups_of()
         identity_facts = gather_identity(
@@ -360,6 +380,7 @@ class _Collection:
             "identity": identity_facts,
             "key_vaults": key_vaults,
             "eligibility": tuple(sorted(eligibility, key=lambda e: e.vm_id.lower())),
+            **protection_of(),
         }
 
     def _mapped_network_assignments(self, singles: _Singles) -> None:
