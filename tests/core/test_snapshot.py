@@ -29,6 +29,7 @@ from asr_preflight.snapshot import (
     SkuRestriction,
     SnapshotError,
     Usage,
+    VirtualMachine,
     VmSku,
     load_snapshot,
     snapshot_from_json,
@@ -179,8 +180,11 @@ def test_fact_error_scope_covers_resources_below_it_only() -> None:
 
 
 def test_facts_that_may_be_ungathered_default_to_none_and_old_snapshots_read_as_before() -> None:
-    vm = make_vm("vm-a")
-    assert vm.tags is None  # not read: a rule on tags must say unknown, not fail
+    vm = make_vm("vm-a", tags=None)
+    bare = VirtualMachine(
+        vm.id, vm.name, vm.subscription_id, "rg", "eastus", "Standard_D2s_v3", None
+    )
+    assert bare.tags is None  # not read: a rule on tags must say unknown, not fail
     written = json.loads(snapshot_to_json(make_snapshot(vms=[replace(vm, tags={})])))
     assert written["vms"][0]["tags"] == {}  # every field is written: old snapshots carry it
     assert snapshot_from_json(json.dumps(written)).vms[0].tags == {}
