@@ -41,7 +41,7 @@ def test_a_mixed_scan_is_valid_sarif_with_one_run(tmp_path: Path) -> None:
         ("TST201", "vm-bad"): ("error", "fail"),
         ("TST201", "vm-warn"): ("warning", "fail"),
         ("TST201", "vm-unk"): ("warning", "fail"),
-        ("TST501", "vm-old"): ("error", "fail"),
+        ("TST501", "vm-old"): ("warning", "fail"),
     }
     unk = next(r for r in run["results"] if r["properties"]["vm"] == "vm-unk")
     assert unk["message"]["text"].startswith("Readiness unknown: ")
