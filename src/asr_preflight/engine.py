@@ -341,10 +341,24 @@ def _guarded(
             ),
             [f"{rule.code} [{vm.name}]: {exc!r} ({where})"],
         )
-    if not isinstance(finding, Finding):
-        msg = f"rule {rule.code} returned {type(finding).__name__}, not a Finding"
+    problem = malformed(finding)
+    if problem is not None:
+        msg = f"rule {rule.code} returned {problem}"
         return Finding(vm, Outcome.UNKNOWN, msg, target), [f"{rule.code} [{vm.name}]: {msg}"]
     return finding, []
+
+
+def malformed(item: object) -> str | None:
+    """Why ``item`` is not a Finding the engine can use, or None: a Finding about a
+    VirtualMachine, with text fields that are text."""
+    if not isinstance(item, Finding):
+        return f"{type(item).__name__}, not a Finding"
+    if not isinstance(item.vm, VirtualMachine):
+        return f"a Finding about {type(item.vm).__name__}, not a VirtualMachine"
+    texts = (item.message, item.hint, "" if item.target is None else item.target)
+    if not all(isinstance(text, str) for text in texts):
+        return "a Finding whose message, hint or target is not text"
+    return None
 
 
 def _checked(rule: Rule, vm: VirtualMachine, finding: Finding) -> Finding:
@@ -395,9 +409,9 @@ def _run_estate(rule: Rule, ctx: RuleContext) -> tuple[list[Finding], list[str]]
             [Finding(vm, Outcome.UNKNOWN, msg, None, hint) for vm in ctx.vms],
             [f"{rule.code}: {exc!r} ({_where(exc)})"],
         )
-    junk = [item for item in findings if not isinstance(item, Finding)]
+    junk = [problem for item in findings if (problem := malformed(item)) is not None]
     if junk:  # a broken answer covers the whole estate: nothing it said can be trusted
-        msg = f"rule {rule.code} yielded {type(junk[0]).__name__}, not a Finding"
+        msg = f"rule {rule.code} yielded {junk[0]}"
         hint = "this is a bug in the rule; please report it"
         return (
             [Finding(vm, Outcome.UNKNOWN, msg, None, hint) for vm in ctx.vms],

@@ -348,3 +348,29 @@ def test_cached_values_are_per_pack_and_settings_come_from_the_plan_table() -> N
         ("ONE002", "ONE001", {"threshold": 3}),  # shared within a pack
         ("TWO001", "TWO001", {}),  # never across packs
     ]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda vm: Finding(None, Outcome.PASS, "about nothing"),  # type: ignore[arg-type]
+        lambda vm: Finding(vm, Outcome.PASS, 42),  # type: ignore[arg-type]
+        lambda vm: Finding(vm, Outcome.PASS, "ok", target=("a", "b")),  # type: ignore[arg-type]
+    ],
+)
+def test_a_malformed_finding_is_unknown_never_a_crash_or_a_pass(answer: object) -> None:
+    @_documented
+    def vm_check(ctx: RuleContext, vm: VirtualMachine) -> Finding:
+        return answer(vm)  # type: ignore[operator,no-any-return]
+
+    @_documented
+    def estate_check(ctx: RuleContext) -> list[Finding]:
+        return [answer(vm) for vm in ctx.vms]  # type: ignore[operator]
+
+    rules = [
+        vm_rule(code="TST030", name="malformed-vm", severity="fail")(vm_check),
+        estate_rule(code="TST031", name="malformed-estate", severity="fail")(estate_check),
+    ]
+    ev = evaluate(make_snapshot(vms=[make_vm("a"), make_vm("b")]), make_plan(), rules)
+    assert [r.outcome for r in ev.results] == [Outcome.UNKNOWN] * 4
+    assert len(ev.rule_errors) == 3  # one per VM for the VM rule, one for the estate rule
