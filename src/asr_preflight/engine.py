@@ -351,6 +351,14 @@ def _guarded(
 def malformed(item: object) -> str | None:
     """Why ``item`` is not a Finding the engine can use, or None: a Finding about a
     VirtualMachine, with text fields that are text."""
+    if (  # the common case, cheaply (this runs once per result)
+        type(item) is Finding
+        and type(item.vm) is VirtualMachine
+        and type(item.message) is str
+        and type(item.hint) is str
+        and (item.target is None or type(item.target) is str)
+    ):
+        return None
     if not isinstance(item, Finding):
         return f"{type(item).__name__}, not a Finding"
     if not isinstance(item.vm, VirtualMachine):
