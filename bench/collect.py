@@ -62,11 +62,31 @@ def build(fake: FakeAzure, vms: int, subs: int) -> list[tuple[str, str, str]]:
         builder.vm(sub, VmSpec(name, rg, data_disks=1, ade_vault=ade))
         out.append((sub, rg, name))
     for i in range(1, subs + 1):
-        builder.region(subscription(i), TARGET)
-        builder.region(subscription(i), "eastus")
-        builder.rbac(subscription(i), fake.oid)
+        sub, rg = subscription(i), f"rg-app-{i - 1:02d}"
+        builder.region(sub, TARGET)
+        builder.region(sub, "eastus")
+        builder.rbac(sub, fake.oid)
+        # the outbound and private-link families (ASR010, ASR210, ASR211): a load balancer with
+        # an outbound rule for the subscription's first VM, the Site Recovery DNS zone linked
+        # to the subscription's VNet
+        first = next(name for s, _, name in out if s == sub)
+        nic = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network"
+        builder.load_balancer(
+            sub, rg, "lb", [f"{nic}/networkInterfaces/{first}-nic"], outbound_rule=True
+        )
+        subnet_id, _ = builder.network(sub, rg)
+        builder.dns_zone(sub, "rg-dns", [subnet_id.split("/subnets/")[0]])
     builder.service_tags(subscription(1), TARGET)
     builder.vault(subscription(1), "rg-dr", "rv-dr", TARGET)
+    cache = (
+        f"/subscriptions/{subscription(1)}/resourceGroups/rg-dr"
+        "/providers/Microsoft.Storage/storageAccounts/cache"
+    )
+    subnet_id, _ = builder.network(subscription(1), "rg-app-00")
+    pe = builder.private_endpoint(
+        subscription(1), "rg-app-00", "pe-cache", subnet_id, cache, "blob"
+    )
+    builder.storage(subscription(1), "rg-dr", "cache", "eastus", private_endpoint=pe)
     return out
 
 
@@ -74,7 +94,11 @@ def plan_text(subs: int) -> str:
     ids = ", ".join(f'"{subscription(i)}"' for i in range(1, subs + 1))
     rg = f"/subscriptions/{subscription(1)}/resourceGroups/rg-dr"
     vault = f"{rg}/providers/Microsoft.RecoveryServices/vaults/rv-dr"
-    return f'[azure]\nsubscriptions = [{ids}]\n[target]\nregion = "{TARGET}"\nvault = "{vault}"\n'
+    cache = f"{rg}/providers/Microsoft.Storage/storageAccounts/cache"
+    return (
+        f'[azure]\nsubscriptions = [{ids}]\n[target]\nregion = "{TARGET}"\nvault = "{vault}"\n'
+        f'cache_storage_account = "{cache}"\n'
+    )
 
 
 def naive(
@@ -155,6 +179,7 @@ def main() -> None:
                 wall = time.perf_counter() - start
                 requests = len(fake.arm_requests())
                 assert len(snap.vms) == size and not snap.errors, snap.errors[:3]
+                assert snap.load_balancers and snap.private_dns_zones and snap.private_endpoints
                 fake.reset()
                 start = time.perf_counter()
                 with_elig = collect(

@@ -40,6 +40,7 @@ from .network.asr207_no_ip_allowlist import no_ip_allowlist
 from .network.asr208_no_forced_tunnel import no_forced_tunnel
 from .network.asr209_port_20004_nsg import port_20004_nsg
 from .network.asr210_cache_storage_reachable import cache_storage_reachable
+from .network.asr211_outbound_path_exists import outbound_path_exists
 from .plan.asr001_vault_not_in_source_region import vault_not_in_source_region
 from .plan.asr002_target_differs_from_source import target_differs_from_source
 from .plan.asr003_target_matches_vault_region import target_matches_vault_region
@@ -49,6 +50,7 @@ from .plan.asr006_retention_in_range import retention_in_range
 from .plan.asr007_app_consistent_frequency import app_consistent_frequency
 from .plan.asr008_replication_group_size import replication_group_size
 from .plan.asr009_asr_eligibility import asr_eligibility
+from .plan.asr010_vault_private_endpoint_ready import vault_private_endpoint_ready
 from .vm.asr501_vm_provisioning_succeeded import vm_provisioning_succeeded
 from .vm.asr502_vm_running_agent_ready import vm_running_agent_ready
 from .vm.asr503_no_failed_extensions import no_failed_extensions
@@ -78,6 +80,7 @@ RULES: tuple[Rule, ...] = (
     app_consistent_frequency,
     replication_group_size,
     asr_eligibility,
+    vault_private_endpoint_ready,
     size_available_in_target,
     family_vcpu_quota,
     regional_vcpu_quota,
@@ -96,6 +99,7 @@ RULES: tuple[Rule, ...] = (
     no_forced_tunnel,
     port_20004_nsg,
     cache_storage_reachable,
+    outbound_path_exists,
     root_certificates_current,
     tls_to_endpoints,
     dns_resolves_endpoints,

@@ -16,7 +16,15 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from asr_preflight.fsutil import load_input
 
@@ -63,7 +71,8 @@ class TargetSection(_Section):
     subscription: Annotated[str, Field(pattern=GUID)] | None = None
     resource_group: str | None = None
     vault: str | None = None
-    cache_storage_account: str | None = None
+    cache_storage_account: str | None = None  # one source region
+    cache_storage_accounts: dict[str, str] = {}  # source region -> storage account id
     zone: Literal["1", "2", "3"] | None = None
     sizes: dict[str, str] = {}  # VM name -> pinned target size
     proximity_placement_group: str | None = None  # target PPG id
@@ -116,6 +125,38 @@ class TargetSection(_Section):
             _require_id(source, _DES, "a disk encryption set", f"key {source!r}")
             _require_id(target, _DES, "a disk encryption set", f"value of {source!r}")
         return value
+
+    @field_validator("cache_storage_accounts")
+    @classmethod
+    def _storage_per_region(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        if value and info.data.get("cache_storage_account"):
+            raise ValueError(
+                "name the cache storage either as cache_storage_account (one source region) or"
+                " as cache_storage_accounts = { region = id }, not both"
+            )
+        out: dict[str, str] = {}
+        for region, account in value.items():
+            key = region.replace(" ", "").lower()
+            if not re.fullmatch(REGION, key):
+                raise ValueError(f"{region!r} is not a region name (e.g. eastus)")
+            if key in out:
+                raise ValueError(f"region {key!r} is named twice")
+            cls._storage_is_an_id(account)
+            out[key] = account
+        return out
+
+    def cache_account_for(self, region: str) -> str | None:
+        """The cache storage account the plan names for VMs in ``region``: the per-region entry,
+        else the single ``cache_storage_account`` (whatever its region), else None."""
+        if self.cache_storage_accounts:
+            return self.cache_storage_accounts.get(region.replace(" ", "").lower())
+        return self.cache_storage_account
+
+    def cache_account_ids(self) -> list[str]:
+        """Every cache storage account the plan names."""
+        if self.cache_storage_account:
+            return [self.cache_storage_account]
+        return list(dict.fromkeys(self.cache_storage_accounts.values()))
 
 
 _PPG = "/providers/Microsoft.Compute/proximityPlacementGroups/"

@@ -55,6 +55,9 @@ FactKind = Literal[
     "cache_storage",
     "resource_groups",
     "rbac",  # role assignments, role definitions, deny assignments
+    "vault_rbac",  # the vault's managed identity's role assignments (ASR010)
+    "outbound",  # load balancers (ASR211's outbound paths)
+    "private_link",  # private endpoints and private DNS zones with their VNet links
     "key_vaults",  # the key vaults named by ADE disks (listed per subscription)
     "eligibility",  # ASR's replicationEligibilityResults
     "guest",  # in-guest probes
@@ -238,6 +241,8 @@ class IpConfiguration:
     public_ip: str | None = None
     subnet_id: str | None = None
     asg_ids: tuple[str, ...] = ()
+    # loadBalancerBackendAddressPools: the load balancer backend pools this configuration is in
+    load_balancer_pool_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -293,6 +298,9 @@ class Subnet:
     nsg_id: str | None = None
     route_table_id: str | None = None
     service_endpoints: tuple[str, ...] = ()  # "Microsoft.Storage", …
+    nat_gateway_id: str | None = None
+    # ARM's defaultOutboundAccess; None = absent, which ARM documents as default outbound on
+    default_outbound_access: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -302,6 +310,8 @@ class VirtualNetwork:
     location: str | None = None
     address_prefixes: tuple[str, ...] = ()
     peered_address_prefixes: tuple[str, ...] = ()  # remote address spaces of connected peerings
+    peered_vnet_ids: tuple[str, ...] = ()  # remote VNets of connected peerings
+    uses_remote_gateways: bool = False  # a connected peering with useRemoteGateways
 
 
 @dataclass(frozen=True)
@@ -317,6 +327,55 @@ class RouteTable:
     id: str
     name: str
     routes: tuple[Route, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    """A load balancer as far as outbound connectivity goes (ASR211): its SKU, whether it has a
+    public frontend, and which backend pools an outbound rule or a load-balancing rule with
+    outbound SNAT gives a way out."""
+
+    id: str
+    name: str
+    sku: str | None = None  # Basic, Standard, Gateway
+    public: bool = False  # a frontend with a public IP address or prefix
+    pool_ids: tuple[str, ...] = ()
+    outbound_rule_pool_ids: tuple[str, ...] = ()  # pools named by an outbound rule
+    snat_rule_pool_ids: tuple[str, ...] = ()  # pools of LB rules without disableOutboundSnat
+    # backendIPConfigurations of each pool (NIC IP configuration ids), as the LB lists them
+    pool_members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PrivateEndpoint:
+    """A private endpoint: where it sits and what it connects to (group ids: ``blob``,
+    ``AzureSiteRecovery``…)."""
+
+    id: str
+    name: str
+    subnet_id: str | None = None
+    target_ids: tuple[str, ...] = ()  # privateLinkServiceId of each connection
+    group_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PrivateEndpointConnection:
+    """A private endpoint connection as the target resource (vault, storage account) lists it."""
+
+    id: str
+    private_endpoint_id: str | None = None
+    status: str | None = None  # Approved, Pending, Rejected, Disconnected
+    group_ids: tuple[str, ...] = ()  # the vault lists them; a storage account does not
+
+
+@dataclass(frozen=True)
+class PrivateDnsZone:
+    """A private DNS zone Site Recovery needs and the VNets linked to it (link state Completed)."""
+
+    id: str
+    name: str
+    linked_vnet_ids: tuple[str, ...] = ()
+    pending_vnet_ids: tuple[str, ...] = ()  # links not (yet) Completed
 
 
 @dataclass(frozen=True)
@@ -355,6 +414,12 @@ class Vault:
     location: str
     resource_group: str
     resource_group_location: str | None = None
+    public_network_access: str | None = None  # Enabled, Disabled (None: not read)
+    # None = not read; Site Recovery connections only (groupIds AzureSiteRecovery, or none listed)
+    private_endpoint_connections: tuple[PrivateEndpointConnection, ...] | None = None
+    private_endpoint_state_for_site_recovery: str | None = None  # "None", "Enabled"
+    identity_type: str | None = None  # SystemAssigned, UserAssigned, "SystemAssigned, UserAssigned"
+    identity_principal_id: str | None = None  # the system-assigned identity's object id
     # the vault's network mappings (source VNet -> target VNet); None = not gathered
     network_mappings: tuple[NetworkMapping, ...] | None = None
 
@@ -397,6 +462,11 @@ class StorageAccount:
     virtual_network_subnet_ids: tuple[str, ...] = ()
     ip_rules: tuple[str, ...] = ()
     blob_endpoint: str | None = None
+    # Enabled, Disabled, SecuredByPerimeter; ARM omits it when never set (then: Enabled)
+    public_network_access: str | None = None
+    resource_access_rules: tuple[str, ...] = ()  # resource instance rules (resource ids)
+    # None = not read (an older snapshot); the account's connections of any sub-resource
+    private_endpoint_connections: tuple[PrivateEndpointConnection, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -668,6 +738,14 @@ class Snapshot:
     service_tags: ServiceTags | None = None
     vault: Vault | None = None
     cache_storage: StorageAccount | None = None
+    # the accounts of ``[target] cache_storage_accounts`` (one per source region)
+    cache_storage_accounts: tuple[StorageAccount, ...] = ()
+    # None = not gathered (ASR211 and ASR210's private-endpoint path are then unknown)
+    load_balancers: tuple[LoadBalancer, ...] | None = None
+    private_endpoints: tuple[PrivateEndpoint, ...] | None = None
+    private_dns_zones: tuple[PrivateDnsZone, ...] | None = None
+    # the vault's managed identity: its role assignments, read with assignedTo(<its object id>)
+    vault_identity: IdentityFacts | None = None
     resource_groups: tuple[ResourceGroup, ...] = ()
     identity: IdentityFacts | None = None
     key_vaults: tuple[KeyVault, ...] = ()  # the source key vaults ADE disks name

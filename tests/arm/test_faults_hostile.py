@@ -137,7 +137,11 @@ def test_a_next_link_cycle_in_an_sdk_pager_stops(fake: FakeAzure, plan: Plan) ->
         path, status=200, body=_page(f"{fake.url}{path}?api-version=2022-04-01&x=1"), times=None
     )
     snap = collect(plan, options(fake, eligibility=False))
-    assert fault.hits == 2
+    # each deny-assignment list of SUB_A (the operator's, and the vault identity's when a cache
+    # account lives there) asks the first page and the link once: the repeat is never requested
+    firsts = [r for r in fake.requests("GET") if r.path.lower() == path and "x=1" not in r.query]
+    repeats = [r for r in fake.requests("GET") if r.path.lower() == path and "x=1" in r.query]
+    assert firsts and len(repeats) == len(firsts) and fault.hits == 2 * len(firsts)
     [err] = [e for e in snap.errors if e.kind == "rbac" and e.scope == f"/subscriptions/{SUB_A}"]
     assert "nextLink loop" in err.cause
 

@@ -233,3 +233,40 @@ def test_placement_keys_name_the_key_and_line(line: str, expected: str) -> None:
     with pytest.raises(PlanError) as err:
         parse_plan(text)
     assert str(err.value).startswith(expected), str(err.value)
+
+
+CACHE = "/subscriptions/11111111-1111-4111-8111-111111111111/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/c"
+
+
+def test_cache_storage_per_source_region() -> None:
+    plan = parse_plan(
+        f'[target]\nregion = "westus2"\n'
+        f'cache_storage_accounts = {{ eastus = "{CACHE}1", "Central US" = "{CACHE}2" }}\n'
+    )
+    assert plan.target.cache_account_for("eastus") == CACHE + "1"
+    assert plan.target.cache_account_for("centralus") == CACHE + "2"  # region names normalised
+    assert plan.target.cache_account_for("westus") is None
+    assert plan.target.cache_account_ids() == [CACHE + "1", CACHE + "2"]
+    single = parse_plan(f'[target]\nregion = "westus2"\ncache_storage_account = "{CACHE}"\n')
+    assert single.target.cache_account_for("anywhere") == CACHE  # judged for every VM
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (
+            'cache_storage_accounts = { eastus = "not-an-id" }',
+            "p.toml:3: [target] cache_storage_accounts: must be a storage account resource id",
+        ),
+        (
+            f'cache_storage_accounts = {{ "east-us" = "{CACHE}" }}',
+            "p.toml:3: [target] cache_storage_accounts: 'east-us' is not a region name",
+        ),
+        (
+            f'cache_storage_account = "{CACHE}"\ncache_storage_accounts = {{ eastus = "{CACHE}" }}',
+            "p.toml:4: [target] cache_storage_accounts: name the cache storage either as",
+        ),
+    ],
+)
+def test_cache_storage_accounts_errors_name_key_and_line(lines: str, expected: str) -> None:
+    assert _error(f'[target]\nregion = "westus2"\n{lines}\n').startswith(expected)

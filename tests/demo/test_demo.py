@@ -158,9 +158,12 @@ STORY = {
     ("ASR515", "vm-sap-ascs-01"): "fail",  # shared SBD disk on Linux
     ("ASR515", "vm-web-03"): "warn",  # zone-redundant OS disk
     ("ASR515", "vm-win-sql-01"): "warn",  # encryption at host
+    ("ASR010", "vm-batch-01"): "fail",  # vnet-batch is not linked to the Site Recovery zone
 }
 PLAN_AND_VM_RULES = (
-    [f"ASR00{i}" for i in range(1, 10)] + ["ASR108"] + [f"ASR5{i:02d}" for i in range(1, 16)]
+    [f"ASR00{i}" for i in range(1, 10)]
+    + ["ASR010", "ASR108"]
+    + [f"ASR5{i:02d}" for i in range(1, 16)]
 )
 #: VMs whose result passes (not skip) for the new rules: each is shown failing and passing.
 SHOWN_PASSING = {

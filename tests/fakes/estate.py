@@ -468,33 +468,47 @@ class EstateBuilder:
         return vault_id
 
     def storage(
-        self, sub: str, rg: str, name: str, location: str, *, soft_delete: bool = False
+        self,
+        sub: str,
+        rg: str,
+        name: str,
+        location: str,
+        *,
+        soft_delete: bool = False,
+        private_endpoint: str | None = None,
+        public_network_access: str | None = None,
     ) -> str:
-        """A storage account and its blob service properties (no official example was stored;
-        the shapes follow StorageAccounts_GetProperties and BlobServices_GetServiceProperties)."""
+        """A storage account (StorageAccountGetProperties) with, optionally, a private endpoint
+        connection (StorageAccountGetPrivateEndpointConnection), and its blob service
+        properties (no official example was stored; the shape of BlobServices_GetServiceProperties)."""
         account_id = rid(sub, rg, "Microsoft.Storage", "storageAccounts", name)
-        self.estate.put(
-            account_id,
-            account := {
-                "id": account_id,
-                "name": name,
-                "location": location,
-                "kind": "StorageV2",
-                "type": "Microsoft.Storage/storageAccounts",
-                "sku": {"name": "Standard_LRS", "tier": "Standard"},
-                "properties": {
-                    "provisioningState": "Succeeded",
-                    "allowSharedKeyAccess": None,
-                    "primaryEndpoints": {"blob": f"https://{name}.blob.core.windows.net/"},
-                    "networkAcls": {
-                        "bypass": "AzureServices, Logging",
-                        "defaultAction": "Deny",
-                        "ipRules": [{"value": "203.0.113.0/24", "action": "Allow"}],
-                        "virtualNetworkRules": [],
-                    },
-                },
-            },
-        )
+        account = example("StorageAccountGetProperties.json")
+        account.update({"id": account_id, "name": name, "location": location, "kind": "StorageV2"})
+        account["sku"] = {"name": "Standard_LRS", "tier": "Standard"}
+        props = account["properties"]
+        for key in ("primaryLocation", "secondaryLocation", "geoReplicationStats", "isHnsEnabled"):
+            props.pop(key, None)
+        props["allowSharedKeyAccess"] = None
+        props["primaryEndpoints"] = {"blob": f"https://{name}.blob.core.windows.net/"}
+        props["networkAcls"].update(
+            {
+                "bypass": "AzureServices, Logging",
+                "defaultAction": "Deny",
+                "ipRules": [{"value": "203.0.113.0/24", "action": "Allow"}],
+                "virtualNetworkRules": [],
+            }
+        )  # resourceAccessRules: the example's Synapse workspace
+        if public_network_access is not None:
+            props["publicNetworkAccess"] = public_network_access
+        if private_endpoint is not None:
+            conn = example("StorageAccountGetPrivateEndpointConnection.json")
+            conn["id"] = (
+                f"{account_id}/privateEndpointConnections/{private_endpoint.rsplit('/', 1)[1]}"
+            )
+            conn["name"] = private_endpoint.rsplit("/", 1)[1]
+            conn["properties"]["privateEndpoint"]["id"] = private_endpoint
+            props["privateEndpointConnections"] = [conn]
+        self.estate.put(account_id, account)
         self.estate.add(sub_list(sub, "Microsoft.Storage/storageAccounts"), account)
         self.estate.put(
             f"{account_id}/blobServices/default",
@@ -511,6 +525,85 @@ class EstateBuilder:
             },
         )
         return account_id
+
+    # -- outbound paths and private link (ASR010, ASR210, ASR211) ----------------------------------
+
+    def load_balancer(
+        self, sub: str, rg: str, name: str, nic_ids: list[str], *, outbound_rule: bool
+    ) -> str:
+        """A Standard internal load balancer (LoadBalancerListAll's first item) whose backend
+        pool holds the NICs' first IP configurations, with an outbound rule or without."""
+        lb = example("LoadBalancerListAll.json")["value"][0]
+        lb_id = rid(sub, rg, "Microsoft.Network", "loadBalancers", name)
+        text = json.dumps(lb).replace(
+            "/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/loadBalancers/lb",
+            lb_id,
+        )
+        lb = json.loads(text)
+        lb.update({"id": lb_id, "name": name, "location": "eastus", "sku": {"name": "Standard"}})
+        pool = lb["properties"]["backendAddressPools"][0]
+        members = [{"id": f"{n}/ipConfigurations/ipconfig1"} for n in nic_ids]
+        pool["properties"]["backendIPConfigurations"] = members
+        for item in self.estate.lists.get(
+            sub_list(sub, "Microsoft.Network/networkInterfaces").lower(), []
+        ):
+            if item["id"] in nic_ids:  # the NIC side lists the pool too
+                ipc = item["properties"]["ipConfigurations"][0]["properties"]
+                ipc.setdefault("loadBalancerBackendAddressPools", []).append({"id": pool["id"]})
+        if outbound_rule:
+            lb["properties"]["outboundRules"] = [
+                {
+                    "name": "out",
+                    "id": f"{lb_id}/outboundRules/out",
+                    "properties": {
+                        "allocatedOutboundPorts": 1024,
+                        "protocol": "All",
+                        "frontendIPConfigurations": [
+                            {"id": f"{lb_id}/frontendIPConfigurations/felb"}
+                        ],
+                        "backendAddressPool": {"id": pool["id"]},
+                    },
+                }
+            ]
+        self.estate.add(sub_list(sub, "Microsoft.Network/loadBalancers"), lb)
+        return lb_id
+
+    def private_endpoint(
+        self, sub: str, rg: str, name: str, subnet_id: str, target: str, group: str
+    ) -> str:
+        """A private endpoint (PrivateEndpointList's first item) to ``target``'s ``group``."""
+        pe = example("PrivateEndpointList.json")["value"][0]
+        pe_id = rid(sub, rg, "Microsoft.Network", "privateEndpoints", name)
+        pe.update({"id": pe_id, "name": name})
+        props = pe["properties"]
+        conn = props["privateLinkServiceConnections"][0]
+        conn["id"] = f"{pe_id}/privateLinkServiceConnections/{name}"
+        conn["properties"].update({"privateLinkServiceId": target, "groupIds": [group]})
+        props["subnet"] = {"id": subnet_id}
+        self.estate.add(sub_list(sub, "Microsoft.Network/privateEndpoints"), pe)
+        return pe_id
+
+    def dns_zone(self, sub: str, rg: str, vnet_ids: list[str]) -> str:
+        """The Site Recovery private DNS zone (PrivateZoneListInSubscription) linked to the
+        VNets (VirtualNetworkLinkList), next to an unrelated zone the collector must drop."""
+        zones = example("PrivateZoneListInSubscription.json")["value"]
+        zone, other = zones
+        name = "privatelink.siterecovery.windowsazure.com"
+        zone_id = rid(sub, rg, "Microsoft.Network", "privateDnsZones", name)
+        zone.update({"id": zone_id, "name": name})
+        other["id"] = rid(sub, rg, "Microsoft.Network", "privateDnsZones", other["name"])
+        base = sub_list(sub, "Microsoft.Network/privateDnsZones")
+        self.estate.add(base, zone)
+        self.estate.add(base, other)
+        template = example("VirtualNetworkLinkList.json")["value"][0]
+        links = self.estate.lists.setdefault(f"{zone_id}/virtualNetworkLinks".lower(), [])
+        for i, vnet in enumerate(vnet_ids):
+            link = copy.deepcopy(template)
+            link["id"] = f"{zone_id}/virtualNetworkLinks/link{i}"
+            link["name"] = f"link{i}"
+            link["properties"]["virtualNetwork"]["id"] = vnet
+            links.append(link)
+        return zone_id
 
     def rbac(self, sub: str, oid: str, scope: str | None = None) -> None:
         """A role assignment for ``oid`` (RoleAssignments_ListForScope) of a role

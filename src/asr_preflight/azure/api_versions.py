@@ -35,8 +35,10 @@ SPECS = "specification"  # paths below are in the public repository Azure/azure-
 COMPUTE = "2024-07-01"
 NETWORK = "2024-05-01"
 AUTHORIZATION = "2022-04-01"
+PRIVATE_DNS = "2020-06-01"
 _NET = f"{SPECS}/network/resource-manager/Microsoft.Network/stable/{NETWORK}"
 _CRP = f"{SPECS}/compute/resource-manager/Microsoft.Compute/ComputeRP/stable/{COMPUTE}"
+_DNS = f"{SPECS}/privatedns/resource-manager/Microsoft.Network/stable/{PRIVATE_DNS}"
 _AUTH = f"{SPECS}/authorization/resource-manager/Microsoft.Authorization/stable/{AUTHORIZATION}"
 _NET_WHY = (
     "one Microsoft.Network version for every network read; served by every public and "
@@ -139,6 +141,35 @@ PINS: tuple[Pin, ...] = (
         ("PublicIPAddresses_ListAll",),
         f"{_NET}/publicIpAddress.json",
         _NET_WHY,
+    ),
+    Pin(
+        "Microsoft.Network/loadBalancers",
+        NETWORK,
+        ("LoadBalancers_ListAll",),
+        f"{_NET}/loadBalancer.json (example examples/LoadBalancerListAll.json)",
+        _NET_WHY + "; backend pools with backendIPConfigurations, outboundRules (ASR211)",
+    ),
+    Pin(
+        "Microsoft.Network/privateEndpoints",
+        NETWORK,
+        ("PrivateEndpoints_ListBySubscription", "PrivateEndpoints_Get"),
+        f"{_NET}/privateEndpoint.json (example examples/PrivateEndpointList.json)",
+        _NET_WHY + "; subnet, privateLinkServiceId and groupIds (ASR010, ASR210)",
+    ),
+    Pin(
+        "Microsoft.Network/privateDnsZones",
+        PRIVATE_DNS,
+        ("PrivateZones_List",),
+        f"{_DNS}/privatedns.json",
+        "a long-lived stable Private DNS version (the provider versions apart from the rest of"
+        " Microsoft.Network); only id and name are read (ASR010)",
+    ),
+    Pin(
+        "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+        PRIVATE_DNS,
+        ("VirtualNetworkLinks_List",),
+        f"{_DNS}/privatedns.json",
+        "the zones' version; virtualNetwork.id and virtualNetworkLinkState (ASR010)",
     ),
     Pin(
         "Microsoft.Network/locations/usages",

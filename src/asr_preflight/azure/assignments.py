@@ -26,7 +26,7 @@ def rbac_subscriptions(plan: Plan, subscriptions: list[str]) -> list[str]:
     for ref in (
         plan.target.subscription,
         plan.target.vault,
-        plan.target.cache_storage_account,
+        *plan.target.cache_account_ids(),
     ):
         if ref:
             subs.append(subscription_of(ref) if ref.startswith("/") else ref)

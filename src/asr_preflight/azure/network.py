@@ -73,6 +73,7 @@ def to_nic(item: Json, pips: dict[str, str]) -> NetworkInterface:
                 asg_ids=tuple(
                     str(a["id"]) for a in (p.get("applicationSecurityGroups") or ()) if a.get("id")
                 ),
+                load_balancer_pool_ids=_ids(p.get("loadBalancerBackendAddressPools")),
             )
         )
     return NetworkInterface(
@@ -102,6 +103,11 @@ def _list(value: Any, what: str) -> list[Any]:
     if not isinstance(value, list):
         raise ValueError(f"{what} is not a list ({type(value).__name__})")
     return value
+
+
+def _ids(items: Any) -> tuple[str, ...]:
+    """The ``id`` of each sub-resource reference in a list."""
+    return tuple(str(a["id"]) for a in (items or ()) if isinstance(a, dict) and a.get("id"))
 
 
 def _asgs(items: Any) -> tuple[str, ...]:
@@ -183,12 +189,17 @@ def to_vnet(item: Json) -> tuple[VirtualNetwork, list[Subnet]]:
     vnet_id = _required(item, "id")
     props = item.get("properties") or {}
     peered: list[str] = []
+    peered_ids: list[str] = []
+    remote_gateways = False
     for peering in props.get("virtualNetworkPeerings") or ():
         p = peering.get("properties") or {}
         if str(p.get("peeringState") or "").lower() != "connected":
             continue
         remote = p.get("remoteAddressSpace") or p.get("remoteVirtualNetworkAddressSpace") or {}
         peered.extend(_prefixes(None, remote.get("addressPrefixes"), "peering remoteAddressSpace"))
+        if (remote_id := ref(p, "remoteVirtualNetwork")) is not None:
+            peered_ids.append(remote_id)
+        remote_gateways = remote_gateways or bool(p.get("useRemoteGateways"))
     vnet = VirtualNetwork(
         id=vnet_id,
         name=_required(item, "name"),
@@ -197,6 +208,8 @@ def to_vnet(item: Json) -> tuple[VirtualNetwork, list[Subnet]]:
             None, dig(props, "addressSpace", "addressPrefixes"), "addressSpace"
         ),
         peered_address_prefixes=tuple(dict.fromkeys(peered)),
+        peered_vnet_ids=tuple(dict.fromkeys(peered_ids)),
+        uses_remote_gateways=remote_gateways,
     )
     subnets = []
     for s in props.get("subnets") or ():
@@ -214,9 +227,15 @@ def to_vnet(item: Json) -> tuple[VirtualNetwork, list[Subnet]]:
                 service_endpoints=tuple(
                     str(e["service"]) for e in (p.get("serviceEndpoints") or ()) if e.get("service")
                 ),
+                nat_gateway_id=ref(p, "natGateway"),
+                default_outbound_access=_optional_bool(p.get("defaultOutboundAccess")),
             )
         )
     return vnet, subnets
+
+
+def _optional_bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
 
 
 def to_route_table(item: Json) -> RouteTable:

@@ -36,9 +36,12 @@ from asr_preflight.azure import (
     keyvaults,
     management_groups,
     network_mappings,
+    private_link,
+    private_link_join,
     regional,
     resources,
 )
+from asr_preflight.azure import storage as storage_reads
 from asr_preflight.azure.assignments import (
     Pending,
     gather_identity,
@@ -150,10 +153,11 @@ class _Singles:
     """Phase 1's reads that are not per-subscription lists."""
 
     vault: Future[Any] | None
-    storage: Future[Any] | None
+    storage: dict[str, Future[Any]]  # cache storage account id -> its read
     service_tags: Future[Any]
     rbac_subs: list[str]
     rbac: Pending
+    links: private_link_join.Extra
     network_mappings: Future[Any] | None = None
 
 
@@ -195,18 +199,21 @@ class _Collection:
     def _phase1_singles(self) -> _Singles:
         plan, runner = self.plan, self.runner
         vault_f = self._vault() if plan.target.vault else None
-        storage_f = (
-            runner.submit(
-                lambda: resources.storage_account(
-                    self.clients.storage(subscription_of(plan.target.cache_storage_account)),
-                    str(plan.target.cache_storage_account),
+        # the storage reads are raw JSON GETs (azure/storage.py); they go through the network
+        # client's pipeline (same credential, retry, read-only and api-version policies), since
+        # azure-mgmt-storage at its floor (21, a multi-API client) has no send_request
+        storage_f = {
+            account: runner.submit(
+                partial(
+                    storage_reads.storage_account,
+                    self.clients.network(subscription_of(account)),
+                    account,
                 ),
                 "cache_storage",
-                str(plan.target.cache_storage_account),
+                account,
             )
-            if plan.target.cache_storage_account
-            else None
-        )
+            for account in plan.target.cache_account_ids()
+        }
         tag_sub = plan.target.subscription or self.subscriptions[0]
         tags_f = runner.submit(
             lambda: regional.service_tags(
@@ -218,6 +225,11 @@ class _Collection:
         )
         rbac_subs = rbac_subscriptions(plan, self.subscriptions)
         rbac_f = submit_assignments(runner, self.clients, self.principal, rbac_subs)
+        links = private_link_join.submit_extra(
+            runner,
+            self.clients,
+            private_link_join.link_subscriptions(plan, self.subscriptions),
+        )
         mappings_f = None
         if plan.target.vault:
             vault_id = str(plan.target.vault)
@@ -230,7 +242,7 @@ class _Collection:
                 "vault",
                 f"{vault_id}/replicationNetworkMappings",  # below the vault: not the vault's error
             )
-        return _Singles(vault_f, storage_f, tags_f, rbac_subs, rbac_f, mappings_f)
+        return _Singles(vault_f, storage_f, tags_f, rbac_subs, rbac_f, links, mappings_f)
 
     def _vault(self) -> Future[Any]:
         vault_id = str(self.plan.target.vault)
@@ -360,8 +372,18 @@ class _Collection:
         vault = self._vault_fact(singles.vault, groups)
         if vault is not None and singles.network_mappings is not None:
             vault = replace(vault, network_mappings=value(singles.network_mappings))
-        storage: StorageAccount | None = (
-            value(singles.storage) if singles.storage is not None else None
+        accounts: dict[str, StorageAccount] = {
+            a.lower(): got for a, f in singles.storage.items() if (got := value(f)) is not None
+        }
+        single = self.plan.target.cache_storage_account
+        storage = accounts.get(single.lower()) if single else None
+        per_region = () if single else tuple(accounts[k] for k in sorted(accounts))
+        endpoints = private_link_join.private_endpoints(
+            self.runner,
+            self.clients,
+            listed,
+            singles.links,
+            private_link_join.wanted_endpoints(vault, accounts.values()),
         )
         eligibility: list[Eligibility] = [e for f in elig_f.values() if (e := value(f)) is not None]
         service_tags: ServiceTags | None = value(singles.service_tags)
@@ -376,6 +398,15 @@ class _Collection:
             "service_tags": service_tags,
             "vault": vault,
             "cache_storage": storage,
+            "cache_storage_accounts": per_region,
+            "load_balancers": private_link_join.load_balancers(self.runner, listed),
+            "private_endpoints": endpoints,
+            "private_dns_zones": private_link_join.dns_zones(
+                self.runner, self.clients, listed, singles.links
+            ),
+            "vault_identity": private_link_join.vault_identity(
+                self.runner, self.clients, vault, self.plan.target.cache_account_ids()
+            ),
             "resource_groups": tuple(groups),
             "identity": identity_facts,
             "key_vaults": key_vaults,
@@ -446,6 +477,10 @@ class _Collection:
         rg_scope = resource_group_id(str(self.plan.target.vault)).lower()
         rg_loc = next((g.location for g in groups if g.id.lower() == rg_scope), None)
         vault = resources.to_vault(vault_model, rg_loc)
+        try:
+            vault = replace(vault, **private_link.vault_access(vault_model))
+        except Exception as exc:  # noqa: BLE001 - unread private-link fields: ASR010 unknown
+            self.runner.record(fact_error(exc, "vault", vault.id, READER))
         if rg_loc is None:  # the rules ask for it as a vault fact
             for err in list(self.runner.errors):
                 if err.kind == "resource_groups" and err.scope.lower() == rg_scope:
