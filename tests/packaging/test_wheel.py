@@ -86,7 +86,8 @@ def test_installed_cli_runs_from_the_wheel(venv: Path, tmp_path: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     document = json.loads(listed.stdout)
     assert "ASR505" in [rule["code"] for rule in document["rules"]]
-    assert [p["name"] for p in document["packs"]] == ["asr-preflight"] and not document["errors"]
+    builtin = next(p for p in document["packs"] if p["name"] == "asr-preflight")
+    assert builtin["status"] == "loaded" and builtin["requires_api"] and not document["errors"]
 
     explained = _run(exe, "rules", "explain", "ASR505", cwd=tmp_path)
     assert explained.returncode == 0, explained.stderr
