@@ -291,6 +291,8 @@ def collect(
 
     intent = _load_plan(plan)
     chosen = choose_rules(intent, selection)  # a bad selector or a required pack: exit 2 now
+    for note in chosen.incomplete:  # `check --snapshot` will say it again in every report
+        sys.stderr.write(f"warning: {' '.join(note.split())}\n")
     fsutil.ensure_writable_dir(out.parent)  # before collecting, not after
     options = _trimmed(collection.options(), chosen)
     if record_pseudonymise and record is None:

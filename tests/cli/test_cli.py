@@ -445,3 +445,16 @@ def test_collect_gathers_nothing_only_ignored_rules_read_and_records_the_selecti
         and codes
         and not any(c.startswith(("TST0", "TST3")) for c in codes)
     )
+
+
+def test_collect_warns_about_a_broken_pack_and_still_collects(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    error = _with_broken_pack(monkeypatch)
+    monkeypatch.setattr(cli, "_collect", lambda plan, options: sample_snapshot())
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    out = tmp_path / "snap.json"
+    result = runner.invoke(cli.app, ["collect", "--plan", str(plan), "--out", str(out)])
+    assert result.exit_code == 0 and out.is_file()
+    assert result.stderr.startswith(f"warning: {error}")
