@@ -17,6 +17,7 @@ selector wins; a selector that matches no rule is an error.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import re
 import sys
@@ -180,7 +181,8 @@ def _load_pack(name: str, version: str, points: list[EntryPoint], taken: dict[st
     for point in points:
         where = f"rule pack {label} ({point.value})"
         try:
-            loaded = point.load()
+            with contextlib.redirect_stdout(sys.stderr):  # a chatty import never corrupts --json
+                loaded = point.load()
             declared = getattr(sys.modules.get(point.module), "REQUIRES_API", None)
             if declared is not None:
                 requires = str(declared)
