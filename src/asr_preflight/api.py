@@ -33,6 +33,9 @@ sequence, and the loader leaves out a pack whose major version differs or whose 
 newer than this one (docs/plugins.md). The fact types a rule reads are re-exported here, so a
 pack imports from ``asr_preflight.api`` only (helpers shared by rule families are in
 :mod:`asr_preflight_rules.kit`, covered by the same version).
+
+Why over 500 lines: the contract is one module on purpose (pytest's ``hookspec.py``), and about
+130 of its lines are the names it publishes, listed once to import and once in ``__all__``.
 """
 
 from __future__ import annotations
