@@ -9,6 +9,10 @@ BIN := $(VENV)/bin
 # Debian packages the tests need (sshd, proxy, firewall and namespaces for the guest lab,
 # headless Chromium for the browser test). Add yours here.
 APT_PACKAGES ?= openssh-server tinyproxy nftables iproute2 chromium lvm2 sudo strace
+# npm packages the tests use as real consumers of the reports (axe-core in the browser test,
+# the SARIF multitool's GitHub rules), installed into a cache directory, never into git.
+NPM_TOOLS ?= .cache/npm-tools
+NPM_PACKAGES ?= axe-core@4.10 @microsoft/sarif-multitool@5.7
 DEMO_ARGS ?=
 PYTEST_ARGS ?= -q
 # The lowest-versions run: every runtime dependency at its pyproject.toml floor, in its own venv,
@@ -21,7 +25,7 @@ LOWEST_TESTS ?= tests/arm tests/cli tests/core tests/reporters tests/guest tests
 LOWEST_DESELECT ?= --deselect tests/reporters/test_generated_files.py::test_shipped_schemas_are_current
 LINT_PATHS := $(wildcard src rules checks tests bench examples)
 
-.PHONY: demo test test-lowest lint venv apt-packages clean
+.PHONY: demo test test-lowest lint venv apt-packages npm-tools clean
 
 venv: $(BIN)/python
 
@@ -64,7 +68,22 @@ apt-packages:
 	  echo "warning: missing Debian packages:$$missing (not root: tests that need them will skip)" >&2; \
 	fi
 
-test: venv apt-packages
+npm-tools: apt-packages
+	@if [ -x $(NPM_TOOLS)/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool ] \
+	  && [ -f $(NPM_TOOLS)/node_modules/axe-core/axe.min.js ]; then exit 0; fi; \
+	if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian packages: nodejs npm"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
+	fi; \
+	if command -v npm >/dev/null; then \
+	  echo "installing npm packages into $(NPM_TOOLS): $(NPM_PACKAGES)"; \
+	  mkdir -p $(NPM_TOOLS) && npm install --silent --no-audit --no-fund --prefix $(NPM_TOOLS) $(NPM_PACKAGES) \
+	  && chmod u+x $(NPM_TOOLS)/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool; \
+	else \
+	  echo "warning: npm is missing: the axe-core and SARIF multitool checks will skip" >&2; \
+	fi
+
+test: venv apt-packages npm-tools
 	$(BIN)/python -m pip install -q -e '.[test]'
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
@@ -86,4 +105,4 @@ test-lowest: venv
 	exit $$code
 
 clean:
-	rm -rf $(VENV) $(LOWEST_VENV) build dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(LOWEST_VENV) build dist .mypy_cache .ruff_cache .pytest_cache .cache

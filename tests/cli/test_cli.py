@@ -11,6 +11,7 @@ from asr_preflight import __version__, cli, engine, packs
 from asr_preflight.api import API_VERSION
 from asr_preflight.options import CollectOptions
 from asr_preflight.plan import Plan
+from asr_preflight.reporters.json import as_v1
 from asr_preflight.snapshot import Snapshot, snapshot_from_json, snapshot_to_json
 from asr_preflight.testing import make_vm
 from reporting_sample import RULES, sample_snapshot
@@ -155,7 +156,7 @@ def test_a_broken_pack_leaves_the_others_running_and_the_run_at_best_unknown(
     args = ["check", "--snapshot", str(path), "--output-dir", str(out), "--select", "TST1"]
     result = runner.invoke(cli.app, [*args, "--format", "json,markdown,console"])
     assert result.exit_code == 3, result.output  # every result passes, yet not ready
-    document = json.loads((out / "results.json").read_text())
+    document = as_v1(json.loads((out / "results.json").read_text()))
     assert document["verdict"] == "unknown"
     assert {r["outcome"] for r in document["results"]} == {"pass"}
     assert any(error in note for note in document["notes"])
@@ -189,7 +190,7 @@ def test_select_and_ignore_leave_rules_out_entirely(
     out = tmp_path / "out"
     args = [command, *source, "--output-dir", str(out), "--format", "json"]
     runner.invoke(cli.app, [*args, "--select", "TST2,TST1", "--ignore", "TST201"])
-    codes = {r["rule"] for r in json.loads((out / "results.json").read_text())["results"]}
+    codes = {r["rule"] for r in as_v1(json.loads((out / "results.json").read_text()))["results"]}
     everything = {r.code for r in RULES}
     assert codes == {c for c in everything if c.startswith(("TST1", "TST2")) and c != "TST201"}
     assert codes and len(everything) > len(codes) + 1
@@ -439,7 +440,9 @@ def test_collect_gathers_nothing_only_ignored_rules_read_and_records_the_selecti
         cli.app,
         ["check", "--snapshot", str(out), "--output-dir", str(tmp_path), "--format", "json"],
     )
-    codes = {r["rule"] for r in json.loads((tmp_path / "results.json").read_text())["results"]}
+    codes = {
+        r["rule"] for r in as_v1(json.loads((tmp_path / "results.json").read_text()))["results"]
+    }
     assert (
         checked.exit_code in (1, 3)
         and codes

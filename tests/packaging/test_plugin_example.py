@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from asr_preflight.reporters.json import as_v1
 from asr_preflight.snapshot import snapshot_to_json
 from asr_preflight.testing import make_plan, make_snapshot, make_vm
 
@@ -137,7 +138,7 @@ def test_the_example_rule_runs_in_check_with_its_plan_settings(
     args = ["check", "--snapshot", snapshot, "--plan", plan, "--output-dir", out]
     done = _cli(*args, "--format", "json", "--select", "CTS", path=installed, cwd=tmp_path)
     assert done.returncode == 1, done.stderr
-    results = json.loads((out / "results.json").read_text())["results"]
+    results = as_v1(json.loads((out / "results.json").read_text()))["results"]
     assert [(r["rule"], r["vm"], r["outcome"]) for r in results] == [
         ("CTS001", "vm-tagged", "pass"),
         ("CTS001", "vm-bare", "fail"),
@@ -206,7 +207,7 @@ def test_broken_packs_are_named_and_leave_the_others_working(
     ]
     done = _cli(*args, "--select", "ASR505,CTS", path=with_broken, cwd=tmp_path)
     assert done.returncode == 1, done.stderr  # CTS001 fails vm-bare
-    document = json.loads((out / "results.json").read_text())
+    document = as_v1(json.loads((out / "results.json").read_text()))
     assert {r["rule"] for r in document["results"]} == {"ASR505", "CTS001"}
     assert sum("no VM can be called ready" in note for note in document["notes"]) == 3
 
