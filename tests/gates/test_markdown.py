@@ -34,7 +34,7 @@ def test_summary_has_verdict_counts_and_tables(tmp_path: Path) -> None:
     text = path.read_text()
     assert text.startswith("## ❌ Azure Site Recovery readiness: Not ready\n")
     assert (
-        "**5 VMs**: 1 Ready · 2 Ready with conditions · 1 Readiness unknown · 1 Not ready" in text
+        "**5 VMs**: 1 Ready · 1 Ready with conditions · 1 Readiness unknown · 2 Not ready" in text
     )
     html = html_of(text)
     assert html.count("<table>") == 3
@@ -42,8 +42,8 @@ def test_summary_has_verdict_counts_and_tables(tmp_path: Path) -> None:
     rows = [line for line in text.splitlines() if line.startswith("| vm")]
     assert [r.split("|")[1].strip() for r in rows[:5]] == [
         r"vm\-bad",
-        r"vm\-unk",
         r"vm\-old",
+        r"vm\-unk",
         r"vm\-warn",
         r"vm\-ok",
     ]

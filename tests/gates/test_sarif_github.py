@@ -193,7 +193,7 @@ def test_above_the_limit_results_are_grouped_per_rule_and_resource_group() -> No
     assert run["properties"]["grouping"]["by"] == "rule and resource group"
     assert run["properties"]["grouping"]["problems"] == 14
     results = {(r["ruleId"], r["level"]): r for r in run["results"]}
-    assert set(results) == {("TST201", "error"), ("TST201", "warning"), ("TST501", "warning")}
+    assert set(results) == {("TST201", "error"), ("TST201", "warning"), ("TST501", "error")}
     bad = results[("TST201", "error")]
     assert bad["properties"]["vmCount"] == 12
     assert bad["properties"]["vms"] == sorted(n for n in names if "bad" in n)

@@ -52,8 +52,8 @@ def test_a_waived_failure_is_waived_and_no_longer_decides_the_verdict() -> None:
 def test_other_rules_of_a_waived_vm_still_count() -> None:
     after, _ = apply_waivers(build(["vm-bad-old"]), [waiver(target="vm-bad-old")], TODAY)
     assert outcome(after, "TST201", "vm-bad-old").outcome is Outcome.WAIVED
-    assert outcome(after, "TST501", "vm-bad-old").outcome is Outcome.WARN
-    assert after.verdict is Verdict.CONDITIONS
+    assert outcome(after, "TST501", "vm-bad-old").outcome is Outcome.FAIL
+    assert after.verdict is Verdict.NOT_READY
 
 
 @pytest.mark.parametrize(
