@@ -17,7 +17,7 @@ DEMO_ARGS ?=
 PYTEST_ARGS ?= -q
 # The lowest-versions run: every runtime dependency at its pyproject.toml floor, in its own venv,
 # running the tests that exercise those libraries (Azure SDK + identity against the fake ARM, the
-# CLI on typer/click, plan and reports on pydantic/jinja2/junit-xml, guest parsing).
+# CLI on typer/click, plan and reports on pydantic/jinja2, guest parsing).
 LOWEST_VENV ?= .venv-lowest
 LOWEST_TESTS ?= tests/arm tests/cli tests/core tests/reporters tests/guest tests/gates/test_cli_check.py tests/gates/test_cli_gates.py
 # The shipped JSON Schemas are generated in the development venv: pydantic < 2.13 leaves out the
@@ -95,14 +95,20 @@ test: venv apt-packages npm-tools
 
 # Proves the dependency floors: installs exactly `name==floor` for every runtime dependency
 # (constraints generated from pyproject.toml) and runs LOWEST_TESTS at those versions.
-test-lowest: venv
-	@test -x $(LOWEST_VENV)/bin/python || $(PYTHON) -m venv $(LOWEST_VENV)
-	$(PYTHON) tools/lowest_constraints.py > $(LOWEST_VENV)/constraints-lowest.txt
-	$(LOWEST_VENV)/bin/python -m pip install -q -c $(LOWEST_VENV)/constraints-lowest.txt -e '.[test]'
+test-lowest: $(LOWEST_VENV)/installed
 	$(LOWEST_VENV)/bin/python tools/lowest_constraints.py --check
 	@code=0; $(LOWEST_VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not lab and not browser" $(LOWEST_DESELECT) $(LOWEST_TESTS) || code=$$?; \
 	if [ $$code = 5 ]; then echo "error: pytest collected no tests (exit 5); that is a failure" >&2; fi; \
 	exit $$code
+
+# The lowest venv's install runs again only when pyproject.toml (floors, extras, entry points) or
+# the constraints writer changes: the project is installed editable, so a source change needs no
+# reinstall, and pip fetches only what the venv lacks. `venv` first: it installs python3-venv.
+$(LOWEST_VENV)/installed: pyproject.toml tools/lowest_constraints.py | venv
+	@test -x $(LOWEST_VENV)/bin/pip || { rm -rf $(LOWEST_VENV) && $(PYTHON) -m venv $(LOWEST_VENV); }
+	$(PYTHON) tools/lowest_constraints.py > $(LOWEST_VENV)/constraints-lowest.txt
+	$(LOWEST_VENV)/bin/python -m pip install -q -c $(LOWEST_VENV)/constraints-lowest.txt -e '.[test]'
+	@touch $@
 
 clean:
 	rm -rf $(VENV) $(LOWEST_VENV) build dist .mypy_cache .ruff_cache .pytest_cache .cache
