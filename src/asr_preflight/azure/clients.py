@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from asr_preflight.azure.api_versions import ApiVersionPolicy
+from asr_preflight.azure.arm_host import ArmHostPolicy
 from asr_preflight.azure.clouds import Cloud
 from asr_preflight.azure.readonly import ReadOnlyPolicy
 
@@ -47,7 +48,7 @@ class Clients:
             "base_url": self.cloud.arm_endpoint,
             "credential_scopes": [self.cloud.scope],
             "per_call_policies": list(self._per_call),
-            "per_retry_policies": [ReadOnlyPolicy()],
+            "per_retry_policies": [ReadOnlyPolicy(), ArmHostPolicy(self.cloud.arm_endpoint)],
             "transport": self._transport,
         }
         if self._retry_total is not None:
