@@ -207,3 +207,27 @@ def test_asr313_a_failure_wins_over_an_unreadable_disk() -> None:
     disks = (GuestDisk(1, "/dev/sdd", 0, None, None, detail="not readable"),)
     result = run(data_disks_initialized, healthy(data_disks=disks))
     assert result.outcome == Outcome.FAIL and "LUN 0: not seen" in result.message
+
+
+# -- ASR312: partial GRUB reads and exact names (review) ---------------------------------------
+
+PARTIAL = {"grub": "not readable by the probe user: /boot/grub2/grubenv, /boot/efi/"}
+
+
+def test_asr312_volume_names_are_case_sensitive() -> None:
+    # LVM (and dracut's rd.lvm.lv=) treat RootVG and rootvg as different volume groups
+    facts = healthy(grub_lvm_volumes=("RootVG/rootlv",))
+    result = run(linux_lvm_root_present, facts)
+    assert result.outcome == Outcome.FAIL and "RootVG/rootlv" in result.message
+
+
+@pytest.mark.parametrize("grub", [("rootvg/rootlv",), ()], ids=["would-pass", "would-skip"])
+def test_asr312_unknown_when_some_grub_files_were_unreadable(grub: Any) -> None:
+    facts = healthy(grub_lvm_volumes=grub, probe_errors=PARTIAL)
+    result = run(linux_lvm_root_present, facts)
+    assert result.outcome == Outcome.UNKNOWN and "/boot/grub2/grubenv" in result.message
+
+
+def test_asr312_a_missing_volume_fails_even_on_a_partial_read() -> None:
+    facts = healthy(logical_volumes=("rootvg/rootlv",), probe_errors=PARTIAL)
+    assert run(linux_lvm_root_present, facts).outcome == Outcome.FAIL
