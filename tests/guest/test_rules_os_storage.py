@@ -231,3 +231,27 @@ def test_asr312_unknown_when_some_grub_files_were_unreadable(grub: Any) -> None:
 def test_asr312_a_missing_volume_fails_even_on_a_partial_read() -> None:
     facts = healthy(logical_volumes=("rootvg/rootlv",), probe_errors=PARTIAL)
     assert run(linux_lvm_root_present, facts).outcome == Outcome.FAIL
+
+
+# -- ASR313: two guest disks at one LUN (review) -----------------------------------------------
+
+
+@pytest.mark.parametrize("raw_first", [True, False])
+def test_asr313_two_disks_at_one_lun_never_pass_on_the_ready_one(raw_first: bool) -> None:
+    # e.g. a Gen1 temporary disk (NTFS, LUN 0 on another IDE port) and the RAW data disk at LUN 0
+    temp = GuestDisk(0, "Disk 1", 1, "MBR", offline=False)
+    raw = GuestDisk(0, "Disk 2", 0, "RAW", offline=False)
+    pair = (raw, temp) if raw_first else (temp, raw)
+    disks = (*pair, GuestDisk(1, "Disk 3", 1, "GPT", offline=False))
+    result = run(data_disks_initialized, healthy(WINDOWS, data_disks=disks), vm=WINDOWS)
+    assert result.outcome == Outcome.UNKNOWN and "2 guest disks report it" in result.message
+
+
+def test_asr313_two_ready_disks_at_one_lun_pass() -> None:
+    disks = (
+        GuestDisk(0, "Disk 1", 1, "MBR", offline=False),
+        GuestDisk(0, "Disk 2", 1, "GPT", offline=False),
+        GuestDisk(1, "Disk 3", 1, "GPT", offline=False),
+    )
+    result = run(data_disks_initialized, healthy(WINDOWS, data_disks=disks), vm=WINDOWS)
+    assert result.outcome == Outcome.PASS
