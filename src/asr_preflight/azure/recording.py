@@ -5,7 +5,10 @@ sees each request once and its final answer, after retries: bulk lists, SDK oper
 ``nextLink`` page alike. It keeps the method, path, query, api-version, status and JSON body;
 never a header (no token, no request id), and values under keys that name secrets (``password``,
 ``primaryKey``, ...) are replaced by ``"<redacted>"`` (asr-preflight reads nothing that carries
-one, this is a second guard). The token authority's answers never pass these pipelines.
+one, this is a second guard), and so are VM extensions' public ``settings`` (CustomScript
+``fileUris`` with SAS signatures, ``commandToExecute``) and their status messages and
+``substatuses`` (what a script printed), which ARM does return and asr-preflight never reads.
+The token authority's answers never pass these pipelines.
 
 With ``pseudonymise``, every subscription id (anything after ``/subscriptions/``) and tenant id
 (the value of any ``tenantId`` key) is replaced, wherever it occurs, by a GUID derived from it
@@ -59,20 +62,33 @@ _SECRET_KEYS = frozenset(
         "secondaryconnectionstring",
         "sastoken",
         "accountkey",
+        # VM extensions: public settings (CustomScript fileUris with SAS signatures,
+        # commandToExecute) and a script's stdout/stderr; asr-preflight reads neither
+        "settings",
+        "protectedsettings",
+        "substatuses",
     }
 )
+#: Inside an instance view's ``extensions``, status messages carry what an extension printed.
+_EXTENSION_TEXT = frozenset({"message"})
 REDACTED = "<redacted>"
 MAX_TEXT = 1 << 20  # a non-JSON body is kept as text up to 1 MiB
 
 
-def redact(value: Any) -> Any:
-    """``value`` with the values of secret-named keys replaced, at any depth."""
+def redact(value: Any, _in_extensions: bool = False) -> Any:
+    """``value`` with the values of secret-named keys replaced, at any depth (and the status
+    messages of VM extensions)."""
     if isinstance(value, dict):
-        return {
-            k: REDACTED if str(k).lower() in _SECRET_KEYS else redact(v) for k, v in value.items()
-        }
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            key = str(k).lower()
+            if key in _SECRET_KEYS or (_in_extensions and key in _EXTENSION_TEXT):
+                out[k] = REDACTED
+            else:
+                out[k] = redact(v, _in_extensions or key == "extensions")
+        return out
     if isinstance(value, list):
-        return [redact(v) for v in value]
+        return [redact(v, _in_extensions) for v in value]
     return value
 
 
