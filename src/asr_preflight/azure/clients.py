@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from asr_preflight.azure.api_versions import ApiVersionPolicy
-from asr_preflight.azure.arm_host import ArmHostPolicy
 from asr_preflight.azure.clouds import Cloud
 from asr_preflight.azure.readonly import ReadOnlyPolicy
 
@@ -48,7 +47,7 @@ class Clients:
             "base_url": self.cloud.arm_endpoint,
             "credential_scopes": [self.cloud.scope],
             "per_call_policies": list(self._per_call),
-            "per_retry_policies": [ReadOnlyPolicy(), ArmHostPolicy(self.cloud.arm_endpoint)],
+            "per_retry_policies": [ReadOnlyPolicy()],
             "transport": self._transport,
         }
         if self._retry_total is not None:
