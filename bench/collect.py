@@ -5,9 +5,10 @@
 Generated estates (VMs spread over N subscriptions, one network per subscription) are served by
 the fake ARM over HTTPS on 127.0.0.1 (tests/fakes). For each size it runs the real collection
 (`collect()` with the real SDK and credential, eligibility off) and a naive baseline in the same
-run: list the VMs, then GET every VM (with instance view), NIC, disk, subnet and NSG one by one,
-with the same concurrency. The baseline on the largest estate is measured on a 1,000-VM sample
-and scaled (marked *): its request count is exact, its time is extrapolated.
+run: list the VMs, then GET every VM (with instance view), NIC, disk, VNet (for the subnet: the
+tool pins no api-version for a subnet GET) and NSG one by one, with the same concurrency. The
+baseline on the largest estate is measured on a 1,000-VM sample and scaled (marked *): its
+request count is exact, its time is extrapolated.
 ASR eligibility (one GET per VM, the only per-VM call of the collection) is counted separately,
 and the request ratio is printed with it on as well (the naive approach would make the same
 per-VM eligibility GETs, so both sides add them).
@@ -48,18 +49,44 @@ def build(fake: FakeAzure, vms: int, subs: int) -> list[tuple[str, str, str]]:
     """Returns (subscription, resource group, name) of every VM."""
     builder = EstateBuilder(fake.estate)
     out = []
+    key_vaults: dict[str, str] = {}  # one ADE key vault per subscription, for every 10th VM
     for n in range(vms):
         sub = subscription(n % subs + 1)
         rg = f"rg-app-{n % subs:02d}"
         name = f"vm-{n:05d}"
-        builder.vm(sub, VmSpec(name, rg, data_disks=1))
+        ade = None
+        if (n // subs) % 10 == 0:
+            if sub not in key_vaults:
+                key_vaults[sub] = builder.key_vault(sub, rg, f"kv-{n % subs:02d}", "eastus")
+            ade = key_vaults[sub]
+        builder.vm(sub, VmSpec(name, rg, data_disks=1, ade_vault=ade))
         out.append((sub, rg, name))
     for i in range(1, subs + 1):
-        builder.region(subscription(i), TARGET)
-        builder.region(subscription(i), "eastus")
-        builder.rbac(subscription(i), fake.oid)
+        sub, rg = subscription(i), f"rg-app-{i - 1:02d}"
+        builder.region(sub, TARGET)
+        builder.region(sub, "eastus")
+        builder.rbac(sub, fake.oid)
+        # the outbound and private-link families (ASR010, ASR210, ASR211): a load balancer with
+        # an outbound rule for the subscription's first VM, the Site Recovery DNS zone linked
+        # to the subscription's VNet
+        first = next(name for s, _, name in out if s == sub)
+        nic = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network"
+        builder.load_balancer(
+            sub, rg, "lb", [f"{nic}/networkInterfaces/{first}-nic"], outbound_rule=True
+        )
+        subnet_id, _ = builder.network(sub, rg)
+        builder.dns_zone(sub, "rg-dns", [subnet_id.split("/subnets/")[0]])
     builder.service_tags(subscription(1), TARGET)
     builder.vault(subscription(1), "rg-dr", "rv-dr", TARGET)
+    cache = (
+        f"/subscriptions/{subscription(1)}/resourceGroups/rg-dr"
+        "/providers/Microsoft.Storage/storageAccounts/cache"
+    )
+    subnet_id, _ = builder.network(subscription(1), "rg-app-00")
+    pe = builder.private_endpoint(
+        subscription(1), "rg-app-00", "pe-cache", subnet_id, cache, "blob"
+    )
+    builder.storage(subscription(1), "rg-dr", "cache", "eastus", private_endpoint=pe)
     return out
 
 
@@ -67,7 +94,11 @@ def plan_text(subs: int) -> str:
     ids = ", ".join(f'"{subscription(i)}"' for i in range(1, subs + 1))
     rg = f"/subscriptions/{subscription(1)}/resourceGroups/rg-dr"
     vault = f"{rg}/providers/Microsoft.RecoveryServices/vaults/rv-dr"
-    return f'[azure]\nsubscriptions = [{ids}]\n[target]\nregion = "{TARGET}"\nvault = "{vault}"\n'
+    cache = f"{rg}/providers/Microsoft.Storage/storageAccounts/cache"
+    return (
+        f'[azure]\nsubscriptions = [{ids}]\n[target]\nregion = "{TARGET}"\nvault = "{vault}"\n'
+        f'cache_storage_account = "{cache}"\n'
+    )
 
 
 def naive(
@@ -90,7 +121,7 @@ def naive(
         for ref in vm.network_profile.network_interfaces:
             nic = network.network_interfaces.get(rg, ref.id.rsplit("/", 1)[1])
             subnet = nic.ip_configurations[0].subnet.id.split("/")
-            network.subnets.get(rg, subnet[-3], subnet[-1])
+            network.virtual_networks.get(rg, subnet[-3])  # its subnets inline (pinned type)
             network.network_security_groups.get(rg, nic.network_security_group.id.rsplit("/", 1)[1])
         disks = [vm.storage_profile.os_disk, *vm.storage_profile.data_disks]
         for disk in disks:
@@ -148,6 +179,7 @@ def main() -> None:
                 wall = time.perf_counter() - start
                 requests = len(fake.arm_requests())
                 assert len(snap.vms) == size and not snap.errors, snap.errors[:3]
+                assert snap.load_balancers and snap.private_dns_zones and snap.private_endpoints
                 fake.reset()
                 start = time.perf_counter()
                 with_elig = collect(

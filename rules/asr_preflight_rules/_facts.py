@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from asr_preflight.api import OUTCOME_RANK, Finding, MissingFact, Outcome, RuleContext
 from asr_preflight.azure.ids import leaf as leaf  # the rules import it from here
 from asr_preflight.regions import normalize
-from asr_preflight.snapshot import Vault, VirtualMachine
+from asr_preflight.snapshot import Disk, Vault, VirtualMachine
 
 
 def same_region(a: str, b: str) -> bool:
@@ -63,3 +63,21 @@ class Tally:
         texts = [t for o, t, _ in self.items if o is worst]
         hints = dict.fromkeys(h for o, _, h in self.items if o is worst and h)
         return Finding(self.vm, worst, f"{prefix}: {'; '.join(texts)}", hint=" ".join(hints))
+
+
+def require_listing(ctx: RuleContext, kind: str, scope: str, what: str) -> None:
+    """Raise MissingFact unless the collector listed ``kind`` completely at ``scope`` (so that
+    "none found" means "none exists")."""
+
+    def index() -> set[tuple[str, str]]:
+        return {(item.kind, item.scope.lower().rstrip("/")) for item in ctx.snapshot.listings}
+
+    listed = ctx.cached("listings", index)
+    if (kind, scope.lower().rstrip("/")) not in listed:
+        raise ctx.missing(kind, scope, what)
+
+
+def managed_disks(vm: VirtualMachine) -> tuple[Disk, ...]:
+    """The VM's managed disks (OS disk first); ephemeral OS disks and unmanaged disks excluded."""
+    disks = (vm.os_disk, *vm.data_disks) if vm.os_disk is not None else vm.data_disks
+    return tuple(d for d in disks if d.managed and not d.ephemeral)

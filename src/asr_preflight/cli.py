@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from asr_preflight import __version__, cli_gates, cli_rules
+from asr_preflight import __version__, cli_gates, cli_init, cli_rules
 from asr_preflight.cli_errors import (
     DEBUG_ENV,
     ISSUES_FALLBACK,
@@ -66,6 +66,7 @@ app = typer.Typer(
 )
 cli_rules.register(app)  # `rules list` and `rules explain`
 cli_gates.register(app)  # `diff` and `waivers check` (docs/gates.md)
+cli_init.register(app)  # `init` (a commented plan from a read-only survey)
 
 
 def _version(value: bool) -> None:

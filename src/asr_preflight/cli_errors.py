@@ -27,7 +27,11 @@ class UsageProblem(Exception):
 
 
 def _say(message: str) -> None:
-    sys.stderr.write(f"error: {_one_line(message)}\n")
+    """The ``error:`` line. Its text may quote estate data (a token authority's answer, a name
+    in a plan or snapshot): control characters are shown escaped, never obeyed."""
+    from asr_preflight.printable import printable
+
+    sys.stderr.write(f"error: {printable(_one_line(message))}\n")
     sys.stderr.flush()
 
 

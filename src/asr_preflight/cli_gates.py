@@ -18,6 +18,7 @@ from rich.markup import escape
 
 from asr_preflight.cli_help import Command, Group
 from asr_preflight.engine import ExitCode
+from asr_preflight.printable import printable
 
 waivers_app = typer.Typer(
     cls=Group,
@@ -66,7 +67,7 @@ def diff(
     try:
         comparison = compare(load_scan(old), load_scan(new))
     except BaselineError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
+        err.print(f"[red]error:[/] {escape(printable(exc))}")
         raise typer.Exit(ExitCode.USAGE) from None
     if fmt is DiffFormat.JSON:
         typer.echo(json.dumps(comparison_to_json(comparison), indent=2, ensure_ascii=False))
@@ -74,7 +75,7 @@ def diff(
         typer.echo(diff_markdown(comparison, limit=limit), nl=False)
     else:
         for line in diff_lines(comparison, limit=limit):
-            typer.echo(line)
+            typer.echo(printable(line))  # VM names and messages from the scans: escaped
     if fail_on_new and comparison.new:
         raise typer.Exit(ExitCode.NOT_READY)
 
@@ -97,17 +98,17 @@ def waivers_check(
     try:
         loaded = load_waivers(file)
     except PlanError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
+        err.print(f"[red]error:[/] {escape(printable(exc))}")
         raise typer.Exit(ExitCode.USAGE) from None
     try:
         rules = load_rules()
     except RuleLoadError as exc:
-        err.print(f"[yellow]warning:[/] rule codes not checked: {escape(str(exc))}")
+        err.print(f"[yellow]warning:[/] rule codes not checked: {escape(printable(exc))}")
         rules = ()
     findings = lint_waivers(loaded, rules, day)
     for finding in findings:
         colour = {"error": "red", "warning": "yellow"}.get(finding.level, "cyan")
-        err.print(f"[{colour}]{finding.level}:[/] {escape(finding.message)}")
+        err.print(f"[{colour}]{finding.level}:[/] {escape(printable(finding.message))}")
     errors = sum(1 for f in findings if f.level == "error")
     typer.echo(f"{file}: {len(loaded)} waiver(s), {errors} error(s)")
     if errors:

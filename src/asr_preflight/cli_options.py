@@ -142,6 +142,17 @@ class CollectFlags:
             rich_help_panel=COLLECT_PANEL,
         ),
     ] = None
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            min=1,
+            help="Time limit for the whole collection (Azure and guests); past it what was not "
+            "read is unknown and the reports are written (default: none).",
+            rich_help_panel=COLLECT_PANEL,
+        ),
+    ] = None
     cloud: Annotated[
         CloudName | None,
         typer.Option(
@@ -187,6 +198,7 @@ class CollectFlags:
                 principal_id=self.principal_id,
                 eligibility=not self.no_eligibility,
                 concurrency=self.concurrency or 16,
+                timeout=self.timeout,
             ),
             guests=GuestOptions(
                 enabled=not self.no_guest,

@@ -8,6 +8,7 @@ gathered. It is the only entry point the CLI uses. The options live in
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -28,7 +29,11 @@ def collect(plan: Plan, options: CollectOptions, *, credential: Any = None) -> S
     """
     from asr_preflight.azure.orchestrator import collect_azure
 
+    started = time.monotonic()
     snapshot = collect_azure(plan, options.azure, options.progress, credential=credential)
+    if options.azure.timeout is not None:  # --timeout covers the guests too
+        limited = replace(options.guests, deadline=started + options.azure.timeout)
+        options = replace(options, guests=limited)
     if not (options.guests.enabled and plan.guest is not None):
         return replace(snapshot, collection=replace(snapshot.collection, guest_skipped=True))
     try:

@@ -263,19 +263,24 @@ def _evaluate(snapshot: Snapshot, plan: Plan, rules: Sequence[Rule]) -> Evaluati
 
 
 def unlisted_vms(snapshot: Snapshot) -> tuple[str, ...]:
-    """Notes for VMs the collector could not list (a ``vms`` FactError on a subscription or
-    broader scope, not on one VM): they have no results, so the run is at best unknown."""
+    """Notes for VMs the collector could not list or read (a ``vms`` FactError on a subscription
+    or broader scope, or on one VM that is not in the snapshot): they have no results, so the
+    run is at best unknown."""
     known = {vm.id.lower() for vm in snapshot.vms}
     notes = []
     for err in snapshot.errors:
         scope = err.scope.lower().rstrip("/")
-        if err.kind == "vms" and scope not in known and scope.count("/") <= 2:
-            hint = f" ({err.hint})" if err.hint else ""
-            notes.append(
-                f"VMs in {scope or 'the estate'} could not be read and are not in this report: "
-                f"{err.cause}{hint}"
-            )
-    return tuple(notes)
+        if err.kind != "vms" or scope in known:
+            continue
+        hint = f" ({err.hint})" if err.hint else ""
+        if scope.count("/") <= 2:
+            what = f"VMs in {scope or 'the estate'} could not be read and are"
+        elif "/virtualmachines/" in scope:
+            what = f"VM {err.scope.rstrip('/')} could not be read and is"
+        else:
+            continue
+        notes.append(f"{what} not in this report: {err.cause}{hint}")
+    return tuple(dict.fromkeys(notes))
 
 
 def _run(rule: Rule, ctx: RuleContext) -> tuple[list[Finding], list[str]]:

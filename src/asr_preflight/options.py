@@ -44,8 +44,11 @@ class AzureOptions:
     principal_id: str | None = None
     eligibility: bool = True  # False: --no-eligibility (ASR009 says skip)
     concurrency: int = 16  # parallel ARM requests
-    retry_total: int | None = None  # ARM retries per request (None = the SDK's default, 10)
-    read_timeout: float | None = None  # seconds to wait for an ARM answer (None = SDK default)
+    retry_total: int | None = None  # ARM retries per request (None = azure/guard.py's, 5)
+    read_timeout: float | None = None  # seconds per read of an ARM answer (None = guard's, 60)
+    # --timeout: seconds for the whole collection, Azure and guests (None = no limit); past it
+    # nothing more is requested and what is missing is `unknown`
+    timeout: float | None = None
     record: Path | None = None  # collect --record DIR: every ARM answer (azure/recording.py)
     record_pseudonymise: bool = False  # --record-pseudonymise: subscription and tenant ids
 
@@ -55,6 +58,9 @@ class GuestOptions:
     enabled: bool = True  # False: --no-guest (ASR3xx say skip)
     concurrency: int = 32  # guests probed at once
     accept_new_host_keys: bool = False
+    # time.monotonic() past which no guest is probed and every probe stops (collect() sets it
+    # from AzureOptions.timeout); None = only the per-guest budget
+    deadline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,7 @@ class CollectOptions:
         progress: ProgressCallback | bool | None = None,
         retry_total: int | None = None,
         read_timeout: float | None = None,
+        timeout: float | None = None,
     ) -> CollectOptions:
         """The options from the flat keyword names ``CollectOptions`` had before the split
         (``progress=True/False`` of old means no callback)."""
@@ -92,6 +99,7 @@ class CollectOptions:
                 concurrency=concurrency,
                 retry_total=retry_total,
                 read_timeout=read_timeout,
+                timeout=timeout,
             ),
             guests=GuestOptions(
                 enabled=guest,

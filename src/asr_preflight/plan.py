@@ -16,12 +16,21 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from asr_preflight.fsutil import load_input
 
 GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 REGION = r"^[a-z][a-z0-9]*$"
+MANAGEMENT_GROUP = r"^[A-Za-z0-9_().-]{1,90}$"  # a management group id (ARM's naming rules)
 Cloud = Literal["AzureCloud", "AzureUSGovernment", "AzureChinaCloud", "custom"]
 
 
@@ -38,6 +47,8 @@ class AzureSection(_Section):
     arm_endpoint: str | None = None
     authority_host: str | None = None
     subscriptions: list[Annotated[str, Field(pattern=GUID)]] = []
+    # every subscription under these management groups (ids, as in the portal), too
+    management_groups: list[Annotated[str, Field(pattern=MANAGEMENT_GROUP)]] = []
 
     @model_validator(mode="after")
     def _custom_cloud_has_endpoints(self) -> AzureSection:
@@ -60,9 +71,13 @@ class TargetSection(_Section):
     subscription: Annotated[str, Field(pattern=GUID)] | None = None
     resource_group: str | None = None
     vault: str | None = None
-    cache_storage_account: str | None = None
+    cache_storage_account: str | None = None  # one source region
+    cache_storage_accounts: dict[str, str] = {}  # source region -> storage account id
     zone: Literal["1", "2", "3"] | None = None
     sizes: dict[str, str] = {}  # VM name -> pinned target size
+    proximity_placement_group: str | None = None  # target PPG id
+    availability_sets: dict[str, str] = {}  # source availability set id -> target set id
+    disk_encryption_sets: dict[str, str] = {}  # source DES id -> target DES id (CMK disks)
 
     @field_validator("vault")
     @classmethod
@@ -87,6 +102,78 @@ class TargetSection(_Section):
                 "must be a storage account resource id (/subscriptions/…/storageAccounts/NAME)"
             )
         return value
+
+    @field_validator("proximity_placement_group")
+    @classmethod
+    def _ppg_is_an_id(cls, value: str | None) -> str | None:
+        if value is not None:
+            _require_id(value, _PPG, "a proximity placement group")
+        return value
+
+    @field_validator("availability_sets")
+    @classmethod
+    def _sets_are_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for source, target in value.items():
+            _require_id(source, _AVSET, "an availability set", f"key {source!r}")
+            _require_id(target, _AVSET, "an availability set", f"value of {source!r}")
+        return value
+
+    @field_validator("disk_encryption_sets")
+    @classmethod
+    def _encryption_sets_are_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for source, target in value.items():
+            _require_id(source, _DES, "a disk encryption set", f"key {source!r}")
+            _require_id(target, _DES, "a disk encryption set", f"value of {source!r}")
+        return value
+
+    @field_validator("cache_storage_accounts")
+    @classmethod
+    def _storage_per_region(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        if value and info.data.get("cache_storage_account"):
+            raise ValueError(
+                "name the cache storage either as cache_storage_account (one source region) or"
+                " as cache_storage_accounts = { region = id }, not both"
+            )
+        out: dict[str, str] = {}
+        for region, account in value.items():
+            key = region.replace(" ", "").lower()
+            if not re.fullmatch(REGION, key):
+                raise ValueError(f"{region!r} is not a region name (e.g. eastus)")
+            if key in out:
+                raise ValueError(f"region {key!r} is named twice")
+            cls._storage_is_an_id(account)
+            out[key] = account
+        return out
+
+    def cache_account_for(self, region: str) -> str | None:
+        """The cache storage account the plan names for VMs in ``region``: the per-region entry,
+        else the single ``cache_storage_account`` (whatever its region), else None."""
+        if self.cache_storage_accounts:
+            return self.cache_storage_accounts.get(region.replace(" ", "").lower())
+        return self.cache_storage_account
+
+    def cache_account_ids(self) -> list[str]:
+        """Every cache storage account the plan names."""
+        if self.cache_storage_account:
+            return [self.cache_storage_account]
+        return list(dict.fromkeys(self.cache_storage_accounts.values()))
+
+
+_PPG = "/providers/Microsoft.Compute/proximityPlacementGroups/"
+_AVSET = "/providers/Microsoft.Compute/availabilitySets/"
+_DES = "/providers/Microsoft.Compute/diskEncryptionSets/"
+
+
+def _require_id(value: str, marker: str, what: str, where: str = "") -> None:
+    """A resource id of the given type: ``/subscriptions/…/providers/Microsoft.Compute/…/NAME``."""
+    lower, wanted = value.lower(), marker.lower()
+    name = lower.split(wanted, 1)[1] if wanted in lower else ""
+    if not lower.startswith("/subscriptions/") or not name or "/" in name.strip("/"):
+        kind = marker.strip("/").rsplit("/", 1)[-1]
+        prefix = f"{where}: " if where else ""
+        raise ValueError(
+            f"{prefix}must be {what} resource id (/subscriptions/…/{kind}/NAME), not {value!r}"
+        )
 
 
 class PolicySection(_Section):

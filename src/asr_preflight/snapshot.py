@@ -51,9 +51,16 @@ FactKind = Literal[
     "cache_storage",
     "resource_groups",
     "rbac",  # role assignments, role definitions, deny assignments
+    "vault_rbac",  # the vault's managed identity's role assignments (ASR010)
+    "outbound",  # load balancers (ASR211's outbound paths)
+    "private_link",  # private endpoints and private DNS zones with their VNet links
+    "key_vaults",  # the key vaults named by ADE disks (listed per subscription)
     "eligibility",  # ASR's replicationEligibilityResults
     "guest",  # in-guest probes
     "credential",
+    "locks",  # management locks (Microsoft.Authorization/locks), listed per source subscription
+    "disk_encryption_sets",  # listed per target subscription
+    "target_disks",  # managed disks in the target resource groups (ASR replica leftovers)
 ]
 
 
@@ -112,6 +119,13 @@ class Disk:
     encryption_type: str | None = None  # EncryptionAtRestWithPlatformKey, …WithCustomerKey, …
     disk_encryption_set_id: str | None = None
     ade_encrypted: bool = False  # encryptionSettingsCollection enabled (Azure Disk Encryption)
+    # ADE: the key vault holding the disk encryption secret (diskEncryptionKey.sourceVault) and
+    # the one holding the key encryption key, when one wraps it (keyEncryptionKey.sourceVault)
+    ade_key_vault_id: str | None = None
+    ade_kek_vault_id: str | None = None
+    # properties.maxShares of the managed disk resource (> 1: a shared disk); None = the disk
+    # resource was not read (or an unmanaged disk)
+    max_shares: int | None = None
 
 
 @dataclass(frozen=True)
@@ -141,7 +155,11 @@ class VirtualMachine:
     dedicated_host_group_id: str | None = None
     availability_set_id: str | None = None
     proximity_placement_group_id: str | None = None
-    security_type: str | None = None  # "TrustedLaunch", "ConfidentialVM"
+    security_type: str | None = None  # "TrustedLaunch", "ConfidentialVM"; None = Standard
+    secure_boot_enabled: bool | None = None  # securityProfile.uefiSettings.secureBootEnabled
+    vtpm_enabled: bool | None = None  # securityProfile.uefiSettings.vTpmEnabled
+    encryption_at_host: bool = False  # securityProfile.encryptionAtHost
+    time_created: str | None = None  # properties.timeCreated (ISO 8601); None = not reported
     # networking: NIC ids, primary first
     nic_ids: tuple[str, ...] = ()
 
@@ -219,6 +237,8 @@ class IpConfiguration:
     public_ip: str | None = None
     subnet_id: str | None = None
     asg_ids: tuple[str, ...] = ()
+    # loadBalancerBackendAddressPools: the load balancer backend pools this configuration is in
+    load_balancer_pool_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -274,6 +294,9 @@ class Subnet:
     nsg_id: str | None = None
     route_table_id: str | None = None
     service_endpoints: tuple[str, ...] = ()  # "Microsoft.Storage", …
+    nat_gateway_id: str | None = None
+    # ARM's defaultOutboundAccess; None = absent, which ARM documents as default outbound on
+    default_outbound_access: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -283,6 +306,8 @@ class VirtualNetwork:
     location: str | None = None
     address_prefixes: tuple[str, ...] = ()
     peered_address_prefixes: tuple[str, ...] = ()  # remote address spaces of connected peerings
+    peered_vnet_ids: tuple[str, ...] = ()  # remote VNets of connected peerings
+    uses_remote_gateways: bool = False  # a connected peering with useRemoteGateways
 
 
 @dataclass(frozen=True)
@@ -298,6 +323,55 @@ class RouteTable:
     id: str
     name: str
     routes: tuple[Route, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    """A load balancer as far as outbound connectivity goes (ASR211): its SKU, whether it has a
+    public frontend, and which backend pools an outbound rule or a load-balancing rule with
+    outbound SNAT gives a way out."""
+
+    id: str
+    name: str
+    sku: str | None = None  # Basic, Standard, Gateway
+    public: bool = False  # a frontend with a public IP address or prefix
+    pool_ids: tuple[str, ...] = ()
+    outbound_rule_pool_ids: tuple[str, ...] = ()  # pools named by an outbound rule
+    snat_rule_pool_ids: tuple[str, ...] = ()  # pools of LB rules without disableOutboundSnat
+    # backendIPConfigurations of each pool (NIC IP configuration ids), as the LB lists them
+    pool_members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PrivateEndpoint:
+    """A private endpoint: where it sits and what it connects to (group ids: ``blob``,
+    ``AzureSiteRecovery``…)."""
+
+    id: str
+    name: str
+    subnet_id: str | None = None
+    target_ids: tuple[str, ...] = ()  # privateLinkServiceId of each connection
+    group_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PrivateEndpointConnection:
+    """A private endpoint connection as the target resource (vault, storage account) lists it."""
+
+    id: str
+    private_endpoint_id: str | None = None
+    status: str | None = None  # Approved, Pending, Rejected, Disconnected
+    group_ids: tuple[str, ...] = ()  # the vault lists them; a storage account does not
+
+
+@dataclass(frozen=True)
+class PrivateDnsZone:
+    """A private DNS zone Site Recovery needs and the VNets linked to it (link state Completed)."""
+
+    id: str
+    name: str
+    linked_vnet_ids: tuple[str, ...] = ()
+    pending_vnet_ids: tuple[str, ...] = ()  # links not (yet) Completed
 
 
 @dataclass(frozen=True)
@@ -321,12 +395,53 @@ class ServiceTags:
 
 
 @dataclass(frozen=True)
+class NetworkMapping:
+    """An Azure-to-Azure network mapping of the vault: VMs in the source virtual network fail
+    over into the target one (ReplicationNetworkMappings_List)."""
+
+    source_vnet_id: str
+    target_vnet_id: str
+
+
+@dataclass(frozen=True)
 class Vault:
     id: str
     name: str
     location: str
     resource_group: str
     resource_group_location: str | None = None
+    public_network_access: str | None = None  # Enabled, Disabled (None: not read)
+    # None = not read; Site Recovery connections only (groupIds AzureSiteRecovery, or none listed)
+    private_endpoint_connections: tuple[PrivateEndpointConnection, ...] | None = None
+    private_endpoint_state_for_site_recovery: str | None = None  # "None", "Enabled"
+    identity_type: str | None = None  # SystemAssigned, UserAssigned, "SystemAssigned, UserAssigned"
+    identity_principal_id: str | None = None  # the system-assigned identity's object id
+    # the vault's network mappings (source VNet -> target VNet); None = not gathered
+    network_mappings: tuple[NetworkMapping, ...] | None = None
+
+
+@dataclass(frozen=True)
+class KeyVaultAccessPolicy:
+    """One entry of a key vault's ``accessPolicies`` (the access-policy permission model)."""
+
+    object_id: str
+    tenant_id: str | None = None
+    application_id: str | None = None  # compound identity: applies to that app acting for it
+    keys: tuple[str, ...] = ()  # lower-cased: get, list, decrypt, encrypt, all, …
+    secrets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeyVault:
+    """A key vault (Microsoft.KeyVault/vaults) as its subscription listing returns it."""
+
+    id: str
+    name: str
+    location: str
+    # properties.enableRbacAuthorization: True = data access by Azure RBAC (access policies
+    # ignored); False = by access policies; None = absent from ARM's answer
+    rbac_authorization: bool | None = None
+    access_policies: tuple[KeyVaultAccessPolicy, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -343,6 +458,11 @@ class StorageAccount:
     virtual_network_subnet_ids: tuple[str, ...] = ()
     ip_rules: tuple[str, ...] = ()
     blob_endpoint: str | None = None
+    # Enabled, Disabled, SecuredByPerimeter; ARM omits it when never set (then: Enabled)
+    public_network_access: str | None = None
+    resource_access_rules: tuple[str, ...] = ()  # resource instance rules (resource ids)
+    # None = not read (an older snapshot); the account's connections of any sub-resource
+    private_endpoint_connections: tuple[PrivateEndpointConnection, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -362,6 +482,7 @@ class EligibilityError:
     message: str
     possible_causes: str | None = None
     recommended_action: str | None = None
+    status: str | None = None  # "Error", "Warning" (not enumerated by the spec); None = absent
 
 
 @dataclass(frozen=True)
@@ -370,6 +491,52 @@ class Eligibility:
 
     vm_id: str
     errors: tuple[EligibilityError, ...] = ()
+
+
+@dataclass(frozen=True)
+class ManagementLock:
+    """A management lock (``Microsoft.Authorization/locks``) on a subscription, a resource group or
+    a resource; ``scope`` is the locked thing's id (the lock id up to ``/providers/Microsoft.
+    Authorization/locks/``)."""
+
+    id: str
+    name: str
+    scope: str
+    level: str  # "CanNotDelete", "ReadOnly", "NotSpecified"
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class DiskEncryptionSet:
+    id: str
+    name: str
+    location: str
+    # EncryptionAtRestWithCustomerKey, EncryptionAtRestWithPlatformAndCustomerKeys,
+    # ConfidentialVmEncryptedWithCustomerKey
+    encryption_type: str | None = None
+    provisioning_state: str | None = None
+
+
+@dataclass(frozen=True)
+class TargetDisk:
+    """A managed disk that already exists in a target resource group."""
+
+    id: str
+    name: str
+    resource_group: str
+    subscription_id: str
+    location: str | None = None
+    managed_by: str | None = None  # the VM it is attached to, if any
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A fact family the collector listed completely at ``scope`` (a subscription or resource
+    group id): an item of that family absent from the snapshot at that scope does not exist.
+    A rule that needs "there is none" asks for the listing; without it the answer is unknown."""
+
+    kind: FactKind
+    scope: str
 
 
 # ---------------------------------------------------------------------------------------------
@@ -431,7 +598,9 @@ class IdentityFacts:
     # the principal's group object ids (transitive), None = membership not gathered; groups that
     # hold one of the role assignments above are known members either way
     group_ids: tuple[str, ...] | None = None
-    # subscription id -> the management group names above it, nearest first (root last); a
+    # subscription id -> names of management groups known to be above it: those at whose scope
+    # ARM listed an assignment or deny assignment for it (every one that can matter), and those
+    # the management-group descendants listing placed it under; order not significant. A
     # subscription absent here: its management group ancestry was not gathered
     management_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -565,10 +734,23 @@ class Snapshot:
     service_tags: ServiceTags | None = None
     vault: Vault | None = None
     cache_storage: StorageAccount | None = None
+    # the accounts of ``[target] cache_storage_accounts`` (one per source region)
+    cache_storage_accounts: tuple[StorageAccount, ...] = ()
+    # None = not gathered (ASR211 and ASR210's private-endpoint path are then unknown)
+    load_balancers: tuple[LoadBalancer, ...] | None = None
+    private_endpoints: tuple[PrivateEndpoint, ...] | None = None
+    private_dns_zones: tuple[PrivateDnsZone, ...] | None = None
+    # the vault's managed identity: its role assignments, read with assignedTo(<its object id>)
+    vault_identity: IdentityFacts | None = None
     resource_groups: tuple[ResourceGroup, ...] = ()
     identity: IdentityFacts | None = None
+    key_vaults: tuple[KeyVault, ...] = ()  # the source key vaults ADE disks name
     eligibility: tuple[Eligibility, ...] = ()
     guests: tuple[GuestFacts, ...] = ()
+    management_locks: tuple[ManagementLock, ...] = ()
+    disk_encryption_sets: tuple[DiskEncryptionSet, ...] = ()
+    target_disks: tuple[TargetDisk, ...] = ()
+    listings: tuple[Listing, ...] = ()  # which of the three families above were listed where
     errors: tuple[FactError, ...] = ()
     schema: str = SNAPSHOT_SCHEMA
 
@@ -612,7 +794,42 @@ def snapshot_from_json(text: str) -> Snapshot:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise SnapshotError(f"invalid snapshot at {where}: {first['msg']}") from None
+    _check_addresses(snapshot)
     return snapshot
+
+
+def _check_addresses(snapshot: Snapshot) -> None:
+    """Address prefixes are evaluated as addresses: one with a control character (a NUL, a
+    newline) cannot be one and would reach the evaluator as text it cannot parse. The collector
+    refuses such values (a FactError); a snapshot file carrying one is refused here."""
+    fields: list[tuple[str, tuple[str, ...]]] = []
+    for i, nsg in enumerate(snapshot.network_security_groups):
+        for group in ("rules", "default_rules"):
+            for j, rule in enumerate(getattr(nsg, group)):
+                where = f"network_security_groups.{i}.{group}.{j}"
+                fields.append((f"{where}.source_address_prefixes", rule.source_address_prefixes))
+                fields.append(
+                    (f"{where}.destination_address_prefixes", rule.destination_address_prefixes)
+                )
+    for i, vnet in enumerate(snapshot.virtual_networks):
+        fields.append((f"virtual_networks.{i}.address_prefixes", vnet.address_prefixes))
+        fields.append(
+            (f"virtual_networks.{i}.peered_address_prefixes", vnet.peered_address_prefixes)
+        )
+    for i, subnet in enumerate(snapshot.subnets):
+        fields.append((f"subnets.{i}.address_prefixes", subnet.address_prefixes))
+    for i, table in enumerate(snapshot.route_tables):
+        for j, route in enumerate(table.routes):
+            fields.append((f"route_tables.{i}.routes.{j}.address_prefix", (route.address_prefix,)))
+    if snapshot.service_tags is not None:
+        for i, tag in enumerate(snapshot.service_tags.tags):
+            fields.append((f"service_tags.tags.{i}.address_prefixes", tag.address_prefixes))
+    for where, values in fields:
+        for value in values:
+            if not value.isprintable():
+                raise SnapshotError(
+                    f"invalid snapshot at {where}: {value!r} holds a control character"
+                )
 
 
 def load_snapshot(path: Path) -> Snapshot:

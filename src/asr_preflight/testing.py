@@ -49,7 +49,14 @@ def make_vm(name: str = "vm-test-01", **fields: Any) -> VirtualMachine:
         agent_status="Ready",
         agent_version="2.11.1.12",
         extensions=(),
-        os_disk=Disk(name=f"{name}-osdisk", size_gb=64, sku="Premium_LRS", caching="ReadWrite"),
+        os_disk=Disk(
+            name=f"{name}-osdisk",
+            size_gb=64,
+            sku="Premium_LRS",
+            caching="ReadWrite",
+            encryption_type="EncryptionAtRestWithPlatformKey",
+            max_shares=1,
+        ),
         nic_ids=(
             f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/networkInterfaces/{name}-nic",
         ),

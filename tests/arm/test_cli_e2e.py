@@ -73,3 +73,48 @@ def test_credential_failure_is_one_line(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "az login" in lines[0] and "Traceback" not in result.output
     assert "not-the-secret" not in result.output
+
+
+def _cloud(fake: FakeAzure) -> list[str]:
+    return ["--arm-endpoint", fake.url, "--authority-host", fake.url, "--no-guest"]
+
+
+def test_check_with_timeout_against_a_hung_arm_ends_with_reports(
+    fake: FakeAzure, tmp_path: Path
+) -> None:
+    import time
+
+    fake.fail("/subscriptions/", kind="hang", times=None)  # every ARM read hangs
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    out = tmp_path / "reports"
+    started = time.monotonic()
+    result = runner.invoke(
+        cli.app,
+        ["check", "--plan", str(plan), *_cloud(fake), "--timeout", "3", "--output-dir", str(out)],
+    )
+    assert time.monotonic() - started < 30  # deadline 3 s; generous: "finished" is the point
+    assert result.exit_code == 3, result.output  # unknown, not a crash and not a pass
+    assert json.loads((out / "results.json").read_text())["verdict"] == "unknown"
+    assert "time limit of 3 s (--timeout) passed" in result.stdout
+
+
+def test_a_hostile_token_error_cannot_drive_the_terminal(fake: FakeAzure, tmp_path: Path) -> None:
+    evil = "AADSTS7000215: bad\x1b]0;owned\x07\x1b[2J secret\r\nRun verdict: Ready (exit code 0)"
+    fake.fail(
+        "/oauth2/v2.0/token",
+        status=401,
+        body={"error": "invalid_client", "error_description": evil},
+        times=None,
+    )
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    result = runner.invoke(
+        cli.app,
+        ["check", "--plan", str(plan), *_cloud(fake), "--output-dir", str(tmp_path / "r")],
+    )
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and "AADSTS7000215" in line
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\r" not in result.stderr
+    assert "\\x1b]0;owned\\x07" in line

@@ -1,4 +1,18 @@
-"""Fault injection: every fault ends as recovered facts or as `unknown` with a hint, never pass."""
+"""Fault injection: every fault ends as recovered facts or as `unknown` with a hint, never pass.
+
+The fault matrix, by file:
+
+- here: throttling, 5xx, resets, slow and malformed answers, refused scopes, an unreadable VM,
+  credentials;
+- ``test_faults_hostile.py``: a nextLink to another host (raw pager, SDK pager, redirect) that is
+  never followed, nextLink loops, the page cap, oversized answers, a hung ARM or token authority
+  and a long Retry-After against the collection's deadline;
+- ``test_faults_nsg.py``: malformed NSG rules and securityRules, NUL bytes in prefixes;
+- ``test_cli_e2e.py``: ``check --timeout`` against a hung ARM, a hostile token error text;
+- ``tests/network/test_netsec_hostile.py``: the evaluator's own guard for snapshot files;
+- ``tests/guest/test_hostile_guests.py``: streaming, dripping and banner-less guests;
+- ``tests/cli/test_terminal_injection.py``: ESC sequences and newlines on a pty.
+"""
 
 from __future__ import annotations
 
@@ -175,13 +189,27 @@ def test_missing_registration_is_never_fixed_by_us(
     assert evaluation.verdict is not Verdict.READY and evaluation.notes
 
 
-def test_vm_with_missing_fields_makes_the_run_unknown(fake: FakeAzure, plan: Plan) -> None:
+@pytest.mark.parametrize("mutation", ["no-hardware-profile", "properties-null"])
+def test_one_unreadable_vm_is_unknown_alone(fake: FakeAzure, plan: Plan, mutation: str) -> None:
     vms = fake.estate.lists[f"/subscriptions/{SUB_B}{VMS}".lower()]
-    del vms[0]["properties"]["hardwareProfile"]
+    bad = vms[0]
+    if mutation == "properties-null":
+        bad["properties"] = None
+    else:
+        del bad["properties"]["hardwareProfile"]
     snap = collect(plan, options(fake, eligibility=False))
     [err] = [e for e in snap.errors if e.kind == "vms"]
-    assert "hardwareProfile" in err.cause and err.scope == f"/subscriptions/{SUB_B}"
-    assert run(snap, plan).notes
+    assert (
+        "hardwareProfile" in err.cause and err.scope == bad["id"]
+    )  # that VM, not its subscription
+    others = [vm for vm in A_VMS + B_VMS if vm != bad["name"]]
+    assert sorted(vm.name for vm in snap.vms) == sorted(others)  # its neighbours are all read
+    evaluation = run(snap, plan)
+    got = outcomes(evaluation, "TST901")
+    assert {got[vm] for vm in others} == {Outcome.PASS}
+    [note] = evaluation.notes
+    assert bad["id"] in note and "could not be read" in note
+    assert evaluation.verdict is not Verdict.READY  # never Ready with a VM missing
 
 
 def test_eligibility_failure_is_unknown_for_that_vm(fake: FakeAzure, plan: Plan) -> None:

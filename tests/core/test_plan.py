@@ -182,3 +182,91 @@ def test_load_plan_names_the_file(tmp_path: Path) -> None:
         load_plan(path)
     with pytest.raises(PlanError, match="cannot read plan file"):
         load_plan(tmp_path / "absent.toml")
+
+
+COMPUTE = "/subscriptions/22222222-2222-4222-8222-222222222222/resourceGroups/rg-dr/providers/Microsoft.Compute"
+
+
+def test_placement_and_encryption_set_keys() -> None:
+    text = FULL.replace(
+        'zone = "1"\n',
+        f'zone = "1"\n'
+        f'proximity_placement_group = "{COMPUTE}/proximityPlacementGroups/ppg-west"\n'
+        f'availability_sets = {{ "{COMPUTE}/availabilitySets/a" = "{COMPUTE}/availabilitySets/b" }}\n'
+        f'disk_encryption_sets = {{ "{COMPUTE}/diskEncryptionSets/x" = "{COMPUTE}/diskEncryptionSets/y" }}\n',
+    )
+    target = parse_plan(text).target
+    assert target.proximity_placement_group == f"{COMPUTE}/proximityPlacementGroups/ppg-west"
+    assert target.availability_sets == {
+        f"{COMPUTE}/availabilitySets/a": f"{COMPUTE}/availabilitySets/b"
+    }
+    assert target.disk_encryption_sets[f"{COMPUTE}/diskEncryptionSets/x"].endswith("/y")
+    assert parse_plan('[target]\nregion = "westus2"\n').target.availability_sets == {}
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            'proximity_placement_group = "ppg-west"',
+            "plan.toml:17: [target] proximity_placement_group: must be a proximity placement "
+            "group resource id (/subscriptions/…/proximityPlacementGroups/NAME), not 'ppg-west'",
+        ),
+        (
+            f'availability_sets = {{ "{COMPUTE}/availabilitySets/a" = "avset-b" }}',
+            "plan.toml:17: [target] availability_sets: value of "
+            f"'{COMPUTE}/availabilitySets/a': must be an availability set resource id",
+        ),
+        (
+            f'disk_encryption_sets = {{ "{COMPUTE}/disks/x" = "{COMPUTE}/diskEncryptionSets/y" }}',
+            f"plan.toml:17: [target] disk_encryption_sets: key '{COMPUTE}/disks/x': must be a "
+            "disk encryption set resource id",
+        ),
+        (
+            f'availability_sets = {{ "{COMPUTE}/availabilitySets/a/extra" = "{COMPUTE}/availabilitySets/b" }}',
+            "plan.toml:17: [target] availability_sets: key",
+        ),
+    ],
+)
+def test_placement_keys_name_the_key_and_line(line: str, expected: str) -> None:
+    text = FULL.replace('zone = "1"\n', f'zone = "1"\n{line}\n')
+    with pytest.raises(PlanError) as err:
+        parse_plan(text)
+    assert str(err.value).startswith(expected), str(err.value)
+
+
+CACHE = "/subscriptions/11111111-1111-4111-8111-111111111111/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/c"
+
+
+def test_cache_storage_per_source_region() -> None:
+    plan = parse_plan(
+        f'[target]\nregion = "westus2"\n'
+        f'cache_storage_accounts = {{ eastus = "{CACHE}1", "Central US" = "{CACHE}2" }}\n'
+    )
+    assert plan.target.cache_account_for("eastus") == CACHE + "1"
+    assert plan.target.cache_account_for("centralus") == CACHE + "2"  # region names normalised
+    assert plan.target.cache_account_for("westus") is None
+    assert plan.target.cache_account_ids() == [CACHE + "1", CACHE + "2"]
+    single = parse_plan(f'[target]\nregion = "westus2"\ncache_storage_account = "{CACHE}"\n')
+    assert single.target.cache_account_for("anywhere") == CACHE  # judged for every VM
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (
+            'cache_storage_accounts = { eastus = "not-an-id" }',
+            "p.toml:3: [target] cache_storage_accounts: must be a storage account resource id",
+        ),
+        (
+            f'cache_storage_accounts = {{ "east-us" = "{CACHE}" }}',
+            "p.toml:3: [target] cache_storage_accounts: 'east-us' is not a region name",
+        ),
+        (
+            f'cache_storage_account = "{CACHE}"\ncache_storage_accounts = {{ eastus = "{CACHE}" }}',
+            "p.toml:4: [target] cache_storage_accounts: name the cache storage either as",
+        ),
+    ],
+)
+def test_cache_storage_accounts_errors_name_key_and_line(lines: str, expected: str) -> None:
+    assert _error(f'[target]\nregion = "westus2"\n{lines}\n').startswith(expected)

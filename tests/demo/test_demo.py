@@ -148,8 +148,32 @@ STORY = {
     ("ASR510", "vm-win-sql-01"): "fail",
     ("ASR009", "vm-app-01"): "fail",
     ("ASR009", "vm-win-ad-01"): "unknown",
+    ("ASR009", "vm-batch-01"): "warn",  # a warning-level eligibility entry
+    ("ASR108", "vm-win-file-01"): "warn",  # availability set with no target set
+    ("ASR511", "vm-db-01"): "fail",  # trusted launch Linux created 2023-11-02
+    ("ASR512", "vm-win-sql-01"): "fail",  # CMK disks, no disk encryption set in westus2
+    ("ASR513", "vm-sap-db-01"): "fail",  # ReadOnly lock
+    ("ASR513", "vm-win-ad-01"): "warn",  # CanNotDelete lock
+    ("ASR514", "vm-sap-app-01"): "warn",  # leftover replica disk in rg-erp-prod-asr
+    ("ASR515", "vm-sap-ascs-01"): "fail",  # shared SBD disk on Linux
+    ("ASR515", "vm-web-03"): "warn",  # zone-redundant OS disk
+    ("ASR515", "vm-win-sql-01"): "warn",  # encryption at host
+    ("ASR010", "vm-batch-01"): "fail",  # vnet-batch is not linked to the Site Recovery zone
 }
-PLAN_AND_VM_RULES = [f"ASR00{i}" for i in range(1, 10)] + [f"ASR5{i:02d}" for i in range(1, 11)]
+PLAN_AND_VM_RULES = (
+    [f"ASR00{i}" for i in range(1, 10)]
+    + ["ASR010", "ASR108"]
+    + [f"ASR5{i:02d}" for i in range(1, 16)]
+)
+#: VMs whose result passes (not skip) for the new rules: each is shown failing and passing.
+SHOWN_PASSING = {
+    "ASR108": "vm-sap-db-01",  # proximity placement group mapped in the plan
+    "ASR511": "vm-web-02",  # trusted launch Linux created 2024-10-08
+    "ASR512": "vm-app-01",  # CMK data disk, des-shop-westus2 found in the target region
+    "ASR513": "vm-web-02",
+    "ASR514": "vm-web-02",
+    "ASR515": "vm-web-02",
+}
 
 
 @pytest.mark.parametrize("code", PLAN_AND_VM_RULES)
@@ -163,6 +187,9 @@ def test_plan_and_vm_rules_tell_the_story(evaluation: Evaluation, code: str) -> 
         else:
             assert r.outcome == expected, (r.vm, r.message)
     assert any(r.outcome == "pass" for r in results)
+    if code in SHOWN_PASSING:
+        [shown] = [r for r in results if r.vm == SHOWN_PASSING[code]]
+        assert shown.outcome == "pass", shown.message
 
 
 def test_unknown_eligibility_names_the_cause_and_the_role(evaluation: Evaluation) -> None:

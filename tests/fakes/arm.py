@@ -14,6 +14,9 @@ the ARM tests' fixture requires to be empty. It can also serve a recording made 
     fake.fail("/networkinterfaces", kind="reset")          # connection dropped, no answer
     fake.fail("/disks", kind="malformed")                  # 200 with a body that is not JSON
     fake.fail("/skus", kind="slow", delay=0.5)
+    fake.fail("/oauth2/v2.0/token", kind="hang")              # never answers (until stop())
+
+Faults apply to the token authority's paths too.
 
 Only GET serves data. Any other method is logged and answered 405, so a test can see that the
 product never sent one.
@@ -67,7 +70,7 @@ class Estate:
 @dataclass
 class Fault:
     match: str  # substring of the lower-cased path (and query)
-    kind: str = "status"  # status | reset | slow | malformed
+    kind: str = "status"  # status | reset | slow | malformed | hang
     status: int = 500
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] | None = None
@@ -81,6 +84,7 @@ class Logged:
     method: str
     path: str
     query: str
+    authorization: bool = False  # the request carried an Authorization header
 
 
 class FakeAzure:
@@ -98,6 +102,7 @@ class FakeAzure:
         self.ca_file = workdir / "fake-ca.pem"
         self.url = ""
         self.token_value = ""
+        self.stopping = threading.Event()
         #: (path, api-version) of every ARM request whose version is not the pinned one
         self.version_violations: list[tuple[str, str]] = []
         self.check_versions = True
@@ -106,12 +111,12 @@ class FakeAzure:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> FakeAzure:
+    def start(self, host: str = "127.0.0.1") -> FakeAzure:
         ca = trustme.CA()
-        cert = ca.issue_cert("127.0.0.1", "localhost")
+        cert = ca.issue_cert(host, "localhost")
         ca.cert_pem.write_to_path(str(self.ca_file))
         handler = type("Handler", (_Handler,), {"fake": self})
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server = ThreadingHTTPServer((host, 0), handler)
         server.daemon_threads = True
         server.request_queue_size = 128
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -119,11 +124,12 @@ class FakeAzure:
         server.socket = ctx.wrap_socket(server.socket, server_side=True)
         threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
         self._server = server
-        self.url = f"https://127.0.0.1:{server.server_address[1]}"
+        self.url = f"https://{host}:{server.server_address[1]}"
         self.token_value = self.token()
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -231,15 +237,22 @@ class _Handler(BaseHTTPRequestHandler):
         parts = parts._replace(path=re.sub("/+", "/", parts.path))
         body = self._body()
         with fake._lock:
-            fake.log.append(Logged(method, parts.path, parts.query))
+            fake.log.append(
+                Logged(method, parts.path, parts.query, "Authorization" in self.headers)
+            )
         if fake.latency:
             time.sleep(fake.latency)
         lower = parts.path.lower()
-        if "/oauth2/" in lower or "/.well-known/" in lower:
+        fault = fake._take_fault(f"{lower}?{parts.query.lower()}")
+        authority = "/oauth2/" in lower or "/.well-known/" in lower
+        if authority and fault is None:
             self._authority(method, parts.path, body)
             return
-        fault = fake._take_fault(f"{lower}?{parts.query.lower()}")
         if fault is not None:
+            if fault.kind == "hang":
+                fake.stopping.wait()
+                self._reset()
+                return
             if fault.kind == "reset":
                 self._reset()
                 return
@@ -248,6 +261,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if fault.kind == "slow":
                 time.sleep(fault.delay)
+                if authority:
+                    self._authority(method, parts.path, body)
+                    return
             else:
                 body_out = fault.body or {
                     "error": {"code": _code(fault.status), "message": "injected"}

@@ -54,6 +54,18 @@ class VmSpec:
     failed_extension: bool = False
     eligibility_errors: tuple[tuple[str, str], ...] = ()
     status_has_agent: bool = True  # False: the status-only list omits vmAgent
+    ade_vault: str | None = None  # ADE: the key vault id its disks' encryption settings name
+    status_has_extensions: bool = True  # False: the status-only list omits extensions
+    extensions: bool = True  # False: the VM has none (its own instance view lists none)
+    security_type: str | None = None  # "TrustedLaunch", "ConfidentialVM"
+    time_created: str = "2024-09-12T08:15:02.1234567+00:00"
+    encryption_at_host: bool = False
+    disk_sku: str = "Premium_LRS"  # of every disk
+    shared_data_disk: bool = False  # data disk 0 with maxShares 2
+    disk_encryption_set: str | None = None  # DES id: every disk with a customer-managed key
+    availability_set: str | None = None
+    proximity_placement_group: str | None = None
+    eligibility_warnings: tuple[tuple[str, str], ...] = ()  # entries with status "Warning"
 
 
 class EstateBuilder:
@@ -163,6 +175,19 @@ class EstateBuilder:
         props = vm["properties"]
         for key in ("availabilitySet", "proximityPlacementGroup", "applicationProfile", "userData"):
             props.pop(key, None)
+        if spec.availability_set:
+            props["availabilitySet"] = {"id": spec.availability_set}
+        if spec.proximity_placement_group:
+            props["proximityPlacementGroup"] = {"id": spec.proximity_placement_group}
+        props["timeCreated"] = spec.time_created
+        if spec.security_type or spec.encryption_at_host:
+            security: dict[str, Any] = {}
+            if spec.security_type:
+                security["securityType"] = spec.security_type
+                security["uefiSettings"] = {"secureBootEnabled": True, "vTpmEnabled": True}
+            if spec.encryption_at_host:
+                security["encryptionAtHost"] = True
+            props["securityProfile"] = security
         props["provisioningState"] = spec.provisioning
         props["hardwareProfile"]["vmSize"] = spec.size
         storage = props["storageProfile"]
@@ -220,6 +245,11 @@ class EstateBuilder:
             ]
         if not spec.status_has_agent:
             view.pop("vmAgent")
+        if not spec.extensions:
+            view.pop("extensions")
+        full_extensions = view.get("extensions")
+        if not spec.status_has_extensions:
+            view.pop("extensions", None)
         view["disks"] = []
         status_item = {
             "id": vm_id,
@@ -232,6 +262,8 @@ class EstateBuilder:
             sub_list(sub, "Microsoft.Compute/virtualMachines").lower() + "#statusonly", []
         ).append(status_item)
         full_view = copy.deepcopy(view)
+        if full_extensions is not None:
+            full_view["extensions"] = copy.deepcopy(full_extensions)
         if "vmAgent" not in full_view:
             full_view["vmAgent"] = example("VirtualMachine_Get_InstanceView.json")["vmAgent"]
             full_view["vmAgent"]["statuses"][0]["displayStatus"] = spec.agent
@@ -263,39 +295,69 @@ class EstateBuilder:
                     "name": name,
                     "location": spec.location,
                     "managedBy": vm_id,
-                    "sku": {"name": "Premium_LRS", "tier": "Premium"},
+                    "sku": {"name": spec.disk_sku},
                 }
             )
             dprops = disk["properties"]
             dprops["diskSizeGB"] = size
-            dprops.pop("encryptionSettingsCollection", None)
+            if spec.ade_vault:  # Disk_Get's own encryptionSettingsCollection, vault rewritten
+                collection = dprops["encryptionSettingsCollection"]
+                for element in collection["encryptionSettings"]:
+                    element["diskEncryptionKey"]["sourceVault"]["id"] = spec.ade_vault
+                    element.pop("keyEncryptionKey", None)
+            else:
+                dprops.pop("encryptionSettingsCollection", None)
+            if spec.shared_data_disk and disk_ref is not os_disk and disk_ref["lun"] == 0:
+                dprops["maxShares"] = 2
+            if spec.disk_encryption_set:
+                dprops["encryption"] = {
+                    "type": "EncryptionAtRestWithCustomerKey",
+                    "diskEncryptionSetId": spec.disk_encryption_set,
+                }
             dprops.pop("purchasePlan", None)
             self.estate.add(sub_list(sub, "Microsoft.Compute/disks"), disk)
 
-        # ASR eligibility
-        self.estate.put(
-            f"{vm_id}/providers/Microsoft.RecoveryServices/replicationEligibilityResults/default",
-            {
-                "name": "default",
-                "type": "Microsoft.RecoveryServices/replicationEligibilityResults",
-                "id": f"{vm_id}/providers/Microsoft.RecoveryServices"
-                "/replicationEligibilityResults/default",
-                "properties": {
-                    "clientRequestId": "00000000-0000-0000-0000-000000000000",
-                    "errors": [
-                        {
-                            "code": code,
-                            "message": msg,
-                            "possibleCauses": "",
-                            "recommendedAction": "",
-                            "status": "Error",
-                        }
-                        for code, msg in spec.eligibility_errors
-                    ],
-                },
-            },
-        )
+        # ASR eligibility (ReplicationEligibilityResults_Get)
+        result = example("ReplicationEligibilityResults_Get.json")
+        path = f"{vm_id}/providers/Microsoft.RecoveryServices/replicationEligibilityResults/default"
+        result["id"] = path
+        template = result["properties"]["errors"][0]
+        entries = [(c, m, "Error") for c, m in spec.eligibility_errors] + [
+            (c, m, "Warning") for c, m in spec.eligibility_warnings
+        ]
+        result["properties"]["errors"] = [
+            {**template, "code": code, "message": msg, "status": status}
+            for code, msg, status in entries
+        ]
+        self.estate.put(path, result)
         return vm_id
+
+    # -- locks, disk encryption sets, leftover disks ------------------------------------------------
+
+    def lock(self, sub: str, scope: str, name: str, level: str) -> None:
+        """A management lock on ``scope`` (ManagementLocks_ListAtSubscriptionLevel's item)."""
+        lock = example("ManagementLocks_ListAtSubscriptionLevel.json")["value"][0]
+        lock.update({"id": f"{scope}/providers/Microsoft.Authorization/locks/{name}", "name": name})
+        lock["properties"]["level"] = level
+        self.estate.add(sub_list(sub, "Microsoft.Authorization/locks"), lock)
+
+    def disk_encryption_set(self, sub: str, rg: str, name: str, location: str) -> str:
+        """A disk encryption set (DiskEncryptionSet_ListBySubscription's item)."""
+        des = example("DiskEncryptionSet_ListBySubscription.json")["value"][0]
+        des_id = rid(sub, rg, "Microsoft.Compute", "diskEncryptionSets", name)
+        des.update({"id": des_id, "name": name, "location": location})
+        self.estate.add(sub_list(sub, "Microsoft.Compute/diskEncryptionSets"), des)
+        return des_id
+
+    def loose_disk(self, sub: str, rg: str, name: str, location: str) -> str:
+        """An unattached managed disk (Disk_Get), e.g. a replica left by an earlier protection."""
+        disk = example("Disk_Get.json")
+        disk_id = rid(sub, rg, "Microsoft.Compute", "disks", name)
+        disk.update({"id": disk_id, "name": name, "location": location})
+        disk.pop("managedBy", None)
+        disk["properties"].pop("encryptionSettingsCollection", None)
+        self.estate.add(sub_list(sub, "Microsoft.Compute/disks"), disk)
+        return disk_id
 
     # -- regions ---------------------------------------------------------------------------------
 
@@ -400,37 +462,54 @@ class EstateBuilder:
         vault_id = rid(sub, rg, "Microsoft.RecoveryServices", "vaults", name)
         vault.update({"id": vault_id, "name": name, "location": location})
         self.estate.put(vault_id, vault)
+        self.estate.add(sub_list(sub, "Microsoft.RecoveryServices/vaults"), vault)
+        self.estate.lists.setdefault(f"{vault_id}/replicationNetworkMappings".lower(), [])
         self.resource_group(sub, rg, location)
         return vault_id
 
     def storage(
-        self, sub: str, rg: str, name: str, location: str, *, soft_delete: bool = False
+        self,
+        sub: str,
+        rg: str,
+        name: str,
+        location: str,
+        *,
+        soft_delete: bool = False,
+        private_endpoint: str | None = None,
+        public_network_access: str | None = None,
     ) -> str:
-        """A storage account and its blob service properties (no official example was stored;
-        the shapes follow StorageAccounts_GetProperties and BlobServices_GetServiceProperties)."""
+        """A storage account (StorageAccountGetProperties) with, optionally, a private endpoint
+        connection (StorageAccountGetPrivateEndpointConnection), and its blob service
+        properties (no official example was stored; the shape of BlobServices_GetServiceProperties)."""
         account_id = rid(sub, rg, "Microsoft.Storage", "storageAccounts", name)
-        self.estate.put(
-            account_id,
+        account = example("StorageAccountGetProperties.json")
+        account.update({"id": account_id, "name": name, "location": location, "kind": "StorageV2"})
+        account["sku"] = {"name": "Standard_LRS", "tier": "Standard"}
+        props = account["properties"]
+        for key in ("primaryLocation", "secondaryLocation", "geoReplicationStats", "isHnsEnabled"):
+            props.pop(key, None)
+        props["allowSharedKeyAccess"] = None
+        props["primaryEndpoints"] = {"blob": f"https://{name}.blob.core.windows.net/"}
+        props["networkAcls"].update(
             {
-                "id": account_id,
-                "name": name,
-                "location": location,
-                "kind": "StorageV2",
-                "type": "Microsoft.Storage/storageAccounts",
-                "sku": {"name": "Standard_LRS", "tier": "Standard"},
-                "properties": {
-                    "provisioningState": "Succeeded",
-                    "allowSharedKeyAccess": None,
-                    "primaryEndpoints": {"blob": f"https://{name}.blob.core.windows.net/"},
-                    "networkAcls": {
-                        "bypass": "AzureServices, Logging",
-                        "defaultAction": "Deny",
-                        "ipRules": [{"value": "203.0.113.0/24", "action": "Allow"}],
-                        "virtualNetworkRules": [],
-                    },
-                },
-            },
-        )
+                "bypass": "AzureServices, Logging",
+                "defaultAction": "Deny",
+                "ipRules": [{"value": "203.0.113.0/24", "action": "Allow"}],
+                "virtualNetworkRules": [],
+            }
+        )  # resourceAccessRules: the example's Synapse workspace
+        if public_network_access is not None:
+            props["publicNetworkAccess"] = public_network_access
+        if private_endpoint is not None:
+            conn = example("StorageAccountGetPrivateEndpointConnection.json")
+            conn["id"] = (
+                f"{account_id}/privateEndpointConnections/{private_endpoint.rsplit('/', 1)[1]}"
+            )
+            conn["name"] = private_endpoint.rsplit("/", 1)[1]
+            conn["properties"]["privateEndpoint"]["id"] = private_endpoint
+            props["privateEndpointConnections"] = [conn]
+        self.estate.put(account_id, account)
+        self.estate.add(sub_list(sub, "Microsoft.Storage/storageAccounts"), account)
         self.estate.put(
             f"{account_id}/blobServices/default",
             {
@@ -446,6 +525,85 @@ class EstateBuilder:
             },
         )
         return account_id
+
+    # -- outbound paths and private link (ASR010, ASR210, ASR211) ----------------------------------
+
+    def load_balancer(
+        self, sub: str, rg: str, name: str, nic_ids: list[str], *, outbound_rule: bool
+    ) -> str:
+        """A Standard internal load balancer (LoadBalancerListAll's first item) whose backend
+        pool holds the NICs' first IP configurations, with an outbound rule or without."""
+        lb = example("LoadBalancerListAll.json")["value"][0]
+        lb_id = rid(sub, rg, "Microsoft.Network", "loadBalancers", name)
+        text = json.dumps(lb).replace(
+            "/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/loadBalancers/lb",
+            lb_id,
+        )
+        lb = json.loads(text)
+        lb.update({"id": lb_id, "name": name, "location": "eastus", "sku": {"name": "Standard"}})
+        pool = lb["properties"]["backendAddressPools"][0]
+        members = [{"id": f"{n}/ipConfigurations/ipconfig1"} for n in nic_ids]
+        pool["properties"]["backendIPConfigurations"] = members
+        for item in self.estate.lists.get(
+            sub_list(sub, "Microsoft.Network/networkInterfaces").lower(), []
+        ):
+            if item["id"] in nic_ids:  # the NIC side lists the pool too
+                ipc = item["properties"]["ipConfigurations"][0]["properties"]
+                ipc.setdefault("loadBalancerBackendAddressPools", []).append({"id": pool["id"]})
+        if outbound_rule:
+            lb["properties"]["outboundRules"] = [
+                {
+                    "name": "out",
+                    "id": f"{lb_id}/outboundRules/out",
+                    "properties": {
+                        "allocatedOutboundPorts": 1024,
+                        "protocol": "All",
+                        "frontendIPConfigurations": [
+                            {"id": f"{lb_id}/frontendIPConfigurations/felb"}
+                        ],
+                        "backendAddressPool": {"id": pool["id"]},
+                    },
+                }
+            ]
+        self.estate.add(sub_list(sub, "Microsoft.Network/loadBalancers"), lb)
+        return lb_id
+
+    def private_endpoint(
+        self, sub: str, rg: str, name: str, subnet_id: str, target: str, group: str
+    ) -> str:
+        """A private endpoint (PrivateEndpointList's first item) to ``target``'s ``group``."""
+        pe = example("PrivateEndpointList.json")["value"][0]
+        pe_id = rid(sub, rg, "Microsoft.Network", "privateEndpoints", name)
+        pe.update({"id": pe_id, "name": name})
+        props = pe["properties"]
+        conn = props["privateLinkServiceConnections"][0]
+        conn["id"] = f"{pe_id}/privateLinkServiceConnections/{name}"
+        conn["properties"].update({"privateLinkServiceId": target, "groupIds": [group]})
+        props["subnet"] = {"id": subnet_id}
+        self.estate.add(sub_list(sub, "Microsoft.Network/privateEndpoints"), pe)
+        return pe_id
+
+    def dns_zone(self, sub: str, rg: str, vnet_ids: list[str]) -> str:
+        """The Site Recovery private DNS zone (PrivateZoneListInSubscription) linked to the
+        VNets (VirtualNetworkLinkList), next to an unrelated zone the collector must drop."""
+        zones = example("PrivateZoneListInSubscription.json")["value"]
+        zone, other = zones
+        name = "privatelink.siterecovery.windowsazure.com"
+        zone_id = rid(sub, rg, "Microsoft.Network", "privateDnsZones", name)
+        zone.update({"id": zone_id, "name": name})
+        other["id"] = rid(sub, rg, "Microsoft.Network", "privateDnsZones", other["name"])
+        base = sub_list(sub, "Microsoft.Network/privateDnsZones")
+        self.estate.add(base, zone)
+        self.estate.add(base, other)
+        template = example("VirtualNetworkLinkList.json")["value"][0]
+        links = self.estate.lists.setdefault(f"{zone_id}/virtualNetworkLinks".lower(), [])
+        for i, vnet in enumerate(vnet_ids):
+            link = copy.deepcopy(template)
+            link["id"] = f"{zone_id}/virtualNetworkLinks/link{i}"
+            link["name"] = f"link{i}"
+            link["properties"]["virtualNetwork"]["id"] = vnet
+            links.append(link)
+        return zone_id
 
     def rbac(self, sub: str, oid: str, scope: str | None = None) -> None:
         """A role assignment for ``oid`` (RoleAssignments_ListForScope) of a role
@@ -491,3 +649,113 @@ class EstateBuilder:
             )
             d["properties"]["scope"] = f"/subscriptions/{sub}/resourcegroups/rgname"
         self.estate.lists[sub_list(sub, "Microsoft.Authorization/denyAssignments").lower()] = deny
+
+    def rbac_management_group(
+        self,
+        subs: tuple[str, ...],
+        oid: str,
+        mg: str,
+        role_name: str,
+        actions: tuple[str, ...],
+        *,
+        guid: str = "7f6c6a51-bcf8-42ba-9220-52d62157d7db",
+    ) -> str:
+        """An assignment for ``oid`` at management group ``mg`` of a custom role defined there
+        (RoleAssignments_ListForScope, GetRoleDefinitionByName shapes), listed by ARM for every
+        subscription in ``subs`` (those under ``mg``) as ``assignedTo()`` lists an ancestor's.
+        Replaces the subscriptions' other assignments. Returns the role definition id."""
+        scope = f"/providers/Microsoft.Management/managementGroups/{mg}"
+        role_id = f"{scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+        item = example("RoleAssignments_ListForScope.json")["value"][0]
+        item["name"] = "b0f43c54-e787-4862-89b1-a653fa9cf747"
+        item["id"] = f"{scope}/providers/Microsoft.Authorization/roleAssignments/{item['name']}"
+        item["properties"].update({"roleDefinitionId": role_id, "principalId": oid, "scope": scope})
+        item["_assigned_to"] = oid
+        for sub in subs:
+            key = sub_list(sub, "Microsoft.Authorization/roleAssignments").lower()
+            self.estate.lists[key] = [copy.deepcopy(item)]
+        role = example("GetRoleDefinitionByName.json")
+        role.update({"id": role_id, "name": guid})
+        role["properties"].update(
+            {"roleName": role_name, "type": "CustomRole", "assignableScopes": [scope]}
+        )
+        role["properties"]["permissions"] = [
+            {"actions": list(actions), "notActions": [], "dataActions": [], "notDataActions": []}
+        ]
+        self.estate.put(role_id, role)
+        return role_id
+
+    def key_vault(
+        self,
+        sub: str,
+        rg: str,
+        name: str,
+        location: str,
+        *,
+        rbac: bool | None = False,
+        policy_for: tuple[str, ...] = (),
+    ) -> str:
+        """A key vault in its subscription's list (Vaults_ListBySubscription example), with an
+        access policy granting the example's permissions to each object id in ``policy_for``;
+        ``rbac`` None leaves ``enableRbacAuthorization`` out, as older vaults do."""
+        vault = example("listVaultBySubscription.json")["value"][0]
+        vault_id = rid(sub, rg, "Microsoft.KeyVault", "vaults", name)
+        vault.update({"id": vault_id, "name": name, "location": location})
+        props = vault["properties"]
+        template = props["accessPolicies"][0]
+        props["accessPolicies"] = []
+        for oid in policy_for:
+            entry = copy.deepcopy(template)
+            entry["objectId"] = oid
+            props["accessPolicies"].append(entry)
+        props["vaultUri"] = f"https://{name}.vault.azure.net/"
+        if rbac is not None:
+            props["enableRbacAuthorization"] = rbac
+        self.estate.add(sub_list(sub, "Microsoft.KeyVault/vaults"), vault)
+        return vault_id
+
+    def management_group(self, group: str, children: dict[str, str]) -> None:
+        """The descendants listing of ``group`` (GetDescendants example shapes): ``children``
+        maps a subscription id or a management group name to its parent management group."""
+        template = example("GetDescendants.json")["value"]
+        items = []
+        for child, parent in children.items():
+            is_sub = len(child) == 36 and child.count("-") == 4
+            item = copy.deepcopy(template[1] if is_sub else template[0])
+            mg_base = "/providers/Microsoft.Management/managementGroups"
+            item["id"] = f"/subscriptions/{child}" if is_sub else f"{mg_base}/{child}"
+            item["name"] = child
+            item["properties"]["displayName"] = child
+            item["properties"]["parent"]["id"] = f"{mg_base}/{parent}"
+            items.append(item)
+        path = f"/providers/Microsoft.Management/managementGroups/{group}/descendants"
+        self.estate.lists[path.lower()] = items
+
+    def network_mapping(self, vault_id: str, source_vnet: str, target_vnet: str) -> None:
+        """An Azure-to-Azure network mapping in the vault (ReplicationNetworkMappings_List
+        example, its VMM-to-Azure ids rewritten to virtual networks)."""
+        item = example("ReplicationNetworkMappings_List.json")["value"][0]
+        name = f"map-{source_vnet.rsplit('/', 1)[-1]}"
+        item["id"] = (
+            f"{vault_id}/replicationFabrics/asr-a2a-default-eastus/replicationNetworks/"
+            f"{source_vnet.rsplit('/', 1)[-1]}/replicationNetworkMappings/{name}"
+        )
+        item["name"] = name
+        item["type"] = (
+            "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationNetworks/"
+            "replicationNetworkMappings"
+        )
+        item["properties"].update(
+            {
+                "primaryNetworkId": source_vnet,
+                "recoveryNetworkId": target_vnet,
+                "fabricSpecificSettings": {
+                    "instanceType": "AzureToAzure",
+                    "primaryFabricLocation": "eastus",
+                    "recoveryFabricLocation": "westus2",
+                },
+            }
+        )
+        self.estate.lists.setdefault(f"{vault_id}/replicationNetworkMappings".lower(), []).append(
+            item
+        )

@@ -101,3 +101,16 @@ def test_diff_as_markdown_escapes_estate_text(tmp_path: Path) -> None:
     assert "<img" not in text
     assert "&lt;img src\\=x onerror\\=alert\\(1\\)&gt;\\-bad" in text
     assert "| TST201 outbound\\-test | &lt;img" in text
+
+
+def test_diff_escapes_control_characters_from_the_scans(tmp_path: Path) -> None:
+    """A results file is data too: a VM name cannot drive the terminal or forge a line."""
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    evil = "vm-\x1b]0;owned\x07\nFORGED: all fixed"
+    old.write_text(json.dumps(results_json(build(["vm-a"]))))
+    new.write_text(json.dumps(results_json(build(["vm-a", evil]))))
+    got = runner.invoke(app, ["diff", str(old), str(new)])
+    assert got.exit_code == 0, got.output
+    assert "\x1b" not in got.output and "\x07" not in got.output
+    assert "vm-\\x1b]0;owned\\x07\\nFORGED: all fixed" in got.output
+    assert not any(line.startswith("FORGED") for line in got.output.splitlines())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from asr_preflight.snapshot import FactError, ResourceGroup
+from asr_preflight.snapshot import FactError, Permission, ResourceGroup
 from asr_preflight.testing import SUBSCRIPTION, evaluate_rule, make_plan, make_snapshot, make_vm
 from asr_preflight_rules.identity.asr401_vault_permissions import vault_permissions
 from asr_preflight_rules.identity.asr402_target_create_permissions import (
@@ -10,7 +10,7 @@ from asr_preflight_rules.identity.asr402_target_create_permissions import (
 )
 from asr_preflight_rules.identity.asr403_source_vm_permissions import source_vm_permissions
 
-from .rbac_facts import GROUP, PRINCIPAL, assign, deny, facts
+from .rbac_facts import GROUP, PRINCIPAL, assign, deny, facts, role
 
 SUB = f"/subscriptions/{SUBSCRIPTION}"
 VAULT = f"{SUB}/resourceGroups/dr-rg/providers/Microsoft.RecoveryServices/vaults/dr-vault"
@@ -113,21 +113,48 @@ def test_asr402_passes_with_contributor_on_the_subscription():
     assert result.target == TARGET_RG
 
 
-def test_asr402_virtual_machine_contributor_alone_lacks_subnet_read():
+def test_asr402_virtual_machine_contributor_alone_passes():
+    # RULES.md: virtualNetworks/read covers reading subnets; ASR names this role as sufficient
     [result] = run(
         target_create_permissions, facts(assign("Virtual Machine Contributor", TARGET_RG))
     )
+    assert result.outcome == "pass", result.message
+    assert "Virtual Machine Contributor on resource group prod-rg-asr" in result.message
+
+
+def test_asr402_subnet_read_alone_does_not_replace_virtual_network_read():
+    narrow = role(
+        "VM operator without VNet read",
+        permissions=(
+            Permission(actions=("*",), not_actions=("Microsoft.Network/virtualNetworks/read",)),
+        ),
+    )
+    [result] = run(target_create_permissions, facts(assign(narrow, TARGET_RG), roles=(narrow,)))
+    assert result.outcome == "fail"
+    assert "Microsoft.Network/virtualNetworks/read not granted" in result.message
+    assert "subnets/read" not in result.message
+
+
+def test_asr402_fails_without_subnet_join():
+    no_join = role(
+        "VM contributor without subnet join",
+        permissions=(
+            Permission(
+                actions=("*",), not_actions=("Microsoft.Network/virtualNetworks/subnets/*",)
+            ),
+        ),
+    )
+    [result] = run(target_create_permissions, facts(assign(no_join, TARGET_RG), roles=(no_join,)))
     assert result.outcome == "fail"
     assert (
-        "Microsoft.Network/virtualNetworks/subnets/read not granted on resource group prod-rg-asr"
-        in result.message
+        "Microsoft.Network/virtualNetworks/subnets/join/action not granted on resource group "
+        "prod-rg-asr" in result.message
     )
-    assert "Reader would grant them" in result.message  # the smallest role for what is missing
 
 
-def test_asr402_passes_with_vm_contributor_and_reader_through_a_group():
+def test_asr402_passes_with_vm_contributor_through_a_group():
     identity = facts(
-        assign("Virtual Machine Contributor", TARGET_RG), assign("Reader", SUB, principal=GROUP)
+        assign("Virtual Machine Contributor", TARGET_RG, principal=GROUP), assign("Reader", SUB)
     )
     [result] = run(target_create_permissions, identity)
     assert result.outcome == "pass"
@@ -149,7 +176,7 @@ def test_asr402_uses_the_planned_target_subscription_and_resource_group():
     [bad] = run(target_create_permissions, facts(assign("Contributor", SUB)), plan=plan)
     assert bad.outcome == "fail"
     assert "resource group dr-target" in bad.message
-    assert "Virtual Machine Contributor together with Reader (or Contributor)" in bad.message
+    assert "Virtual Machine Contributor would grant them" in bad.message
 
 
 def test_asr402_needs_resource_group_write_when_asr_creates_the_group():
@@ -255,7 +282,10 @@ def test_missing_actions_are_written_compactly_per_resource_type():
     text = compact(TARGET_RESOURCE_GROUP_ACTIONS)
     assert "Microsoft.Compute/virtualMachines/read|write|delete" in text
     assert "Microsoft.Network/networkInterfaces/read|write|delete|join/action" in text
-    assert "Microsoft.Network/virtualNetworks/subnets/read|join/action" in text
+    assert (
+        "Microsoft.Network/virtualNetworks/read, Microsoft.Network/virtualNetworks/subnets/join/action"
+        in text
+    )
     assert compact(["Microsoft.Storage/storageAccounts/listkeys/action"]) == (
         "Microsoft.Storage/storageAccounts/listkeys/action"
     )
@@ -270,3 +300,86 @@ def test_asr402_with_only_site_recovery_operator_lists_every_missing_action():
         "Microsoft.Network/virtualNetworks/subnets", ""
     )  # Site Recovery Operator grants virtualNetworks/read
     assert "it holds Site Recovery Operator there" in result.message
+
+
+# -- ASR402: the target virtual network from the vault's network mappings -----------------------
+
+SOURCE_VNET = f"{SUB}/resourceGroups/prod-rg/providers/Microsoft.Network/virtualNetworks/vnet-prod"
+HUB_VNET = (
+    "/subscriptions/33333333-3333-4333-8333-333333333333/resourceGroups/net-dr"
+    "/providers/Microsoft.Network/virtualNetworks/vnet-dr"
+)
+
+
+def _mapped(mappings, vm=None):
+    from asr_preflight.snapshot import (
+        IpConfiguration,
+        NetworkInterface,
+        NetworkMapping,
+        Vault,
+    )
+
+    vm = vm or make_vm("vm-web-01")
+    nic = NetworkInterface(
+        id=vm.nic_ids[0],
+        name="nic",
+        ip_configurations=(
+            IpConfiguration("ipconfig1", True, "10.0.0.4", subnet_id=f"{SOURCE_VNET}/subnets/web"),
+        ),
+    )
+    vault = Vault(
+        VAULT,
+        "dr-vault",
+        "westus2",
+        "dr-rg",
+        network_mappings=tuple(NetworkMapping(s, t) for s, t in mappings),
+    )
+    plan = make_plan(target={"region": "westus2", "vault": VAULT})
+    return vm, {"vault": vault, "network_interfaces": (nic,)}, plan
+
+
+def test_asr402_joins_the_mapped_target_network_not_the_group():
+    vm, fields, plan = _mapped([(SOURCE_VNET.upper(), HUB_VNET)])
+    only_group = facts(assign("Virtual Machine Contributor", TARGET_RG))
+    [result] = run(target_create_permissions, only_group, vms=[vm], plan=plan, **fields)
+    assert result.outcome == "fail"
+    assert (
+        "Microsoft.Network/virtualNetworks/read, Microsoft.Network/virtualNetworks/subnets/"
+        "join/action not granted on target virtual network vnet-dr" in result.message
+    )
+    with_hub = facts(
+        assign("Virtual Machine Contributor", TARGET_RG), assign("Network Contributor", HUB_VNET)
+    )
+    [ok] = run(target_create_permissions, with_hub, vms=[vm], plan=plan, **fields)
+    assert ok.outcome == "pass", ok.message
+    assert "Network Contributor on vnet-dr" in ok.message
+
+
+def test_asr402_without_a_mapping_for_the_vms_network_evaluates_the_group():
+    other = SOURCE_VNET.replace("vnet-prod", "vnet-other")
+    vm, fields, plan = _mapped([(other, HUB_VNET)])
+    identity = facts(assign("Virtual Machine Contributor", TARGET_RG))
+    [result] = run(target_create_permissions, identity, vms=[vm], plan=plan, **fields)
+    assert result.outcome == "pass", result.message
+
+
+def test_asr402_unknown_when_the_mappings_could_not_be_read_and_the_rest_passes():
+    err = FactError("vault", f"{VAULT}/replicationNetworkMappings", "403 on mappings", "Reader")
+    plan = make_plan(target={"region": "westus2", "vault": VAULT})
+    identity = facts(assign("Contributor", SUB))
+    [result] = run(target_create_permissions, identity, plan=plan, errors=(err,))
+    assert result.outcome == "unknown"
+    assert "network mappings could not be read: 403 on mappings" in result.message
+    # a failure elsewhere is still a failure
+    weak = facts(assign("Reader", SUB))
+    [failed] = run(target_create_permissions, weak, plan=plan, errors=(err,))
+    assert failed.outcome == "fail"
+
+
+def test_asr402_unknown_when_the_vms_network_is_unknown_but_mappings_exist():
+    vm, fields, plan = _mapped([(SOURCE_VNET, HUB_VNET)])
+    fields["network_interfaces"] = ()
+    [result] = run(
+        target_create_permissions, facts(assign("Contributor", SUB)), vms=[vm], plan=plan, **fields
+    )
+    assert result.outcome == "unknown"

@@ -135,6 +135,56 @@ def test_data_actions_never_grant_control_plane_actions():
     assert check(identity).decision is Decision.DENIED
 
 
+GET_SECRET = "Microsoft.KeyVault/vaults/secrets/getSecret/action"
+KV_SCOPE = f"{RG_SCOPE}/providers/Microsoft.KeyVault/vaults/kv-prod"
+
+
+def test_data_actions_are_granted_by_data_actions_only():
+    identity = facts(assign("Key Vault Secrets User", KV_SCOPE))
+    ev = Evaluator(identity)
+    assert ev.check(GET_SECRET, KV_SCOPE, data=True).allowed
+    # the same string asked as a control-plane action is not granted by dataActions
+    assert ev.check(GET_SECRET, KV_SCOPE).decision is Decision.DENIED
+
+
+def test_owner_grants_no_data_action():
+    identity = facts(assign("Owner", SUB_SCOPE))
+    access = Evaluator(identity).check(GET_SECRET, KV_SCOPE, data=True)
+    assert access.decision is Decision.DENIED
+    assert "PIM" in access.hint and "Lighthouse" in access.hint
+
+
+def test_not_data_actions_carve_out_of_their_block():
+    narrowed = role(
+        "Secrets but not values",
+        permissions=(
+            Permission(
+                data_actions=("Microsoft.KeyVault/vaults/secrets/*",),
+                not_data_actions=(GET_SECRET,),
+            ),
+        ),
+    )
+    identity = facts(assign(narrowed, SUB_SCOPE), roles=(narrowed,))
+    ev = Evaluator(identity)
+    assert ev.check(GET_SECRET, KV_SCOPE, data=True).decision is Decision.DENIED
+    readmeta = "Microsoft.KeyVault/vaults/secrets/readMetadata/action"
+    assert ev.check(readmeta, KV_SCOPE, data=True).allowed
+
+
+def test_deny_assignment_data_actions_block_data_actions():
+    blocker = deny(KV_SCOPE, ())
+    blocker = blocker.__class__(
+        **{**blocker.__dict__, "permissions": (Permission(data_actions=("*",)),)}
+    )
+    identity = facts(assign("Key Vault Administrator", SUB_SCOPE), denies=(blocker,))
+    assert Evaluator(identity).check(GET_SECRET, KV_SCOPE, data=True).decision is (Decision.DENIED)
+
+
+def test_smallest_role_for_secret_reads_is_key_vault_secrets_user():
+    wanted = frozenset({GET_SECRET, "Microsoft.KeyVault/vaults/secrets/readMetadata/action"})
+    assert smallest_roles(wanted, data=True) == ("Key Vault Secrets User",)
+
+
 # -- notActions -------------------------------------------------------------------------------
 
 

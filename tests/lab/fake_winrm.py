@@ -73,6 +73,7 @@ class WindowsState:
     winhttp_proxy: str | None = None  # "http://10.0.0.3:3129"
     hosts: dict[str, str] = field(default_factory=dict)  # name -> address (its "DNS")
     commands: list[str] = field(default_factory=list)  # every script received, for the tests
+    stream_forever: bool = False  # every Receive answers 256 KiB more stdout, never Done
 
 
 def envelope(action: str, relates: str, body: str) -> bytes:
@@ -389,6 +390,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             stream = body.find("rsp:Receive/rsp:DesiredStream", NS)
             cid = stream.get("CommandId", "") if stream is not None else ""
             out, err, code = self.shells[shell_id].get(cid, (b"", b"", 0))
+            if self.windows.state.stream_forever:  # a hostile guest: output without end
+                chunk = base64.b64encode(b"A" * 262144).decode()
+                streams = f'<rsp:Stream Name="stdout" CommandId="{cid}">{chunk}</rsp:Stream>'
+                return envelope(
+                    action + "Response",
+                    mid,
+                    f"<rsp:ReceiveResponse>{streams}</rsp:ReceiveResponse>",
+                )
             streams = "".join(
                 f'<rsp:Stream Name="{n}" CommandId="{cid}">{base64.b64encode(v).decode()}'
                 "</rsp:Stream>"

@@ -192,3 +192,25 @@ def test_plain_http_without_encryption_is_refused(guest_lab: Lab) -> None:
     plan, snapshot = windows_estate(guest_lab, 1, {"scheme": "http", "transport": "certificate"})
     [error] = collect_guests(plan, snapshot, GuestOptions()).errors
     assert "unencrypted" in error.cause
+
+
+def test_a_windows_guest_streaming_output_is_cut_at_the_cap(
+    guest_lab: Lab, certs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every Receive brings 256 KiB more and the command never ends: each probe stops at
+    1 MiB, the guest ends within its budget, its rules are unknown."""
+    import time
+
+    monkeypatch.setenv(PASSWORD_ENV, VM_PASSWORD)
+    windows = state(guest_lab, stream_forever=True)
+    with FakeWinRM(windows, (certs["cert"], certs["key"]), tmp_path / "users") as server:
+        plan, snapshot = windows_estate(guest_lab, server.port, {"ca_bundle": str(certs["ca"])})
+        started = time.monotonic()
+        result = collect_guests(plan, snapshot, GuestOptions())
+        elapsed = time.monotonic() - started
+    assert elapsed < 60  # the budget is 60 s; the cap ends it far sooner
+    [facts] = result.guests
+    assert set(facts.probe_errors) >= {"facts", "trust", "proxy"}
+    assert all("printed more than 1024 KiB" in v for v in facts.probe_errors.values())
+    evaluation = evaluate(result, plan, [r for r in load_rules() if r.code.startswith("ASR3")])
+    assert by_rule(evaluation, "vm-win")["ASR301"].outcome == Outcome.UNKNOWN

@@ -22,9 +22,10 @@ STORY = {
     ("ASR208", "vm-batch-01"): "warn",
     ("ASR209", "vm-sap-app-01 -> vm-sap-db-01"): "fail",
     ("ASR209", "vm-sap-ascs-01 -> vm-sap-db-01"): "fail",
-    ("ASR210", "vm-batch-01"): "warn",
+    ("ASR210", "vm-batch-01"): "fail",
+    ("ASR211", "vm-sap-db-01"): "fail",
 }
-CODES = [f"ASR2{i:02d}" for i in range(1, 11)]
+CODES = [f"ASR2{i:02d}" for i in range(1, 12)]
 
 
 @pytest.fixture(scope="module")

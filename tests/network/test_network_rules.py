@@ -23,6 +23,8 @@ from asr_preflight.snapshot import (
     Disk,
     Extension,
     FactError,
+    PrivateEndpoint,
+    PrivateEndpointConnection,
     Route,
     RouteTable,
     SecurityRule,
@@ -124,15 +126,16 @@ def test_outbound_partial_block_counts_prefixes() -> None:
     assert f"2 of {len(ipv4)} prefixes denied by nsg-app/DenyTwo (priority 150)" in result.message
 
 
-def test_storage_uses_the_cache_accounts_region() -> None:
+def test_storage_uses_the_vms_own_region() -> None:
+    # the cache account is in westus (ASR210 fails that); ASR201 checks Storage.EastUS, the VM's
     account = StorageAccount(CACHE_ID, "cachewus", "westus")
     target = {"region": "westus2", "vault": VAULT, "cache_storage_account": CACHE_ID}
     result = one(outbound_storage, estate(cache_storage=account), target=target)
+    assert result.outcome == "pass" and "Storage.EastUS" in result.message
+    west = make_vm("vm-west-01", location="westus")
+    result = one(outbound_storage, estate([west]), target=target)
     assert result.outcome == "unknown"  # the small tag list has Storage.EastUS only
     assert "no Storage tag for region westus" in result.message
-    named_but_missing = one(outbound_storage, estate(), target=target)
-    assert named_but_missing.outcome == "unknown"
-    assert "cache storage account" in named_but_missing.message
 
 
 @pytest.mark.parametrize(("rule_", "_"), OUTBOUND)
@@ -362,47 +365,126 @@ VNET_OTHER = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/net-rg/providers/Mic
 TARGET = {"region": "westus2", "vault": VAULT, "cache_storage_account": CACHE_ID}
 GOOD = StorageAccount(
     CACHE_ID, "cacheeus", "eastus", blob_soft_delete_enabled=False, allow_shared_key_access=True,
-    network_default_action="Allow",
+    network_default_action="Allow", public_network_access="Enabled",
+    private_endpoint_connections=(),
 )  # fmt: skip
+DENY = {"network_default_action": "Deny"}
+ADMITTED = {
+    **DENY,
+    "network_bypass": ("Logging", "AzureServices"),
+    "virtual_network_subnet_ids": (subnet_id("snet-app").upper(),),
+}
+PE_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/prod-rg/providers/Microsoft.Network/privateEndpoints/pe-blob"
+APPROVED = (PrivateEndpointConnection("c1", PE_ID, "Approved"),)
+
+
+def blob_endpoint(subnet: str = subnet_id("snet-pe"), group: str = "blob") -> PrivateEndpoint:
+    return PrivateEndpoint(PE_ID, "pe-blob", subnet_id=subnet, group_ids=(group,))
 
 
 @pytest.mark.parametrize(
     ("changes", "outcome", "words"),
     [
-        ({}, "pass", "blob soft delete off"),
-        ({"location": "westus"}, "fail", "is in westus, not eastus"),
+        ({}, "pass", "all networks"),
+        ({"location": "westus"}, "fail", "is in westus, not in eastus"),
         ({"blob_soft_delete_enabled": True}, "fail", "blob soft delete on"),
         ({"allow_shared_key_access": False}, "fail", "disallows shared key access"),
-        ({"network_default_action": "Deny"}, "fail", "trusted Azure services"),
+        (DENY, "fail", "trusted Azure services"),
         (
-            {"network_default_action": "Deny", "network_bypass": ("AzureServices",)},
-            "warn",
+            {**DENY, "network_bypass": ("AzureServices",)},
+            "fail",
             "does not admit subnet snet-app",
         ),
-        (
-            {
-                "network_default_action": "Deny",
-                "network_bypass": ("Logging", "AzureServices"),
-                "virtual_network_subnet_ids": (subnet_id("snet-app").upper(),),
-            },
-            "pass",
-            "trusted services",
-        ),
+        ({**ADMITTED, "network_bypass": ()}, "fail", "trusted Azure services"),
+        (ADMITTED, "fail", "no Microsoft.Storage service endpoint"),
+        ({"public_network_access": "Disabled"}, "fail", "public network access Disabled"),
+        ({"public_network_access": "SecuredByPerimeter"}, "unknown", "perimeter"),
+        ({"public_network_access": None}, "unknown", "not gathered"),
         ({"blob_soft_delete_enabled": None}, "unknown", "not gathered"),
+        ({**DENY, "private_endpoint_connections": None}, "unknown", "not gathered"),
     ],
 )
 def test_cache_storage(changes: dict, outcome: str, words: str) -> None:
     result = one(
-        cache_storage_reachable, estate(cache_storage=replace(GOOD, **changes)), target=TARGET
+        cache_storage_reachable,
+        estate(cache_storage=replace(GOOD, **changes), private_endpoints=()),
+        target=TARGET,
     )
     assert result.outcome == outcome, result.message
     assert words in result.message
 
 
-def test_cache_storage_skip_and_unknown() -> None:
-    assert one(cache_storage_reachable, estate()).outcome == "skip"
+def test_cache_storage_admits_the_vms_subnet_with_its_service_endpoint() -> None:
+    sub = subnet(service_endpoints=("Microsoft.Storage",))
+    snap = estate(cache_storage=replace(GOOD, **ADMITTED), subnets=(sub,), private_endpoints=())
+    result = one(cache_storage_reachable, snap, target=TARGET)
+    assert result.outcome == "pass" and "subnet snet-app allowed" in result.message
+    other = replace(GOOD, **{**ADMITTED, "virtual_network_subnet_ids": (subnet_id("snet-db"),)})
+    snap = estate(cache_storage=other, subnets=(sub,), private_endpoints=())
+    result = one(cache_storage_reachable, snap, target=TARGET)
+    assert result.outcome == "fail" and "same VNet is not enough" in result.message
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "connections", "outcome"),
+    [
+        (blob_endpoint(), APPROVED, "pass"),  # in the VM's VNet
+        (blob_endpoint(group="file"), APPROVED, "fail"),  # not a blob endpoint
+        (blob_endpoint(), (PrivateEndpointConnection("c1", PE_ID, "Pending"),), "fail"),
+        (
+            blob_endpoint(VNET_OTHER + "/subnets/pe"),
+            APPROVED,
+            "fail",
+        ),  # another VNet, not peered
+        (None, APPROVED, "unknown"),  # the endpoint was not gathered
+    ],
+)
+def test_cache_storage_private_endpoint(endpoint, connections, outcome) -> None:  # type: ignore[no-untyped-def]
+    account = replace(
+        GOOD, public_network_access="Disabled", private_endpoint_connections=connections
+    )
+    endpoints = (endpoint,) if endpoint is not None else ()
+    snap = estate(cache_storage=account, private_endpoints=endpoints)
+    result = one(cache_storage_reachable, snap, target=TARGET)
+    assert result.outcome == outcome, result.message
+
+
+def test_cache_storage_private_endpoint_in_a_peered_vnet() -> None:
+    account = replace(GOOD, public_network_access="Disabled", private_endpoint_connections=APPROVED)
+    peered = replace(vnet(), peered_vnet_ids=(VNET_OTHER,))
+    snap = estate(
+        cache_storage=account,
+        private_endpoints=(blob_endpoint(VNET_OTHER + "/subnets/pe"),),
+        virtual_networks=(peered,),
+    )
+    assert one(cache_storage_reachable, snap, target=TARGET).outcome == "pass"
+
+
+def test_cache_storage_per_region() -> None:
+    west = replace(GOOD, id=CACHE_ID + "w", name="cachewus", location="westus")
+    per_region = {"region": "westus2", "cache_storage_accounts": {"eastus": CACHE_ID}}
+    snap = estate(cache_storage_accounts=(GOOD, west), private_endpoints=())
+    assert one(cache_storage_reachable, snap, target=per_region).outcome == "pass"
+    # the plan names an account for westus only: the eastus VM has none
+    only_west = {"region": "westus2", "cache_storage_accounts": {"westus": CACHE_ID + "w"}}
+    result = one(cache_storage_reachable, snap, target=only_west)
+    assert result.outcome == "fail" and "none for eastus" in result.message
+    # no account at all: Site Recovery creates one
+    result = one(cache_storage_reachable, estate())
+    assert result.outcome == "pass" and "creates one" in result.message
+
+
+def test_cache_storage_unknown() -> None:
     error = FactError(
         "cache_storage", CACHE_ID, "AuthorizationFailed", "grant Reader on the account"
     )
     result = one(cache_storage_reachable, estate(errors=(error,)), target=TARGET)
     assert result.outcome == "unknown" and result.hint == "grant Reader on the account"
+
+
+def test_cache_storage_open_to_all_networks_needs_no_network_facts() -> None:
+    # the VM's NIC was not gathered: an account open to all networks still admits it
+    snap = estate(cache_storage=GOOD, nics=(), private_endpoints=None)
+    assert one(cache_storage_reachable, snap, target=TARGET).outcome == "pass"
+    denied = estate(cache_storage=replace(GOOD, **DENY), nics=(), private_endpoints=())
+    assert one(cache_storage_reachable, denied, target=TARGET).outcome == "unknown"

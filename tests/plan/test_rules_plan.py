@@ -325,3 +325,43 @@ def test_asr009_missing_is_unknown_and_skipped_collection_skips() -> None:
     assert run(asr_eligibility, vm).outcome == "unknown"
     skipped = CollectionInfo(eligibility_skipped=True, source="test")
     assert run(asr_eligibility, vm, collection=skipped).outcome == "skip"
+
+
+WARNING = EligibilityError(
+    "A2AVmDiskCountHigh",
+    "The VM has many disks; replication may take longer.",
+    recommended_action="Review the disk count.",
+    status="Warning",
+)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        (("Warning",), "warn"),
+        (("warning", "WARNING"), "warn"),
+        (("Error",), "fail"),
+        (("Warning", "Error"), "fail"),  # one error makes it fail whatever the warnings
+        ((None,), "fail"),  # no status: an error (the spec does not enumerate status)
+        (("Informational",), "fail"),  # an unknown status is never read as harmless
+    ],
+)
+def test_asr009_warning_entries_warn(statuses: tuple[str | None, ...], expected: str) -> None:
+    vm = make_vm()
+    errors = tuple(
+        EligibilityError(f"Code{i}", f"message {i}", status=s) for i, s in enumerate(statuses)
+    )
+    assert run(asr_eligibility, vm, eligibility=(Eligibility(vm.id, errors),)).outcome == expected
+
+
+def test_asr009_warn_names_the_warning_and_a_fail_lists_only_errors() -> None:
+    vm = make_vm()
+    warn = run(asr_eligibility, vm, eligibility=(Eligibility(vm.id, (WARNING,)),))
+    assert "warns about vm-test-01: A2AVmDiskCountHigh" in warn.message
+    assert warn.hint == "Review the disk count."
+    error = EligibilityError(
+        "A2AVmAlreadyProtected", "The VM is already protected.", status="Error"
+    )
+    failed = run(asr_eligibility, vm, eligibility=(Eligibility(vm.id, (WARNING, error)),))
+    assert "A2AVmAlreadyProtected" in failed.message
+    assert "A2AVmDiskCountHigh" not in failed.message

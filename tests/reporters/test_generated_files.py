@@ -30,11 +30,11 @@ def test_readme_rule_list_is_current() -> None:
 
 
 def test_rule_list_replaces_only_the_marked_block() -> None:
-    text = f"intro\n{docs.BEGIN}\nold\n{docs.END}\noutro\n"
+    text = f"intro\n{docs.BEGIN}\nstale-row-x1\n{docs.END}\noutro\n"
     rules = docs.builtin_rules()
     out = docs.with_rules(text, rules)
     assert out.startswith("intro\n") and out.endswith("\noutro\n")
-    assert "old" not in out and f"| {rules[0].code} |" in out
+    assert "stale-row-x1" not in out and f"| {rules[0].code} |" in out
 
 
 def test_round_tripped_snapshots_validate_against_the_shipped_schema() -> None:

@@ -21,6 +21,7 @@ from asr_preflight.api import (
     unknown,
 )
 from asr_preflight.rbac import (
+    UNLISTED_HINT,
     Access,
     Decision,
     Evaluator,
@@ -48,9 +49,11 @@ TARGET_RESOURCE_GROUP_ACTIONS = (
     "Microsoft.Network/networkInterfaces/write",
     "Microsoft.Network/networkInterfaces/delete",
     "Microsoft.Network/networkInterfaces/join/action",
-    "Microsoft.Network/virtualNetworks/read",
-    "Microsoft.Network/virtualNetworks/subnets/read",
-    "Microsoft.Network/virtualNetworks/subnets/join/action",
+    # a VNet read returns its subnets: virtualNetworks/read covers subnets/read (RULES.md: "subnets/
+    # read or virtualNetworks/read"), so Virtual Machine Contributor, which ASR names as
+    # sufficient and which holds only the former, passes
+    VNET_READ := "Microsoft.Network/virtualNetworks/read",
+    SUBNET_JOIN := "Microsoft.Network/virtualNetworks/subnets/join/action",
     "Microsoft.Resources/deployments/write",
     "Microsoft.Resources/subscriptions/resourceGroups/read",
 )
@@ -76,6 +79,7 @@ class Need:
     label: str  # "vault rv-dr-westus2", "resource group rg-shop-prod-asr"
     scope: str
     actions: tuple[str, ...]
+    data: bool = False  # the actions are data actions (granted by dataActions only)
 
 
 def evaluator(ctx: RuleContext, scope: str) -> Evaluator:
@@ -100,7 +104,7 @@ def evaluator(ctx: RuleContext, scope: str) -> Evaluator:
 
 
 @dataclass(frozen=True)
-class _Verdict:
+class NeedsVerdict:
     """The part of a finding that depends only on the needs, shared by every VM with them."""
 
     outcome: Outcome
@@ -125,13 +129,13 @@ def judge(
     for many).
     """
     ev = evaluator(ctx, needs[0].scope)
-    verdicts: dict[tuple[tuple[Need, ...], tuple[str, ...]], _Verdict] = ctx.cached(
+    verdicts: dict[tuple[tuple[Need, ...], tuple[str, ...]], NeedsVerdict] = ctx.cached(
         "rbac.verdicts", dict
     )
     key = (tuple(needs), tuple(insufficient))
     verdict = verdicts.get(key)
     if verdict is None:
-        verdict = verdicts[key] = _verdict(ev, key[0], key[1])
+        verdict = verdicts[key] = decide(ev, key[0], key[1])
     who = f"principal {ev.principal}"
     if verdict.outcome is Outcome.FAIL:
         message = f"{vm.name}: {who} may not {what}: {verdict.detail}"
@@ -142,8 +146,13 @@ def judge(
     return passed(vm, f"{vm.name}: {who} may {what} ({verdict.detail})", target=target)
 
 
-def _verdict(ev: Evaluator, needs: Sequence[Need], insufficient: Sequence[str]) -> _Verdict:
-    answers = [(need, ev.check(action, need.scope)) for need in needs for action in need.actions]
+def decide(ev: Evaluator, needs: Sequence[Need], insufficient: Sequence[str]) -> NeedsVerdict:
+    """Fail naming every denied action, else unknown naming the first undecided, else pass."""
+    answers = [
+        (need, ev.check(action, need.scope, data=need.data))
+        for need in needs
+        for action in need.actions
+    ]
     denied = [(need, a) for need, a in answers if a.decision is Decision.DENIED]
     if denied:
         return _fail(ev, denied, insufficient)
@@ -151,7 +160,7 @@ def _verdict(ev: Evaluator, needs: Sequence[Need], insufficient: Sequence[str]) 
     if undecided:
         need, first = undecided[0]
         more = f" (and {len(undecided) - 1} more)" if len(undecided) > 1 else ""
-        return _Verdict(
+        return NeedsVerdict(
             Outcome.UNKNOWN,
             f"{first.action} on {need.label}{more}: {first.reason}",
             first.hint
@@ -159,15 +168,16 @@ def _verdict(ev: Evaluator, needs: Sequence[Need], insufficient: Sequence[str]) 
         )
     grants = list(dict.fromkeys(a.reason.removesuffix(" grants it") for _, a in answers))
     shown = ", ".join(grants[:3]) + (f" and {len(grants) - 3} more" if len(grants) > 3 else "")
-    return _Verdict(Outcome.PASS, f"granted by {shown}")
+    return NeedsVerdict(Outcome.PASS, f"granted by {shown}")
 
 
 def _fail(
     ev: Evaluator, denied: list[tuple[Need, Access]], insufficient: Sequence[str]
-) -> _Verdict:
+) -> NeedsVerdict:
     parts: list[str] = []
     hints: list[str] = []
     ungranted: list[str] = []
+    ungranted_data: list[str] = []
     by_need: dict[Need, list[Access]] = {}
     for need, access in denied:
         by_need.setdefault(need, []).append(access)
@@ -175,7 +185,7 @@ def _fail(
         blocked = [a for a in accesses if a.deny_assignment is not None]
         missing = [a for a in accesses if a.deny_assignment is None]
         if missing:
-            ungranted.extend(a.action for a in missing)
+            (ungranted_data if need.data else ungranted).extend(a.action for a in missing)
             held = ev.roles_at(need.scope)
             holding = f"it holds {', '.join(held)} there" if held else "it holds no role there"
             if held and all(r in insufficient for r in held):
@@ -189,8 +199,13 @@ def _fail(
             if access.hint and access.hint not in hints:
                 hints.append(access.hint)
     suggestion = ""
-    if ungranted:
-        roles = describe_roles(smallest_roles(frozenset(ungranted)))
+    if ungranted or ungranted_data:
+        named = [
+            describe_roles(smallest_roles(frozenset(actions), data=data))
+            for actions, data in ((ungranted, False), (ungranted_data, True))
+            if actions
+        ]
+        roles = " and ".join(named)
         scopes = ", ".join(need.label for need, acc in by_need.items() if _ungranted(acc))
         suggestion = f"; {roles} would grant them"
         hints.insert(
@@ -198,7 +213,8 @@ def _fail(
             f"assign {roles} to {ev.principal} on {scopes} (or a custom role with the "
             "listed actions)",
         )
-    return _Verdict(Outcome.FAIL, f"{'; '.join(parts)}{suggestion}", "; ".join(hints))
+        hints.append(UNLISTED_HINT)
+    return NeedsVerdict(Outcome.FAIL, f"{'; '.join(parts)}{suggestion}", "; ".join(hints))
 
 
 def _ungranted(accesses: list[Access]) -> bool:

@@ -26,7 +26,13 @@ from asr_preflight.netsec import (
     Remote,
     ResolvedTag,
 )
-from asr_preflight.snapshot import NetworkInterface, Subnet, VirtualMachine, VirtualNetwork
+from asr_preflight.snapshot import (
+    NetworkInterface,
+    StorageAccount,
+    Subnet,
+    VirtualMachine,
+    VirtualNetwork,
+)
 
 HTTPS = 443
 MVC_PORT = 20004
@@ -92,22 +98,68 @@ def placement(ctx: RuleContext, vm: VirtualMachine) -> Placement:
 
 
 # ---------------------------------------------------------------------------------------------
+# Cache storage and private endpoints
+# ---------------------------------------------------------------------------------------------
+
+
+def cache_account(ctx: RuleContext, account_id: str) -> StorageAccount:
+    """The gathered cache storage account with this id; MissingFact when it was not gathered."""
+
+    def index() -> dict[str, StorageAccount]:
+        found = {a.id.lower(): a for a in ctx.snapshot.cache_storage_accounts}
+        if ctx.snapshot.cache_storage is not None:
+            found.setdefault(ctx.snapshot.cache_storage.id.lower(), ctx.snapshot.cache_storage)
+        return found
+
+    account = ctx.cached("network.cache-accounts", index).get(account_id.lower())
+    if account is None:
+        raise ctx.missing("cache_storage", account_id, "the cache storage account")
+    return account
+
+
+def private_endpoint_serves(
+    ctx: RuleContext, connections: object, vm: VirtualMachine, group: str
+) -> bool | None:
+    """Does an approved private endpoint of sub-resource ``group`` (``blob``), listed among a
+    resource's ``connections``, sit in the VM's VNet or a VNet peered with it? None: the
+    connections or the private endpoints were not gathered."""
+    if connections is None:
+        return None
+    approved = [
+        c
+        for c in connections  # type: ignore[attr-defined]
+        if (c.status or "").lower() == "approved" and c.private_endpoint_id
+    ]
+    if not approved:
+        return False
+    endpoints = ctx.snapshot.private_endpoints
+    if endpoints is None:
+        return None
+    by_id = ctx.cached("network.private-endpoints", lambda: {p.id.lower(): p for p in endpoints})
+    vnet = placement(ctx, vm).vnet
+    reachable = {vnet.id.lower(), *(v.lower() for v in vnet.peered_vnet_ids)}
+    unknown = False
+    for conn in approved:
+        endpoint = by_id.get(conn.private_endpoint_id.lower())
+        if endpoint is None:
+            unknown = True  # in a subscription whose endpoints were not listed
+            continue
+        if group.lower() not in {g.lower() for g in endpoint.group_ids}:
+            continue
+        if endpoint.subnet_id and endpoint.subnet_id.lower().split("/subnets/")[0] in reachable:
+            return True
+    return None if unknown else False
+
+
+# ---------------------------------------------------------------------------------------------
 # Service tags
 # ---------------------------------------------------------------------------------------------
 
 
 def tag_regions(ctx: RuleContext, vm: VirtualMachine) -> dict[str, str]:
-    """``source``: the cache storage account's region when one is named, else the VM's region;
+    """``source``: the VM's own region (its cache account must be there: ASR210);
     ``target``: the plan's target region."""
-    source = vm.location
-    if ctx.plan.target.cache_storage_account:
-        cache = ctx.snapshot.cache_storage
-        if cache is None:
-            raise ctx.missing(
-                "cache_storage", ctx.plan.target.cache_storage_account, "the cache storage account"
-            )
-        source = cache.location
-    return {"source": source, "target": ctx.plan.target.region}
+    return {"source": vm.location, "target": ctx.plan.target.region}
 
 
 def required_tag(ctx: RuleContext, vm: VirtualMachine, template: str) -> ResolvedTag:

@@ -2,19 +2,19 @@ from asr_preflight.api import Rule
 
 from ._common import outbound_tag_rule
 
-DOC = """TCP 443 outbound from the VM is allowed to the cache storage region's Storage service tag.
+DOC = """TCP 443 outbound from the VM is allowed to the Storage service tag of the VM's own region.
 
 ## What it checks
 The NSGs on the VM's primary NIC and on its subnet, evaluated as Network Watcher's IP flow verify
 does (NIC NSG then subnet NSG, lowest priority number first, default rules last), allow outbound
-TCP 443 to every prefix of `Storage.<region>`, where the region is the cache storage account's
-(the source VM's region when the plan names no cache account). A superset such as `Storage` or
+TCP 443 to every prefix of `Storage.<region>`, where the region is the VM's own: its cache
+storage account must be in that region (ASR210 fails otherwise). A superset such as `Storage` or
 `Internet` counts when no deny comes first. The message names the deciding rule, and for a
 partial block how many of the tag's prefixes are denied and by which rules.
 
 ## Why it matters
 The Site Recovery mobility service writes every change on the VM's disks to the cache storage
-account in the source region. If the VM cannot reach `*.blob.core.windows.net`, enable
+account in the VM's own region. If the VM cannot reach `*.blob.core.windows.net`, enable
 replication fails or replication stalls.
 
 ## How to fix

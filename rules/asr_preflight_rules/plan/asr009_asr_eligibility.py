@@ -1,5 +1,11 @@
-from asr_preflight.api import Finding, RuleContext, failed, passed, skipped, vm_rule
-from asr_preflight.snapshot import VirtualMachine
+from asr_preflight.api import Finding, RuleContext, failed, passed, skipped, vm_rule, warned
+from asr_preflight.snapshot import EligibilityError, VirtualMachine
+
+
+def is_warning(error: EligibilityError) -> bool:
+    """An entry whose ``status`` marks a warning. The spec does not enumerate ``status``; any
+    other value, or none, counts as an error (never a false pass)."""
+    return (error.status or "").strip().lower() in ("warning", "warn")
 
 
 @vm_rule(code="ASR009", name="asr-eligibility", severity="fail")
@@ -9,7 +15,9 @@ def asr_eligibility(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     ## What it checks
     The VM's `replicationEligibilityResults/default` (the check the portal runs before it lists
     a VM for replication) returns no errors. Each error code and message is shown, for example
-    `A2AOperatingSystemNotSupported`. Skipped when collection ran with `--no-eligibility`.
+    `A2AOperatingSystemNotSupported`. An entry whose `status` is `Warning` makes the result
+    warn instead of fail; an entry with any other status (the API's example says `Error`), or
+    none, is an error. Skipped when collection ran with `--no-eligibility`.
 
     ## Why it matters
     It is Site Recovery's own verdict, covering conditions asr-preflight cannot see (operating
@@ -35,10 +43,13 @@ def asr_eligibility(ctx: RuleContext, vm: VirtualMachine) -> Finding:
         raise ctx.missing("eligibility", vm.id, f"ASR eligibility result of {vm.name}")
     if not result.errors:
         return passed(vm, f"Site Recovery's eligibility check returned no errors for {vm.name}")
-    listed = "; ".join(f"{e.code}: {e.message}" for e in result.errors)
-    actions = dict.fromkeys(e.recommended_action for e in result.errors if e.recommended_action)
-    return failed(
-        vm,
-        f"Site Recovery's eligibility check rejects {vm.name}: {listed}",
-        hint=" ".join(a for a in actions if a),
-    )
+    errors = [e for e in result.errors if not is_warning(e)]
+    shown = errors or list(result.errors)
+    listed = "; ".join(f"{e.code}: {e.message}" for e in shown)
+    actions = dict.fromkeys(e.recommended_action for e in shown if e.recommended_action)
+    hint = " ".join(a for a in actions if a)
+    if not errors:
+        return warned(
+            vm, f"Site Recovery's eligibility check warns about {vm.name}: {listed}", hint=hint
+        )
+    return failed(vm, f"Site Recovery's eligibility check rejects {vm.name}: {listed}", hint=hint)

@@ -35,8 +35,10 @@ SPECS = "specification"  # paths below are in the public repository Azure/azure-
 COMPUTE = "2024-07-01"
 NETWORK = "2024-05-01"
 AUTHORIZATION = "2022-04-01"
+PRIVATE_DNS = "2020-06-01"
 _NET = f"{SPECS}/network/resource-manager/Microsoft.Network/stable/{NETWORK}"
 _CRP = f"{SPECS}/compute/resource-manager/Microsoft.Compute/ComputeRP/stable/{COMPUTE}"
+_DNS = f"{SPECS}/privatedns/resource-manager/Microsoft.Network/stable/{PRIVATE_DNS}"
 _AUTH = f"{SPECS}/authorization/resource-manager/Microsoft.Authorization/stable/{AUTHORIZATION}"
 _NET_WHY = (
     "one Microsoft.Network version for every network read; served by every public and "
@@ -74,6 +76,22 @@ PINS: tuple[Pin, ...] = (
         ("Disks_List",),
         f"{SPECS}/compute/resource-manager/Microsoft.Compute/DiskRP/stable/2024-03-02/disk.json",
         "DiskRP versions differ from ComputeRP's; encryption and encryptionSettingsCollection",
+    ),
+    Pin(
+        "Microsoft.Compute/diskEncryptionSets",
+        "2024-03-02",
+        ("DiskEncryptionSets_List",),
+        f"{SPECS}/compute/resource-manager/Microsoft.Compute/DiskRP/stable/2024-03-02/"
+        "diskEncryptionSet.json",
+        "the DiskRP version of the disk list; location and encryptionType (ASR512)",
+    ),
+    Pin(
+        "Microsoft.Authorization/locks",
+        "2016-09-01",
+        ("ManagementLocks_ListAtSubscriptionLevel",),
+        f"{SPECS}/resources/resource-manager/Microsoft.Authorization/stable/2016-09-01/locks.json",
+        "the long-available locks version (all clouds), every lock of the subscription with its "
+        "level (ASR513); the 2020-05-01 folder's locks.json describes the same shape",
     ),
     Pin(
         "Microsoft.Compute/skus",
@@ -125,6 +143,35 @@ PINS: tuple[Pin, ...] = (
         _NET_WHY,
     ),
     Pin(
+        "Microsoft.Network/loadBalancers",
+        NETWORK,
+        ("LoadBalancers_ListAll",),
+        f"{_NET}/loadBalancer.json (example examples/LoadBalancerListAll.json)",
+        _NET_WHY + "; backend pools with backendIPConfigurations, outboundRules (ASR211)",
+    ),
+    Pin(
+        "Microsoft.Network/privateEndpoints",
+        NETWORK,
+        ("PrivateEndpoints_ListBySubscription", "PrivateEndpoints_Get"),
+        f"{_NET}/privateEndpoint.json (example examples/PrivateEndpointList.json)",
+        _NET_WHY + "; subnet, privateLinkServiceId and groupIds (ASR010, ASR210)",
+    ),
+    Pin(
+        "Microsoft.Network/privateDnsZones",
+        PRIVATE_DNS,
+        ("PrivateZones_List",),
+        f"{_DNS}/privatedns.json",
+        "a long-lived stable Private DNS version (the provider versions apart from the rest of"
+        " Microsoft.Network); only id and name are read (ASR010)",
+    ),
+    Pin(
+        "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+        PRIVATE_DNS,
+        ("VirtualNetworkLinks_List",),
+        f"{_DNS}/privatedns.json",
+        "the zones' version; virtualNetwork.id and virtualNetworkLinkState (ASR010)",
+    ),
+    Pin(
         "Microsoft.Network/locations/usages",
         NETWORK,
         ("Usages_List",),
@@ -149,10 +196,19 @@ PINS: tuple[Pin, ...] = (
     Pin(
         "Microsoft.RecoveryServices/vaults",
         "2024-04-01",
-        ("Vaults_Get",),
+        ("Vaults_Get", "Vaults_ListBySubscriptionId (init)"),
         f"{SPECS}/recoveryservices/resource-manager/Microsoft.RecoveryServices/stable/"
         "2024-04-01/vaults.json",
         "the Recovery Services version matching Site Recovery's",
+    ),
+    Pin(
+        "Microsoft.RecoveryServices/vaults/replicationNetworkMappings",
+        "2024-04-01",
+        ("ReplicationNetworkMappings_List",),
+        f"{SPECS}/recoveryservicessiterecovery/resource-manager/Microsoft.RecoveryServices/"
+        "stable/2024-04-01/service.json (example examples/ReplicationNetworkMappings_List.json)",
+        "the Site Recovery version of the eligibility results; the target VNet of each "
+        "source VNet (ASR402)",
     ),
     Pin(
         "Microsoft.Resources/resourceGroups",
@@ -164,7 +220,7 @@ PINS: tuple[Pin, ...] = (
     Pin(
         "Microsoft.Storage/storageAccounts",
         "2023-01-01",
-        ("StorageAccounts_GetProperties",),
+        ("StorageAccounts_GetProperties", "StorageAccounts_List (init)"),
         f"{SPECS}/storage/resource-manager/Microsoft.Storage/stable/2023-01-01/storage.json",
         "networkAcls, allowSharedKeyAccess and publicNetworkAccess, in a version all clouds serve",
     ),
@@ -189,6 +245,23 @@ PINS: tuple[Pin, ...] = (
         ("RoleDefinitions_GetById",),
         f"{_AUTH}/authorization-RoleDefinitionsCalls.json",
         "dataActions and notDataActions",
+    ),
+    Pin(
+        "Microsoft.KeyVault/vaults",
+        "2023-02-01",
+        ("Vaults_ListBySubscription",),
+        f"{SPECS}/keyvault/resource-manager/Microsoft.KeyVault/stable/2023-02-01/keyvault.json "
+        "(example examples/listVaultBySubscription.json)",
+        "whole vaults in the list: accessPolicies and enableRbacAuthorization (ASR404)",
+    ),
+    Pin(
+        "Microsoft.Management/managementGroups/descendants",
+        "2020-10-01",
+        ("ManagementGroups_GetDescendants",),
+        f"{SPECS}/managementgroups/resource-manager/Microsoft.Management/stable/2020-10-01/"
+        "management.json (example examples/GetDescendants.json)",
+        "paged descendants with their parent links; a stable version since 2020, the one "
+        "whose example the test fake serves",
     ),
     Pin(
         "Microsoft.Authorization/denyAssignments",

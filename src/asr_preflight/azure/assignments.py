@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import Future
 from functools import partial
 from typing import Any
@@ -25,7 +26,7 @@ def rbac_subscriptions(plan: Plan, subscriptions: list[str]) -> list[str]:
     for ref in (
         plan.target.subscription,
         plan.target.vault,
-        plan.target.cache_storage_account,
+        *plan.target.cache_account_ids(),
     ):
         if ref:
             subs.append(subscription_of(ref) if ref.startswith("/") else ref)
@@ -54,8 +55,15 @@ def submit_assignments(
 
 
 def gather_identity(
-    runner: Runner, clients: Clients, principal: str | None, subs: list[str], futures: Pending
+    runner: Runner,
+    clients: Clients,
+    principal: str | None,
+    subs: list[str],
+    futures: Pending,
+    above: Mapping[str, tuple[str, ...]] | None = None,
 ) -> IdentityFacts:
+    """``above``: subscription -> management groups known to be above it from elsewhere (the
+    descendants listing of ``[azure] management_groups``)."""
     if principal is None:
         runner.record(
             FactError(
@@ -71,10 +79,13 @@ def gather_identity(
     assignments: dict[str, RoleAssignment] = {}
     denies: dict[str, Any] = {}
     scopes = []
+    ancestry: dict[str, tuple[str, ...]] = {}
     for sub, (a_f, d_f) in futures.items():
         got_a, got_d = value(a_f), value(d_f)
         if got_a is not None and got_d is not None:
             scopes.append(sub_scope(sub))
+            listed = identity.listed_management_groups(got_a, got_d)
+            ancestry[sub] = tuple(dict.fromkeys((*listed, *(above or {}).get(sub, ()))))
         for a in got_a or ():
             assignments[a.id.lower()] = a
         for d in got_d or ():
@@ -100,4 +111,5 @@ def gather_identity(
         role_definitions=tuple(sorted(definitions, key=lambda d: d.id.lower())),
         deny_assignments=tuple(denies[k] for k in sorted(denies)),
         scopes=tuple(scopes),
+        management_groups=ancestry,
     )

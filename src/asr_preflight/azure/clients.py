@@ -1,6 +1,8 @@
 """One management client per (service, subscription), all sharing one credential, one HTTP
-session, the read-only policy and the api-version policy (every call's version from
-api_versions.PINS); with a recorder, every final ARM response is recorded too (recording.py)."""
+session, the read-only policy, the api-version policy (every call's version from
+api_versions.PINS) and the bounds of :mod:`guard` (ARM's host only, timeouts inside the
+collection's deadline, capped Retry-After, bounded answers); with a recorder, every final ARM
+response is recorded too (recording.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,16 @@ from typing import Any
 
 from asr_preflight.azure.api_versions import ApiVersionPolicy
 from asr_preflight.azure.clouds import Cloud
+from asr_preflight.azure.guard import (
+    ARM_ENDPOINT_ATTR,
+    CONNECT_TIMEOUT,
+    READ_TIMEOUT,
+    RETRY_TOTAL,
+    BoundedAdapter,
+    BoundedRetryPolicy,
+    Deadline,
+    GuardPolicy,
+)
 from asr_preflight.azure.readonly import ReadOnlyPolicy
 
 
@@ -22,6 +34,8 @@ class Clients:
         pool_size: int = 16,
         retry_total: int | None = None,
         read_timeout: float | None = None,
+        connect_timeout: float | None = None,
+        deadline: Deadline | None = None,
         per_call_policies: list[Any] | None = None,
     ) -> None:
         import requests
@@ -30,13 +44,17 @@ class Clients:
         self.credential = credential
         self.cloud = cloud
         self._session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=pool_size + 4)
+        self.deadline = deadline or Deadline(None)
+        adapter = BoundedAdapter(self.deadline, pool_connections=4, pool_maxsize=pool_size + 4)
         self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
         transport_kwargs: dict[str, Any] = {"session": self._session, "session_owner": False}
-        if read_timeout is not None:
-            transport_kwargs["read_timeout"] = read_timeout
+        self._read_timeout = read_timeout if read_timeout is not None else READ_TIMEOUT
+        self._connect_timeout = connect_timeout if connect_timeout is not None else CONNECT_TIMEOUT
+        transport_kwargs["read_timeout"] = self._read_timeout
+        transport_kwargs["connection_timeout"] = self._connect_timeout
         self._transport = RequestsTransport(**transport_kwargs)
-        self._retry_total = retry_total
+        self._retry_total = retry_total if retry_total is not None else RETRY_TOTAL
         # first in every pipeline: they see each request once (before retries) and its final answer
         self._per_call = [ApiVersionPolicy(), *(per_call_policies or ())]
         self._lock = threading.Lock()
@@ -47,11 +65,18 @@ class Clients:
             "base_url": self.cloud.arm_endpoint,
             "credential_scopes": [self.cloud.scope],
             "per_call_policies": list(self._per_call),
-            "per_retry_policies": [ReadOnlyPolicy()],
+            "per_retry_policies": [
+                ReadOnlyPolicy(),
+                GuardPolicy(
+                    self.cloud.arm_endpoint,
+                    self.deadline,
+                    connect_timeout=self._connect_timeout,
+                    read_timeout=self._read_timeout,
+                ),
+            ],
+            "retry_policy": BoundedRetryPolicy(self.deadline, retry_total=self._retry_total),
             "transport": self._transport,
         }
-        if self._retry_total is not None:
-            kwargs["retry_total"] = self._retry_total
         return kwargs
 
     def _get(self, service: str, subscription: str, factory: Callable[[], Any]) -> Any:
@@ -60,6 +85,7 @@ class Clients:
             client = self._clients.get(key)
             if client is None:
                 client = factory()
+                setattr(client, ARM_ENDPOINT_ATTR, self.cloud.arm_endpoint)  # for raw.list_all
                 self._clients[key] = client
             return client
 

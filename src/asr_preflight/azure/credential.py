@@ -6,7 +6,8 @@ import base64
 import json
 import logging
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -45,18 +46,89 @@ def make_credential(cloud: Cloud, **extra: Any) -> Any:
     return DefaultAzureCredential(**kwargs)
 
 
-def acquire_token(credential: Any, cloud: Cloud) -> str:
-    """An ARM access token, or :class:`CredentialError` with one line saying what to do."""
+#: Seconds to wait for the first token when no --timeout is given: the credential chain (a
+#: managed-identity probe, the Azure CLI) needs seconds, a token authority that hangs must not
+#: keep the run alive for the SDK's 300 s read timeout times its retries.
+TOKEN_TIMEOUT = 120.0
+
+
+def acquire_token(credential: Any, cloud: Cloud, *, timeout: float | None = None) -> str:
+    """An ARM access token, or :class:`CredentialError` with one line saying what to do.
+    Waits at most ``timeout`` seconds (default :data:`TOKEN_TIMEOUT`): a hung token authority is
+    a CredentialError too (the waiting thread is left to the SDK's own timeouts)."""
     from azure.core.exceptions import AzureError
 
-    try:
+    limit = _limit(timeout)
+
+    def fetch() -> Any:
         with quiet_sdk_logs():
-            token = credential.get_token(cloud.scope)
+            return credential.get_token(cloud.scope)
+
+    try:
+        token = _within(fetch, limit)
+    except _NoAnswer:
+        raise CredentialError(
+            f"no access token for {cloud.name}: the token authority ({cloud.authority_host}) "
+            f"did not answer within {limit:g} s; check the network path to it (proxy, "
+            "firewall) or raise --timeout"
+        ) from None
     except AzureError as exc:
         raise CredentialError(_one_line(exc, cloud)) from None
     except ValueError as exc:  # e.g. azure-identity refusing a malformed authority
         raise CredentialError(f"Azure credential configuration error: {exc}") from None
     return str(token.token)
+
+
+class BoundedCredential:
+    """The credential as the management clients see it: every token request (the first of each
+    client, a refresh an hour later) waits at most what is left of the collection's deadline
+    (and :data:`TOKEN_TIMEOUT`); a token authority that hangs then is that request's
+    :class:`asr_preflight.azure.guard.TokenTimeout` (a FactError), not a hung run."""
+
+    def __init__(
+        self, credential: Any, cloud: Cloud, remaining: Callable[[], float | None]
+    ) -> None:
+        self._credential = credential
+        self._cloud = cloud
+        self._remaining = remaining
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from asr_preflight.azure.guard import TokenTimeout
+
+        limit = _limit(self._remaining())
+        try:
+            return _within(lambda: self._credential.get_token(*scopes, **kwargs), limit)
+        except _NoAnswer:
+            raise TokenTimeout(self._cloud.authority_host, limit) from None
+
+
+def _limit(timeout: float | None) -> float:
+    return TOKEN_TIMEOUT if timeout is None else max(0.0, min(timeout, TOKEN_TIMEOUT))
+
+
+class _NoAnswer(Exception):
+    pass
+
+
+def _within(fn: Callable[[], Any], limit: float) -> Any:
+    """``fn()`` in a daemon thread, waited for at most ``limit`` seconds (_NoAnswer after)."""
+    got: list[Any] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            got.append(fn())
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            failed.append(exc)
+
+    worker = threading.Thread(target=run, name="asr-token", daemon=True)
+    worker.start()
+    worker.join(limit)
+    if worker.is_alive():
+        raise _NoAnswer
+    if failed:
+        raise failed[0]
+    return got[0]
 
 
 _DEVELOPER_TOOLS = (

@@ -2,6 +2,12 @@
 
 A plain GET through the Site Recovery client's pipeline (credential, retries, read-only policy),
 read as JSON like the bulk lists, so 10,000 of them cost requests, not model building.
+
+The parser follows azure-rest-api-specs ``specification/recoveryservicessiterecovery/resource-
+manager/Microsoft.RecoveryServices/stable/2024-04-01/service.json`` (ReplicationEligibilityResults_
+Get; ``ReplicationEligibilityResultsErrorInfo``: code, message, possibleCauses, recommendedAction
+and ``status``, "The error status", a string the spec does not enumerate: its example says
+``"Error"``).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ def eligibility(client: Any, vm: VirtualMachine) -> Eligibility:
                 message=str(e.get("message") or ""),
                 possible_causes=e.get("possibleCauses") or None,
                 recommended_action=e.get("recommendedAction") or None,
+                status=str(e["status"]) if isinstance(e.get("status"), str) else None,
             )
             for e in errors
             if isinstance(e, Mapping)

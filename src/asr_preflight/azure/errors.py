@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from asr_preflight.azure.guard import ArmGuardError
 from asr_preflight.azure.readonly import ReadOnlyViolation
 from asr_preflight.snapshot import FactError, FactKind
 
@@ -21,6 +22,8 @@ def fact_error(exc: BaseException, kind: FactKind, scope: str, needs: str) -> Fa
     )
 
     where = scope if scope.startswith("/") else f"/subscriptions/{scope.split('/', 1)[0]}"
+    if isinstance(exc, ArmGuardError):  # a foreign nextLink, a loop, too large, too late
+        return FactError(kind, scope, exc.cause, exc.hint)
     if isinstance(exc, ReadOnlyViolation):
         provider = exc.registers_provider
         if provider:

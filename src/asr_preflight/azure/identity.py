@@ -3,10 +3,14 @@ definitions they reference, and deny assignments: one list per subscription, not
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from asr_preflight.azure.guard import sdk_items
 from asr_preflight.azure.ids import text
 from asr_preflight.snapshot import DenyAssignment, Permission, RoleAssignment, RoleDefinition
+
+MANAGEMENT_GROUP_SCOPE = "/providers/microsoft.management/managementgroups/"
 
 
 def _permissions(items: Any) -> tuple[Permission, ...]:
@@ -24,8 +28,11 @@ def _permissions(items: Any) -> tuple[Permission, ...]:
 def role_assignments(client: Any, scope: str, principal_id: str) -> list[RoleAssignment]:
     """Assignments at, above and below ``scope`` that apply to the principal or its groups."""
     out = []
-    for a in client.role_assignments.list_for_scope(
-        scope.lstrip("/"), filter=f"assignedTo('{principal_id}')"
+    for a in sdk_items(
+        client.role_assignments.list_for_scope(
+            scope.lstrip("/"), filter=f"assignedTo('{principal_id}')"
+        ),
+        "role assignments",
     ):
         out.append(
             RoleAssignment(
@@ -53,7 +60,9 @@ def role_definition(client: Any, role_id: str) -> RoleDefinition:
 
 def deny_assignments(client: Any, scope: str) -> list[DenyAssignment]:
     out = []
-    for d in client.deny_assignments.list_for_scope(scope.lstrip("/")):
+    for d in sdk_items(
+        client.deny_assignments.list_for_scope(scope.lstrip("/")), "deny assignments"
+    ):
         out.append(
             DenyAssignment(
                 id=str(d.id),
@@ -73,3 +82,18 @@ def deny_assignments(client: Any, scope: str) -> list[DenyAssignment]:
             )
         )
     return out
+
+
+def listed_management_groups(
+    assignments: Iterable[RoleAssignment], denies: Iterable[DenyAssignment]
+) -> tuple[str, ...]:
+    """The management groups at whose scope ARM listed an assignment or deny assignment for one
+    subscription: each is above that subscription, since ``assignedTo()`` and the deny list at a
+    subscription scope return what applies at, above and below it, never a sibling's."""
+    found: dict[str, str] = {}
+    for scope in (*(a.scope for a in assignments), *(d.scope for d in denies)):
+        low = "/" + scope.strip().strip("/").lower()
+        if low.startswith(MANAGEMENT_GROUP_SCOPE):
+            name = scope.strip().strip("/").split("/")[3]
+            found.setdefault(name.lower(), name)
+    return tuple(found.values())

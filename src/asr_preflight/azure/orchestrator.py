@@ -3,17 +3,19 @@ facts once per (subscription, region), and record every failure as a FactError.
 
 Request count grows with subscriptions, regions and pages, not with VMs. The per-VM calls are
 ASR's eligibility check (skipped with ``--no-eligibility``) and, only for running VMs whose
-status-only listing left out the VM agent, one instance-view GET each.
+status-only listing left out the VM agent or the extensions, one instance-view GET each.
 
 Phases, each run concurrently under ``options.concurrency``:
 
 1. per source subscription: VMs, VM statuses (``statusOnly=true``), managed disks, NICs, NSGs,
-   VNets (with subnets and peerings), route tables, public IPs; the vault, the cache storage
-   account, service tags, and per relevant subscription the principal's role and deny assignments;
+   VNets (with subnets and peerings), route tables, public IPs, management locks; the vault, the
+   cache storage account, service tags, and per relevant subscription the principal's role and
+   deny assignments;
 2. selection (``[select]``, groups checked) and the instance views the status list lacked;
 3. per (subscription, region): VM SKUs (and, for target pairs, compute and network usages);
    resource groups; role definitions; network resources outside the listed subscriptions;
-   ASR eligibility per selected VM.
+   per target subscription, disk encryption sets and the disks of the target resource groups
+   (:mod:`.protection`); ASR eligibility per selected VM.
 
 One method of :class:`_Collection` per phase. The per-subscription lists are a table in
 :mod:`.subscription_lists`, the network join is :mod:`.network_join`, the identity part
@@ -22,14 +24,24 @@ One method of :class:`_Collection` per phase. The per-subscription lists are a t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from asr_preflight.azure import compute, regional, resources
+from asr_preflight.azure import (
+    compute,
+    keyvaults,
+    management_groups,
+    network_mappings,
+    private_link,
+    private_link_join,
+    regional,
+    resources,
+)
+from asr_preflight.azure import storage as storage_reads
 from asr_preflight.azure.assignments import (
     Pending,
     gather_identity,
@@ -39,6 +51,7 @@ from asr_preflight.azure.assignments import (
 from asr_preflight.azure.clients import Clients
 from asr_preflight.azure.clouds import Cloud, CloudError, resolve_cloud
 from asr_preflight.azure.credential import (
+    BoundedCredential,
     acquire_token,
     make_credential,
     principal_from_token,
@@ -46,8 +59,10 @@ from asr_preflight.azure.credential import (
 )
 from asr_preflight.azure.eligibility import eligibility as get_eligibility
 from asr_preflight.azure.errors import fact_error
+from asr_preflight.azure.guard import Deadline
 from asr_preflight.azure.ids import ResourceId, resource_group_id, sub_scope, subscription_of
 from asr_preflight.azure.network_join import join_network
+from asr_preflight.azure.protection import submit_protection
 from asr_preflight.azure.recording import Recorder, write_recording
 from asr_preflight.azure.runner import READER, Failed, Progress, Runner, value
 from asr_preflight.azure.subscription_lists import Listed, list_subscription
@@ -57,6 +72,7 @@ from asr_preflight.snapshot import (
     CollectionInfo,
     Eligibility,
     FactError,
+    KeyVault,
     RegionCapacity,
     ResourceGroup,
     ServiceTags,
@@ -96,21 +112,24 @@ def collect_azure(
     cloud = cloud_for(plan, options)
     if credential is None:
         credential = make_credential(cloud)
-    token = acquire_token(credential, cloud)
+    deadline = Deadline(options.timeout)  # --timeout: every request and wait stays inside it
+    token = acquire_token(credential, cloud, timeout=deadline.remaining())
     principal = options.principal_id or principal_from_token(token)
     recorder = Recorder(cloud.arm_endpoint) if options.record is not None else None
     clients = Clients(
-        credential,
+        BoundedCredential(credential, cloud, deadline.remaining),
         cloud,
         pool_size=options.concurrency,
         retry_total=options.retry_total,
         read_timeout=options.read_timeout,
+        deadline=deadline,
         per_call_policies=[recorder.policy()] if recorder is not None else None,
     )
     runner = Runner(options.concurrency, Progress(progress))
     try:
         with quiet_sdk_logs():
-            facts = _Collection(plan, options, cloud, clients, runner, principal).run()
+            under = resolve_management_groups(plan.azure.management_groups, clients)
+            facts = _Collection(plan, options, cloud, clients, runner, principal, under).run()
     finally:
         runner.close()
         clients.close()
@@ -134,10 +153,12 @@ class _Singles:
     """Phase 1's reads that are not per-subscription lists."""
 
     vault: Future[Any] | None
-    storage: Future[Any] | None
+    storage: dict[str, Future[Any]]  # cache storage account id -> its read
     service_tags: Future[Any]
     rbac_subs: list[str]
     rbac: Pending
+    links: private_link_join.Extra
+    network_mappings: Future[Any] | None = None
 
 
 class _Collection:
@@ -149,6 +170,7 @@ class _Collection:
         clients: Clients,
         runner: Runner,
         principal: str | None,
+        under: management_groups.Descendants | None = None,
     ) -> None:
         self.plan = plan
         self.options = options
@@ -156,7 +178,8 @@ class _Collection:
         self.clients = clients
         self.runner = runner
         self.principal = principal
-        self.subscriptions = _source_subscriptions(plan)
+        self.under = under or management_groups.Descendants()
+        self.subscriptions = _source_subscriptions(plan, self.under.subscriptions)
 
     def run(self) -> dict[str, Any]:
         self.runner.progress.phase("subscriptions")
@@ -176,18 +199,21 @@ class _Collection:
     def _phase1_singles(self) -> _Singles:
         plan, runner = self.plan, self.runner
         vault_f = self._vault() if plan.target.vault else None
-        storage_f = (
-            runner.submit(
-                lambda: resources.storage_account(
-                    self.clients.storage(subscription_of(plan.target.cache_storage_account)),
-                    str(plan.target.cache_storage_account),
+        # the storage reads are raw JSON GETs (azure/storage.py); they go through the network
+        # client's pipeline (same credential, retry, read-only and api-version policies), since
+        # azure-mgmt-storage at its floor (21, a multi-API client) has no send_request
+        storage_f = {
+            account: runner.submit(
+                partial(
+                    storage_reads.storage_account,
+                    self.clients.network(subscription_of(account)),
+                    account,
                 ),
                 "cache_storage",
-                str(plan.target.cache_storage_account),
+                account,
             )
-            if plan.target.cache_storage_account
-            else None
-        )
+            for account in plan.target.cache_account_ids()
+        }
         tag_sub = plan.target.subscription or self.subscriptions[0]
         tags_f = runner.submit(
             lambda: regional.service_tags(
@@ -199,7 +225,24 @@ class _Collection:
         )
         rbac_subs = rbac_subscriptions(plan, self.subscriptions)
         rbac_f = submit_assignments(runner, self.clients, self.principal, rbac_subs)
-        return _Singles(vault_f, storage_f, tags_f, rbac_subs, rbac_f)
+        links = private_link_join.submit_extra(
+            runner,
+            self.clients,
+            private_link_join.link_subscriptions(plan, self.subscriptions),
+        )
+        mappings_f = None
+        if plan.target.vault:
+            vault_id = str(plan.target.vault)
+            mappings_f = runner.submit(
+                partial(
+                    network_mappings.list_network_mappings,
+                    self.clients.recovery_services(subscription_of(vault_id)),
+                    vault_id,
+                ),
+                "vault",
+                f"{vault_id}/replicationNetworkMappings",  # below the vault: not the vault's error
+            )
+        return _Singles(vault_f, storage_f, tags_f, rbac_subs, rbac_f, links, mappings_f)
 
     def _vault(self) -> Future[Any]:
         vault_id = str(self.plan.target.vault)
@@ -240,13 +283,16 @@ class _Collection:
                 str(m["id"]),
             )
             for s, m in chosen
-            if compute.needs_agent_view(views.get(str(m["id"]).lower()))
+            if compute.needs_full_view(views.get(str(m["id"]).lower()))
         }
+        complete: set[str] = set()  # VMs whose view is their own instance view
         for vm_id, future in fallback.items():
             view = value(future)
             if view is not None:
                 views[vm_id] = view
+                complete.add(vm_id)
         vms: list[VirtualMachine] = []
+        unreadable: list[Any] = []  # selected VM models to_vm could not read
         for sub, model in chosen:
             disks = listed[sub].value("disks")
             view = views.get(str(model.get("id")).lower())
@@ -263,20 +309,29 @@ class _Collection:
                     )
                 )
             try:
-                vms.append(compute.to_vm(model, view, disks))
-            except Exception as exc:  # noqa: BLE001 - a VM we cannot read makes the run unknown
-                runner.record(fact_error(exc, "vms", sub_scope(sub), READER))
-                vm_lists_failed.add(sub)
+                vm_key = str(model.get("id")).lower()
+                vms.append(compute.to_vm(model, view, disks, complete_view=vm_key in complete))
+            except Exception as exc:  # noqa: BLE001 - that VM is unknown, the others are read
+                vm_id = str(model.get("id") or "")
+                # named by its id: only it is missing (the engine says so, the run is unknown)
+                runner.record(fact_error(exc, "vms", vm_id or sub_scope(sub), READER))
+                if vm_id:
+                    unreadable.append(model)
+                else:
+                    vm_lists_failed.add(sub)
         vms.sort(
             key=lambda v: (v.subscription_id.lower(), v.resource_group.lower(), v.name.lower())
         )
-        self._check_selection(vms, vm_lists_failed)
+        self._check_selection(vms, vm_lists_failed, unreadable)
         return vms
 
-    def _check_selection(self, vms: list[VirtualMachine], lists_failed: set[str]) -> None:
+    def _check_selection(
+        self, vms: list[VirtualMachine], lists_failed: set[str], unreadable: list[Any]
+    ) -> None:
         if lists_failed:
             return  # some VMs could not be listed: the engine reports the run as unknown
         names = {v.name.lower() for v in vms} | {v.id.lower() for v in vms}
+        names |= {str(m.get(k) or "").lower() for m in unreadable for k in ("id", "name")}
         absent = [ref for ref in self.plan.select.vms if ref.lower() not in names]
         if absent:
             raise PlanError(
@@ -298,16 +353,37 @@ class _Collection:
         self, vms: list[VirtualMachine], listed: dict[str, Listed], singles: _Singles
     ) -> dict[str, Any]:
         elig_f = self._eligibility(vms)
+        self._mapped_network_assignments(singles)
         regions_of = self._regions(vms)  # submitted now, gathered below: all run concurrently
+        key_vaults_of = self._key_vaults(vms)
         groups_of = self._resource_groups(vms, singles.vault)
+        protection_of = submit_protection(self.runner, self.clients, self.plan, vms, listed)
         net = join_network(self.runner, self.clients, vms, listed)
         regions, groups = regions_of(), groups_of()
         identity_facts = gather_identity(
-            self.runner, self.clients, self.principal, singles.rbac_subs, singles.rbac
+            self.runner,
+            self.clients,
+            self.principal,
+            singles.rbac_subs,
+            singles.rbac,
+            self.under.ancestry,
         )
+        key_vaults = key_vaults_of()
         vault = self._vault_fact(singles.vault, groups)
-        storage: StorageAccount | None = (
-            value(singles.storage) if singles.storage is not None else None
+        if vault is not None and singles.network_mappings is not None:
+            vault = replace(vault, network_mappings=value(singles.network_mappings))
+        accounts: dict[str, StorageAccount] = {
+            a.lower(): got for a, f in singles.storage.items() if (got := value(f)) is not None
+        }
+        single = self.plan.target.cache_storage_account
+        storage = accounts.get(single.lower()) if single else None
+        per_region = () if single else tuple(accounts[k] for k in sorted(accounts))
+        endpoints = private_link_join.private_endpoints(
+            self.runner,
+            self.clients,
+            listed,
+            singles.links,
+            private_link_join.wanted_endpoints(vault, accounts.values()),
         )
         eligibility: list[Eligibility] = [e for f in elig_f.values() if (e := value(f)) is not None]
         service_tags: ServiceTags | None = value(singles.service_tags)
@@ -322,10 +398,62 @@ class _Collection:
             "service_tags": service_tags,
             "vault": vault,
             "cache_storage": storage,
+            "cache_storage_accounts": per_region,
+            "load_balancers": private_link_join.load_balancers(self.runner, listed),
+            "private_endpoints": endpoints,
+            "private_dns_zones": private_link_join.dns_zones(
+                self.runner, self.clients, listed, singles.links
+            ),
+            "vault_identity": private_link_join.vault_identity(
+                self.runner, self.clients, vault, self.plan.target.cache_account_ids()
+            ),
             "resource_groups": tuple(groups),
             "identity": identity_facts,
+            "key_vaults": key_vaults,
             "eligibility": tuple(sorted(eligibility, key=lambda e: e.vm_id.lower())),
+            **protection_of(),
         }
+
+    def _mapped_network_assignments(self, singles: _Singles) -> None:
+        """The principal's assignments in the subscriptions of the target networks the vault's
+        network mappings name (ASR402 judges the subnet join there): one more pair of lists per
+        such subscription not read yet."""
+        if singles.network_mappings is None:
+            return
+        mappings = value(singles.network_mappings) or ()
+        extra = sorted(
+            {subscription_of(m.target_vnet_id).lower() for m in mappings}
+            - {s.lower() for s in singles.rbac_subs}
+            - {""}
+        )
+        if extra:
+            singles.rbac.update(
+                submit_assignments(self.runner, self.clients, self.principal, extra)
+            )
+            singles.rbac_subs.extend(extra)
+
+    def _key_vaults(self, vms: list[VirtualMachine]) -> Callable[[], tuple[KeyVault, ...]]:
+        """List the key vaults of every subscription holding a vault an ADE disk names: one list
+        per such subscription, whatever the number of VMs; keep the named vaults only."""
+        wanted = keyvaults.ade_vault_ids(
+            d for vm in vms for d in (vm.os_disk, *vm.data_disks) if d is not None
+        )
+        subs = sorted({subscription_of(v).lower() for v in wanted if subscription_of(v)})
+        futures = [
+            self.runner.submit(
+                partial(keyvaults.list_key_vaults, self.clients.resources(sub), sub),
+                "key_vaults",
+                sub_scope(sub),
+            )
+            for sub in subs
+        ]
+        names = {v.lower() for v in wanted}
+
+        def gather() -> tuple[KeyVault, ...]:
+            found = [kv for f in futures for kv in (value(f) or ()) if kv.id.lower() in names]
+            return tuple(sorted(found, key=lambda kv: kv.id.lower()))
+
+        return gather
 
     def _eligibility(self, vms: list[VirtualMachine]) -> dict[str, Future[Any]]:
         if not self.options.eligibility:
@@ -349,6 +477,10 @@ class _Collection:
         rg_scope = resource_group_id(str(self.plan.target.vault)).lower()
         rg_loc = next((g.location for g in groups if g.id.lower() == rg_scope), None)
         vault = resources.to_vault(vault_model, rg_loc)
+        try:
+            vault = replace(vault, **private_link.vault_access(vault_model))
+        except Exception as exc:  # noqa: BLE001 - unread private-link fields: ASR010 unknown
+            self.runner.record(fact_error(exc, "vault", vault.id, READER))
         if rg_loc is None:  # the rules ask for it as a vault fact
             for err in list(self.runner.errors):
                 if err.kind == "resource_groups" and err.scope.lower() == rg_scope:
@@ -433,14 +565,47 @@ class _Collection:
 # ---------------------------------------------------------------------------------------------
 
 
-def _source_subscriptions(plan: Plan) -> list[str]:
+MG_READER = "Management Group Reader (Microsoft.Management/managementGroups/descendants/read)"
+
+
+def resolve_management_groups(
+    groups: Iterable[str], clients: Clients
+) -> management_groups.Descendants:
+    """The subscriptions under the named management groups: one paged listing per group, read
+    before anything else (they decide what is read). A group that cannot be listed stops the run:
+    checking part of what the plan names would look complete and is not."""
+    listings = {}
+    # a tenant-level call: any management client's pipeline serves it; the subscription id of
+    # the client is not part of the URL
+    client = clients.resources("00000000-0000-0000-0000-000000000000")
+    for group in groups:
+        try:
+            listings[group] = management_groups.list_descendants(client, group)
+        except Exception as exc:  # noqa: BLE001 - every failure names the group and the fix
+            scope = f"/providers/Microsoft.Management/managementGroups/{group}"
+            err = fact_error(exc, "vms", scope, MG_READER)
+            raise PlanError(
+                f"[azure] management_groups: the subscriptions under {group!r} cannot be listed: "
+                f"{err.cause}; {err.hint}"
+            ) from None
+    return management_groups.subscriptions_under(listings)
+
+
+def _source_subscriptions(plan: Plan, under: Iterable[str] = ()) -> list[str]:
     subs = [s.lower() for s in plan.azure.subscriptions]
+    subs.extend(s.lower() for s in under)
     for ref in plan.select.vms:
         if ref.startswith("/"):
             subs.append(ResourceId.parse(ref).subscription.lower())
     found = list(dict.fromkeys(subs))
     if not found:
-        raise PlanError("[azure] subscriptions: no subscription to read VMs from")
+        where = (
+            "[azure] management_groups: no subscription under "
+            + ", ".join(repr(g) for g in plan.azure.management_groups)
+            if plan.azure.management_groups
+            else "[azure] subscriptions"
+        )
+        raise PlanError(f"{where}: no subscription to read VMs from")
     return found
 
 

@@ -6,6 +6,10 @@ Retry-After, the read-only policy, azure-mgmt-core's provider-registration polic
 ``nextLink`` paging, but without building SDK model objects, which costs about 10 ms per VM in
 azure-mgmt-compute 39 and would dominate a 10,000-VM run. The facts are built from the JSON.
 
+Paging is bounded (:mod:`guard`): a ``nextLink`` is followed only to the ARM endpoint's own
+scheme, host and port (the pipeline refuses any other, too), never twice, and for at most
+``MAX_PAGES`` pages.
+
 The api-versions come from the one table in api_versions.py (long-available stable versions, so
 sovereign clouds, which lag behind the public cloud, serve them too); every client's pipeline
 enforces it, including on ``nextLink`` requests.
@@ -18,6 +22,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from asr_preflight.azure.api_versions import api_version
+from asr_preflight.azure.guard import ARM_ENDPOINT_ATTR, ForeignHost, check_next_link, same_origin
 
 COMPUTE_API = api_version("Microsoft.Compute/virtualMachines")  # statusOnly since 2020-06-01
 DISKS_API = api_version("Microsoft.Compute/disks")
@@ -51,8 +56,12 @@ def get_json(client: Any, url: str) -> Any:
 def list_all(client: Any, path: str, api_version: str, **params: str) -> Iterator[dict[str, Any]]:
     """Every item of an ARM collection, following ``nextLink`` page by page."""
     url: str | None = f"{path}?{urlencode({'api-version': api_version, **params})}"
+    endpoint = _endpoint(client)
+    seen: set[str] = set()
+    pages = 0
     while url:
         body = get_json(client, url)
+        pages += 1
         if not isinstance(body, Mapping) or not isinstance(body.get("value"), list):
             raise ValueError(f"ARM list answer for {path} has no 'value' array")
         for item in body["value"]:
@@ -61,6 +70,17 @@ def list_all(client: Any, path: str, api_version: str, **params: str) -> Iterato
             yield dict(item)
         next_link = body.get("nextLink")
         url = str(next_link) if next_link else None
+        if url is not None:
+            if endpoint and not same_origin(url, endpoint):
+                raise ForeignHost(url, endpoint)
+            check_next_link(url, seen, pages, path.rsplit("/", 1)[-1])
+
+
+def _endpoint(client: Any) -> str | None:
+    """The ARM endpoint a management client sends to (set by :class:`Clients`; None for a client
+    built elsewhere, whose pipeline may still carry the GuardPolicy)."""
+    base = getattr(client, ARM_ENDPOINT_ATTR, None)
+    return str(base) if base else None
 
 
 def dig(obj: Any, *keys: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from asr_preflight.azure.guard import sdk_items
 from asr_preflight.azure.ids import text
 from asr_preflight.regions import normalize
 from asr_preflight.snapshot import ServiceTag, ServiceTags, SkuRestriction, Usage, VmSku
@@ -12,7 +13,7 @@ from asr_preflight.snapshot import ServiceTag, ServiceTags, SkuRestriction, Usag
 def vm_skus(client: Any, region: str) -> tuple[VmSku, ...]:
     """The ``virtualMachines`` SKUs offered in ``region`` (one filtered list, not per size)."""
     out: list[VmSku] = []
-    for sku in client.resource_skus.list(filter=f"location eq '{region}'"):
+    for sku in sdk_items(client.resource_skus.list(filter=f"location eq '{region}'"), "SKUs"):
         if (text(sku.resource_type) or "").lower() != "virtualmachines":
             continue
         locations = [normalize(x) for x in (sku.locations or ())]
@@ -61,11 +62,11 @@ def _usage(item: Any) -> Usage:
 
 
 def compute_usages(client: Any, region: str) -> tuple[Usage, ...]:
-    return tuple(_usage(u) for u in client.usage.list(region))
+    return tuple(_usage(u) for u in sdk_items(client.usage.list(region), "usages"))
 
 
 def network_usages(client: Any, region: str) -> tuple[Usage, ...]:
-    return tuple(_usage(u) for u in client.usages.list(region))
+    return tuple(_usage(u) for u in sdk_items(client.usages.list(region), "usages"))
 
 
 #: More pages than any real service-tag list has (about 3,000 tags): a longer chain is a loop.

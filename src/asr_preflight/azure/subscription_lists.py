@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from asr_preflight.azure import compute, network
+from asr_preflight.azure import compute, locks, network, outbound, private_link
 from asr_preflight.azure.clients import Clients
 from asr_preflight.azure.ids import sub_scope
 from asr_preflight.azure.runner import Runner, value
@@ -40,6 +40,13 @@ FAMILIES: dict[str, Family] = {
         "network", Clients.network, partial(network.list_kind, kind="route_tables")
     ),
     "public_ips": Family("network", Clients.network, partial(network.list_kind, kind="public_ips")),
+    # every lock of the subscription (on it, its groups and their resources); ASR513
+    "locks": Family("locks", Clients.resources, locks.list_locks),
+    "load_balancers": Family("outbound", Clients.network, outbound.list_load_balancers),
+    "private_endpoints": Family(
+        "private_link", Clients.network, private_link.list_private_endpoints
+    ),
+    "dns_zones": Family("private_link", Clients.network, private_link.list_zones),
 }
 
 

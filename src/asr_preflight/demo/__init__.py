@@ -14,13 +14,13 @@ from importlib import resources
 from asr_preflight.plan import Plan, parse_plan
 from asr_preflight.snapshot import Snapshot, snapshot_from_json
 
-from . import capacity, estate, guests, identity, network
+from . import capacity, estate, guests, identity, network, private_link, protection
 
 PLAN_FILE = "plan.toml"
 SNAPSHOT_FILE = "snapshot.json"
 
 #: The area modules, applied in this order on top of estate.base().
-AREAS = (capacity, network, identity, guests)
+AREAS = (capacity, network, identity, guests, protection, private_link)
 
 
 def _read(name: str) -> str:

@@ -400,6 +400,7 @@ def _disk(spec: Spec, suffix: str, gib: int, sku: str, lun: int | None) -> Disk:
         caching="None" if suffix in spec.write_accelerated else caching,
         write_accelerator=suffix in spec.write_accelerated,
         encryption_type="EncryptionAtRestWithPlatformKey",
+        max_shares=1,
     )
 
 

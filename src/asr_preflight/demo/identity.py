@@ -17,6 +17,14 @@ The operating principal is Dana (``dana.ops``), the DR operator who will enable 
   ASR403 is unknown; the tier-0 deny assignment blocks Recovery Services reads (the eligibility
   403 of the base estate), not the Compute actions.
 
+* Azure Disk Encryption (ASR404): vm-win-sql-01's disks keep their secrets in ``kv-erp-sql``,
+  an access-policy vault whose only policy is for the DBA group (``grp-sql-dba``, Dana is not a
+  member; ``grp-dr-operators`` may only read the vault), so ASR404 fails for it.
+  vm-sap-db-01's secrets and key encryption key are in ``kv-sap-hana``, an Azure RBAC vault on
+  which ``grp-sap-basis`` holds Reader, Key Vault Secrets User and Key Vault Crypto User, and
+  ``grp-dr-operators`` may create the target-region key vault (Key Vault Contributor on
+  ``rg-erp-prod-asr``), so ASR404 passes. The other VMs do not use ADE: skip.
+
 ASR401 and ASR402 pass for every VM: one vault serves all of them and each source group shares
 its target group, so a failure there would touch the VMs that must stay Ready. Their failures
 are shown by the other two operators in ``tests/identity/test_demo_operators.py``.
@@ -29,11 +37,15 @@ from dataclasses import replace
 from asr_preflight.rbac import builtin_roles
 from asr_preflight.snapshot import (
     DenyAssignment,
+    Disk,
     IdentityFacts,
+    KeyVault,
+    KeyVaultAccessPolicy,
     Permission,
     RoleAssignment,
     RoleDefinition,
     Snapshot,
+    VirtualMachine,
 )
 
 from .estate import ERP_RG, ERP_SUB, SHOP_SUB, VAULT_ID, rg_id
@@ -42,7 +54,12 @@ PRINCIPAL = "d7e5a3c1-2b4f-4a6e-8c9d-0e1f2a3b4c5d"  # dana.ops@contoso.example
 GROUP_DR = "6b2f9c4e-8a1d-4e7b-9c3f-5d2a8e6b1f40"  # grp-dr-operators
 GROUP_SAP = "a4c8e2f6-1b3d-4f5a-8e7c-9d0b2a4c6e81"  # grp-sap-basis
 GROUP_CHANGE_BOARD = "f0e1d2c3-b4a5-4968-8776-5a4b3c2d1e0f"  # grp-sap-change-board (not Dana)
+GROUP_SQL_DBA = "3c9a7e15-6d2b-4f08-a1e4-b7c5d9f20a36"  # grp-sql-dba (not Dana)
 EVERYONE = "00000000-0000-0000-0000-000000000000"
+KV_SQL = f"{rg_id(ERP_SUB, ERP_RG)}/providers/Microsoft.KeyVault/vaults/kv-erp-sql"
+KV_HANA = f"{rg_id(ERP_SUB, ERP_RG)}/providers/Microsoft.KeyVault/vaults/kv-sap-hana"
+#: ADE VMs -> (the vault holding their disk encryption secrets, the vault of their KEK or None)
+ADE_VAULTS = {"vm-win-sql-01": (KV_SQL, None), "vm-sap-db-01": (KV_HANA, KV_HANA)}
 TIER0_CONDITION = (
     "((!(ActionMatches{'Microsoft.Compute/virtualMachines/extensions/write'})) OR "
     "(@Resource[Microsoft.Compute/virtualMachines:tags:tier0-change] StringEquals 'approved'))"
@@ -80,6 +97,10 @@ def identity_facts() -> IdentityFacts:
             "Site Recovery Operator",
             "Virtual Machine Contributor",
             "Network Contributor",
+            "Reader",
+            "Key Vault Secrets User",
+            "Key Vault Crypto User",
+            "Key Vault Contributor",
         }
     )
     shop, erp = f"/subscriptions/{SHOP_SUB}", f"/subscriptions/{ERP_SUB}"
@@ -95,6 +116,11 @@ def identity_facts() -> IdentityFacts:
         (roles["Virtual Machine Contributor"], _vm_id("vm-sap-db-01"), GROUP_SAP, None),
         (roles["Virtual Machine Contributor"], _vm_id("vm-sap-ascs-01"), GROUP_SAP, None),
         (roles["Virtual Machine Contributor"], _vm_id("vm-win-ad-01"), PRINCIPAL, TIER0_CONDITION),
+        (roles["Reader"], KV_SQL, GROUP_DR, None),
+        (roles["Reader"], KV_HANA, GROUP_SAP, None),
+        (roles["Key Vault Secrets User"], KV_HANA, GROUP_SAP, None),
+        (roles["Key Vault Crypto User"], KV_HANA, GROUP_SAP, None),
+        (roles["Key Vault Contributor"], erp_target, GROUP_DR, None),
     ]
     assignments = tuple(
         _assignment(n, role, scope, who, **({"condition": cond} if cond else {}))
@@ -137,5 +163,40 @@ def identity_facts() -> IdentityFacts:
     )
 
 
+def key_vaults() -> tuple[KeyVault, ...]:
+    """The two source key vaults of the ADE VMs, as the subscription's vault list returns them."""
+    dba = KeyVaultAccessPolicy(
+        object_id=GROUP_SQL_DBA,
+        tenant_id="72f988bf-0000-4000-8000-00000000c0de",
+        keys=("get", "list", "create", "decrypt", "encrypt"),
+        secrets=("get", "list", "set"),
+    )
+    return (
+        KeyVault(KV_HANA, "kv-sap-hana", "eastus", rbac_authorization=True),
+        KeyVault(KV_SQL, "kv-erp-sql", "eastus", rbac_authorization=False, access_policies=(dba,)),
+    )
+
+
+def _with_ade(vm: VirtualMachine) -> VirtualMachine:
+    vaults = ADE_VAULTS.get(vm.name)
+    if vaults is None:
+        return vm
+
+    def encrypted(disk: Disk | None) -> Disk | None:
+        if disk is None or not disk.managed:
+            return disk
+        return replace(
+            disk, ade_encrypted=True, ade_key_vault_id=vaults[0], ade_kek_vault_id=vaults[1]
+        )
+
+    data = tuple(d for d in (encrypted(d) for d in vm.data_disks) if d is not None)
+    return replace(vm, os_disk=encrypted(vm.os_disk), data_disks=data)
+
+
 def apply(snapshot: Snapshot) -> Snapshot:
-    return replace(snapshot, identity=identity_facts())
+    return replace(
+        snapshot,
+        identity=identity_facts(),
+        vms=tuple(_with_ade(vm) for vm in snapshot.vms),
+        key_vaults=key_vaults(),
+    )

@@ -18,7 +18,7 @@ The network story, by rule (vm-web-02, vm-app-02 and vm-win-iis-01 stay clean):
   vm-sap-app-01 -> vm-sap-db-01 and vm-sap-ascs-01 -> vm-sap-db-01; the other pairs pass).
 * rt-batch-egress on snet-batch: 0.0.0.0/0 to the hub firewall (ASR208 warns for vm-batch-01).
 * the cache account's firewall denies by default, admits trusted services and every subnet but
-  snet-batch (ASR210 warns for vm-batch-01).
+  snet-batch (ASR210 fails vm-batch-01).
 
 `apply` receives the snapshot built so far and returns it with this area's facts added
 (`dataclasses.replace`).

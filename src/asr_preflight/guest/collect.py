@@ -53,6 +53,7 @@ class _Job:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.started: float | None = None
+        self.budget = 0.0  # seconds this guest may take (its budget, or less near --timeout)
         self.transport: Transport | None = None
         self.lock = threading.Lock()
 
@@ -236,7 +237,6 @@ class _Runner:
     ) -> Iterator[tuple[Target, GuestFacts | FactError]]:
         if not targets:
             return
-        budget = self.guest.budget_seconds
         workers = max(1, min(self.options.concurrency, len(targets)))
         jobs = [_Job(t) for t in targets]
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asr-guest")
@@ -252,7 +252,7 @@ class _Runner:
                     yield job.target, self._result(job, future)
                 now = time.monotonic()
                 for future, job in list(pending.items()):
-                    if job.started is not None and now > job.started + budget + 2.0:
+                    if job.started is not None and now > job.started + job.budget + 2.0:
                         # a host that ignores every timeout: give up on it, free its worker
                         job.abort()
                         pending.pop(future)
@@ -277,10 +277,16 @@ class _Runner:
     def _budget_error(self, job: _Job) -> FactError:
         return FactError(
             "guest", job.target.vm.id,
-            "probing did not finish within its budget of "
-            f"{self.guest.budget_seconds:g} s",
+            f"probing did not finish within its budget of {job.budget:g} s",
             "raise [guest] budget_seconds, or check why the guest answers so slowly",
         )  # fmt: skip
+
+    def _budget(self) -> float:
+        """The guest's budget, cut to what is left before the collection's deadline."""
+        budget = float(self.guest.budget_seconds)
+        if self.options.deadline is not None:
+            budget = min(budget, self.options.deadline - time.monotonic())
+        return budget
 
     def _transport(self, target: Target, deadline: Deadline) -> Transport:
         timeout = self.guest.connect_timeout_seconds
@@ -300,8 +306,15 @@ class _Runner:
 
     def _probe(self, job: _Job) -> GuestFacts | FactError:
         target = job.target
+        job.budget = self._budget()
         job.started = time.monotonic()
-        deadline = Deadline(self.guest.budget_seconds)
+        if job.budget <= 0:
+            return FactError(
+                "guest", target.vm.id,
+                "the collection's time limit (--timeout) passed before this guest was probed",
+                "raise --timeout (it covers the Azure reads and every guest)",
+            )  # fmt: skip
+        deadline = Deadline(job.budget)
         transport = self._transport(target, deadline)
         with job.lock:
             job.transport = transport
@@ -416,6 +429,9 @@ class _Runner:
         return _scrub_facts(facts, self.scrub)
 
     def _decoded(self, result: CommandResult, errors: dict[str, str]) -> dict[str, Any] | None:
+        if result.failure:
+            errors[result.probe] = self.scrub(result.failure)
+            return None
         if result.exit_status is None:
             why = result.stderr.strip()
             errors[result.probe] = self.scrub(

@@ -6,8 +6,12 @@
   yet (hashed, appended to the file) and never accepts a changed key.
 - Authentication: the plan's key file, else a password read from the environment variable the
   plan names (``password_env``), else the SSH agent. No key is searched for in ~/.ssh.
-- Timeouts: ``connect_timeout_seconds`` bounds the TCP connect, the banner and authentication;
-  every command is bounded by its own timeout and by the host's time budget.
+- Timeouts: ``connect_timeout_seconds`` bounds the TCP connect, the banner and authentication
+  together (one deadline: a host that accepts TCP but never sends an SSH banner costs exactly
+  that, and is reported in one line); every command is bounded by its own timeout and by the
+  host's time budget as a wall-clock deadline, however fast the guest keeps sending.
+- Output: at most :data:`MAX_PROBE_OUTPUT` bytes per probe (stdout and stderr together); past
+  it reading stops, the channel is closed and the probe reports nothing (``unknown``).
 - One connection per host, reused for all its probes (several probes run at once on it);
   an optional jump host (``jump_host = "user@host[:port]"``) is connected once per run.
 
@@ -25,7 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from asr_preflight.guest.scripts import Invocation
-from asr_preflight.guest.transport import CommandResult, Deadline, GuestAccessError
+from asr_preflight.guest.transport import (
+    MAX_PROBE_OUTPUT,
+    CommandResult,
+    Deadline,
+    GuestAccessError,
+    OutputTooLarge,
+)
 from asr_preflight.plan import GuestLinux
 
 MAX_CHANNELS = 8  # OpenSSH's default MaxSessions is 10 per connection
@@ -34,8 +44,15 @@ _MARK_RE = re.compile(r"\n?@@asr-preflight-end (\w+) (\d+)@@\n")
 
 
 def _paramiko() -> Any:
+    import logging
+
     import paramiko
 
+    # paramiko's transport thread logs each failed handshake with a traceback; without a handler
+    # of ours Python prints that on stderr (logging's last resort). We report it in one line.
+    logger = logging.getLogger("paramiko")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
     return paramiko
 
 
@@ -187,18 +204,26 @@ def _open_client(
                 client.get_host_keys().add(name, key.get_name(), key)
     client.set_missing_host_key_policy(host_keys.policy())
     shown = f"{host}:{port}"
+    end = time.monotonic() + timeout  # TCP, banner and authentication share one deadline
+    credentials = _credentials(config)
+    if sock is None:
+        sock = _tcp_connect(host, port, timeout, shown)
+
+    def left() -> float:
+        return max(0.05, end - time.monotonic())
+
     try:
         client.connect(
             host,
             port=port,
             username=user,
-            timeout=timeout,
-            banner_timeout=timeout,
-            auth_timeout=timeout,
-            channel_timeout=timeout,
+            timeout=left(),
+            banner_timeout=left(),
+            auth_timeout=left(),
+            channel_timeout=left(),
             look_for_keys=False,
             sock=sock,
-            **_credentials(config),
+            **credentials,
         )
     except UnknownHostKey as exc:
         client.close()
@@ -230,12 +255,44 @@ def _open_client(
             f"{port} is open (NSG, guest firewall), or set [guest.hosts] for this VM",
         ) from None
     except (paramiko.SSHException, OSError) as exc:
+        transport = client.get_transport()
+        banner = getattr(transport, "remote_version", "") if transport is not None else ""
         client.close()
+        sock.close()
+        if not banner:  # the port took the connection, but no SSH server spoke
+            raise GuestAccessError(
+                f"no SSH banner from {shown} within {timeout:g} s: the port accepts TCP "
+                "connections but no SSH server answered",
+                f"check that sshd (not another service or a tarpit) listens on port {port}, "
+                "or set [guest.hosts] for this VM",
+            ) from None
         raise GuestAccessError(
-            f"cannot connect to {shown} over SSH: {exc}",
+            f"cannot connect to {shown} over SSH: {_one_line(exc)}",
             "check the address, the port and that sshd is running",
         ) from None
     return client
+
+
+def _tcp_connect(host: str, port: int, timeout: float, shown: str) -> Any:
+    import socket
+
+    try:
+        return socket.create_connection((host, port), timeout=timeout)
+    except TimeoutError:
+        raise GuestAccessError(
+            f"no SSH answer from {shown} within {timeout:g} s",
+            "check that the address is reachable from this machine and port "
+            f"{port} is open (NSG, guest firewall), or set [guest.hosts] for this VM",
+        ) from None
+    except OSError as exc:
+        raise GuestAccessError(
+            f"cannot connect to {shown} over SSH: {_one_line(exc)}",
+            "check the address, the port and that sshd is running",
+        ) from None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 class SshTransport:
@@ -315,7 +372,7 @@ class SshTransport:
         for inv in invocations:
             match = found.get(inv.probe)
             if match is None:
-                out.append(CommandResult(inv.probe, None, "", result.stderr))
+                out.append(CommandResult(inv.probe, None, "", result.stderr, result.failure))
                 continue
             status = int(match.group(2))
             out.append(
@@ -332,25 +389,53 @@ class SshTransport:
             self.client = None
 
 
-def _read(probe: str, chan: Any, end: float) -> CommandResult:
+def _read(probe: str, chan: Any, end: float, limit: int = MAX_PROBE_OUTPUT) -> CommandResult:
+    """A command's output until it exits, ``end`` (a wall-clock deadline, however fast the guest
+    sends) or ``limit`` bytes of stdout and stderr together, whichever comes first."""
     out: list[bytes] = []
     err: list[bytes] = []
+    size = 0
+    failure: str | None = None
+    status: int | None = None
+
+    def take_stderr() -> None:
+        nonlocal size
+        while chan.recv_stderr_ready():
+            data = chan.recv_stderr(65536)
+            err.append(data)
+            size += len(data)
+            if size > limit:
+                raise OutputTooLarge(limit)
+            if time.monotonic() >= end:
+                raise TimeoutError
+
     try:
         while True:
-            chan.settimeout(max(0.05, end - time.monotonic()))
-            data = chan.recv(65536)
+            left = end - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            take_stderr()
+            chan.settimeout(max(0.05, min(left, 0.5)))
+            try:
+                data = chan.recv(65536)
+            except TimeoutError:
+                continue  # quiet on stdout: look at stderr and the clock again
             if not data:
                 break
             out.append(data)
-            if time.monotonic() > end:
-                raise TimeoutError
-        while chan.recv_stderr_ready():
-            err.append(chan.recv_stderr(65536))
+            size += len(data)
+            if size > limit:
+                raise OutputTooLarge(limit)
+        take_stderr()
         if not chan.status_event.wait(max(0.05, end - time.monotonic())):
             raise TimeoutError
-        status: int | None = chan.recv_exit_status()
+        status = chan.recv_exit_status()
     except TimeoutError:
         status = None
+    except OutputTooLarge as exc:
+        failure = str(exc)
+        out.clear()
+        err.clear()
     finally:
         chan.close()
     return CommandResult(
@@ -358,4 +443,5 @@ def _read(probe: str, chan: Any, end: float) -> CommandResult:
         status,
         b"".join(out).decode("utf-8", "replace"),
         b"".join(err).decode("utf-8", "replace"),
+        failure,
     )

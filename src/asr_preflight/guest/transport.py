@@ -9,13 +9,28 @@ from typing import Protocol
 
 from asr_preflight.guest.scripts import Invocation
 
+#: What one probe may print (stdout and stderr together, bytes); past it the transport stops
+#: reading, closes the command and the probe reports nothing. The scripts print a few KiB, a
+#: full trust store ~300 KiB. Documented in docs/guest.md.
+MAX_PROBE_OUTPUT = 1024 * 1024
+
 
 @dataclass(frozen=True)
 class CommandResult:
     probe: str
-    exit_status: int | None  # None: it did not finish in time
+    exit_status: int | None  # None: it did not finish in time (or ``failure`` says why)
     stdout: str
     stderr: str
+    failure: str | None = None  # why there is no exit status, when the transport knows
+
+
+class OutputTooLarge(Exception):
+    """A probe printed more than :data:`MAX_PROBE_OUTPUT`; reading stopped."""
+
+    def __init__(self, limit: int = MAX_PROBE_OUTPUT) -> None:
+        super().__init__(
+            f"printed more than {limit // 1024} KiB; reading stopped (a probe prints a few KiB)"
+        )
 
 
 class GuestAccessError(Exception):

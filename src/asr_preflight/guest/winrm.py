@@ -17,11 +17,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from asr_preflight.guest.scripts import Invocation, encoded_powershell
-from asr_preflight.guest.transport import CommandResult, Deadline, GuestAccessError
+from asr_preflight.guest.transport import (
+    MAX_PROBE_OUTPUT,
+    CommandResult,
+    Deadline,
+    GuestAccessError,
+    OutputTooLarge,
+)
 from asr_preflight.plan import GuestWindows
 
 ENCRYPTING = ("ntlm", "kerberos", "credssp")
@@ -157,8 +164,17 @@ class WinrmTransport:
                         encoded_powershell(inv.powershell()),
                     ],
                 )
-                stdout, stderr, status = self.protocol.get_command_output(self.shell_id, command_id)
-                self.protocol.cleanup_command(self.shell_id, command_id)
+                try:
+                    stdout, stderr, status = self._output(command_id, timeout)
+                finally:
+                    with contextlib.suppress(Exception):  # stops a command we gave up on
+                        self.protocol.cleanup_command(self.shell_id, command_id)
+            except OutputTooLarge as exc:
+                results.append(CommandResult(inv.probe, None, "", "", str(exc)))
+                continue
+            except TimeoutError:
+                results.append(CommandResult(inv.probe, None, "", "the host's time budget ran out"))
+                continue
             except Exception as exc:  # noqa: BLE001
                 results.append(CommandResult(inv.probe, None, "", f"{type(exc).__name__}: {exc}"))
                 continue
@@ -166,6 +182,33 @@ class WinrmTransport:
                 CommandResult(inv.probe, status, stdout.decode("utf-8", "replace"), _clean(stderr))
             )
         return results
+
+    def _output(self, command_id: str, timeout: float) -> tuple[bytes, bytes, int]:
+        """pywinrm's ``get_command_output`` with bounds: at most MAX_PROBE_OUTPUT bytes, and
+        not past ``timeout`` nor the host's budget (each Receive waits at most the operation
+        timeout), however fast the guest keeps sending."""
+        from winrm.exceptions import WinRMOperationTimeoutError
+
+        end = time.monotonic() + self.deadline.clamp(timeout)
+        out: list[bytes] = []
+        err: list[bytes] = []
+        size = 0
+        while True:
+            if time.monotonic() >= end:
+                raise TimeoutError
+            try:
+                stdout, stderr, status, done = self.protocol.get_command_output_raw(
+                    self.shell_id, command_id
+                )
+            except WinRMOperationTimeoutError:
+                continue  # nothing yet: WinRM's long poll ended; ask again
+            out.append(stdout)
+            err.append(stderr)
+            size += len(stdout) + len(stderr)
+            if size > MAX_PROBE_OUTPUT:
+                raise OutputTooLarge()
+            if done:
+                return b"".join(out), b"".join(err), int(status)
 
     def close(self) -> None:
         if self.protocol is not None and self.shell_id is not None:

@@ -25,7 +25,7 @@ def parse_range(text: str) -> tuple[int, int] | None:
             return None
         try:
             value = int.from_bytes(socket.inet_aton(address), "big")
-        except OSError:
+        except (OSError, ValueError):  # ValueError: an embedded NUL
             return None
         length = int(bits) if bits.isdigit() else (32 if not bits else -1)
         if not 0 <= length <= 32:

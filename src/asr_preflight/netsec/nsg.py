@@ -41,6 +41,11 @@ NOT_INTERNET_V4 = (
 PUBLIC_V6 = "2000::/3"
 
 
+#: SecurityRuleProtocol (Microsoft.Network networkSecurityGroup.json), lower-cased; "any" as the
+#: portal shows "*".
+_PROTOCOLS = frozenset({"*", "any", "tcp", "udp", "icmp", "esp", "ah"})
+
+
 class EvaluationGap(Exception):
     """The evaluator met something it cannot resolve (an unknown service tag, a malformed port):
     the verdict would be a guess, so the caller reports ``unknown`` instead."""
@@ -93,10 +98,15 @@ class _Rule:
 
     def __init__(self, rule: SecurityRule, hit: RuleHit, scope: VnetScope, tags: TagIndex) -> None:
         protocol = rule.protocol.strip().lower()
+        if protocol not in _PROTOCOLS:  # an unknown protocol is never "matches nothing"
+            raise EvaluationGap(
+                f"rule {rule.name!r} has protocol {rule.protocol!r}, "
+                "not one of Tcp, Udp, Icmp, Esp, Ah, *"
+            )
         self.rule = rule
         self.hit = hit
         self.allow = rule.access.lower() == "allow"
-        self.protocol: str | None = None if protocol in ("*", "any", "") else protocol
+        self.protocol: str | None = None if protocol in ("*", "any") else protocol
         self.src_ports = parse_ports(rule.source_port_ranges)
         self.dst_ports = parse_ports(rule.destination_port_ranges)
         self.scope = scope

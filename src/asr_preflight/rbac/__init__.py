@@ -1,4 +1,4 @@
-"""Azure RBAC: may principal P perform control-plane action A at scope S?
+"""Azure RBAC: may principal P perform control-plane (or data) action A at scope S?
 
 The evaluator and how it answers are :mod:`.evaluator` (its docstring is the reference);
 scopes are :mod:`.scopes`; action patterns and the built-in roles are :mod:`.roles`. Every name
@@ -12,6 +12,7 @@ from asr_preflight.rbac.evaluator import (
     MANAGEMENT_GROUP_PREFIX,
     MG_HINT,
     READ_PERMISSIONS,
+    UNLISTED_HINT,
     Access,
     Decision,
     Evaluator,
@@ -40,6 +41,7 @@ __all__ = [
     "MANAGEMENT_GROUP_PREFIX",
     "MG_HINT",
     "READ_PERMISSIONS",
+    "UNLISTED_HINT",
     "Access",
     "Decision",
     "Evaluator",

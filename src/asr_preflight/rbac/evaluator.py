@@ -10,8 +10,12 @@ It answers as Azure Resource Manager does, from the facts the collector gathered
 * A **role definition** grants A when, in one of its permission blocks, an ``actions`` pattern
   matches A and no ``notActions`` pattern of the *same* block does. Patterns are
   case-insensitive and ``*`` matches any run of characters anywhere in the string.
-  ``dataActions`` never grant a control-plane action. ``notActions`` only narrow their own role:
-  another role can still grant the action.
+  ``notActions`` only narrow their own role: another role can still grant the action.
+* A **data action** (``Microsoft.KeyVault/vaults/secrets/getSecret/action``: an operation on the
+  data inside a resource, asked with ``check(action, scope, data=True)``) is granted only by a
+  ``dataActions`` pattern not matched by a ``notDataActions`` pattern of the same block, and
+  blocked only by a deny assignment's ``dataActions``. The two kinds never cross: ``actions: *``
+  grants no data action, and ``dataActions: *`` no control-plane action.
 * A **deny assignment** at S or above (only at S itself with ``doNotApplyToChildScopes``) whose
   actions match A (minus its notActions) blocks A whatever the roles say, when it names the
   principal, one of its groups, or everyone (``00000000-0000-0000-0000-000000000000``) and does
@@ -25,10 +29,15 @@ deny assignment that decided it.
 Approximations, each resolved towards ``unknown`` rather than a guess:
 
 * A management group scope (``/providers/Microsoft.Management/managementGroups/X``) is above a
-  subscription only when the collector says so (``IdentityFacts.management_groups``). When it did
+  subscription only when the collector says so (``IdentityFacts.management_groups``: it records
+  every management group at which ARM listed an assignment or deny assignment for the
+  subscription, since ``assignedTo()`` at a subscription lists those above it). When it did
   not gather a subscription's ancestry, an assignment at a management group that would grant the
   action makes the answer ``unknown``, and a deny assignment there makes an otherwise allowed
   answer ``unknown``.
+* PIM-eligible (not activated) role assignments and Azure Lighthouse delegations are not listed
+  by ARM's role assignments API: a principal whose access rests on them is answered ``denied``,
+  and the hint (:data:`UNLISTED_HINT`) says so.
 * Group membership is known from ``IdentityFacts.group_ids`` and from the groups that hold one of
   the principal's assignments. When ``group_ids`` was not gathered, a deny assignment that names
   (or excludes) a principal that may be a group containing P gives ``unknown``.
@@ -145,8 +154,14 @@ class Evaluator:
             k.lower(): tuple(v.lower() for v in vs) for k, vs in facts.management_groups.items()
         }
         self._roles = {_guid(r.id): r for r in facts.role_definitions}
-        self._compiled = {guid: Permissions(r.permissions) for guid, r in self._roles.items()}
-        self._deny_perms = {d.id: Permissions(d.permissions) for d in facts.deny_assignments}
+        self._compiled = {
+            data: {guid: Permissions(r.permissions, data=data) for guid, r in self._roles.items()}
+            for data in (False, True)
+        }
+        self._deny_perms = {
+            data: {d.id: Permissions(d.permissions, data=data) for d in facts.deny_assignments}
+            for data in (False, True)
+        }
         self._by_scope: dict[str, list[_Grant]] = {}
         self._by_mg: dict[str, list[_Grant]] = {}
         for a in facts.role_assignments:
@@ -167,23 +182,24 @@ class Evaluator:
             else:
                 self._deny_by_mg.setdefault(mg, []).append(d)
         self._scopes: dict[str, _ScopeFacts] = {}
-        self._answers: dict[tuple[str, str], Access] = {}
+        self._answers: dict[tuple[str, str, bool], Access] = {}
 
     # -- public ---------------------------------------------------------------------------------
 
     def role(self, assignment: RoleAssignment) -> RoleDefinition | None:
         return self._roles.get(_guid(assignment.role_definition_id))
 
-    def check(self, action: str, scope: str) -> Access:
-        """May the principal perform ``action`` at ``scope``? Remembered per (action, scope)."""
-        key = (action, scope)
+    def check(self, action: str, scope: str, *, data: bool = False) -> Access:
+        """May the principal perform ``action`` at ``scope``? ``data=True``: ``action`` is a
+        data action (granted by ``dataActions`` only). Remembered per (action, scope, kind)."""
+        key = (action, scope, data)
         found = self._answers.get(key)
         if found is None:
             norm = normalize_scope(scope)
-            found = self._answers.get((action.lower(), norm))
+            found = self._answers.get((action.lower(), norm, data))
             if found is None:
-                found = self._decide(action, scope, self._scope_facts(norm))
-                self._answers[(action.lower(), norm)] = found
+                found = self._decide(action, scope, self._scope_facts(norm), data)
+                self._answers[(action.lower(), norm, data)] = found
             self._answers[key] = found
         return found
 
@@ -249,14 +265,14 @@ class Evaluator:
 
     # -- decision -----------------------------------------------------------------------------
 
-    def _decide(self, action: str, scope: str, facts: _ScopeFacts) -> Access:
+    def _decide(self, action: str, scope: str, facts: _ScopeFacts, data: bool) -> Access:
         if facts.blind is not None:
             return Access(action, scope, Decision.UNKNOWN, facts.blind[0], hint=facts.blind[1])
 
         granted: list[_Grant] = []
         uncertain: list[tuple[_Grant, str, str]] = []  # (grant, why, hint)
         for grant in facts.grants:
-            compiled = self._compiled.get(grant.guid)
+            compiled = self._compiled[data].get(grant.guid)
             if not grant.certain:
                 if compiled is None or compiled.grants(action):
                     sub = subscription_of(scope) or "?"
@@ -272,7 +288,7 @@ class Evaluator:
                 else:
                     granted.append(grant)
 
-        deny, maybe_deny, maybe_why = self._denied(action, facts.denies)
+        deny, maybe_deny, maybe_why = self._denied(action, facts.denies, data)
         if deny is not None:
             return Access(
                 action,
@@ -313,17 +329,19 @@ class Evaluator:
                 role.role_name if role else None,
                 hint=hint,
             )
-        return Access(action, scope, Decision.DENIED, "no role assignment grants it")
+        return Access(
+            action, scope, Decision.DENIED, "no role assignment grants it", hint=UNLISTED_HINT
+        )
 
     def _denied(
-        self, action: str, denies: Sequence[_Deny]
+        self, action: str, denies: Sequence[_Deny], data: bool
     ) -> tuple[DenyAssignment | None, DenyAssignment | None, str]:
         """(a deny that blocks, a deny that may block, why it only may)."""
         maybe: DenyAssignment | None = None
         maybe_why = ""
         for item in denies:
             d = item.deny
-            if not self._deny_perms[d.id].grants(action):
+            if not self._deny_perms[data][d.id].grants(action):
                 continue
             applies = self._names(d.principal_ids, d)
             excluded = self._names(d.exclude_principal_ids, d)
@@ -392,6 +410,12 @@ MG_HINT = (
 GROUPS_HINT = (
     "collect the principal's group memberships (Microsoft Graph getMemberObjects), or check "
     "the deny assignment's principals by hand"
+)
+UNLISTED_HINT = (
+    "PIM-eligible role assignments that are not activated, and Azure Lighthouse delegations, "
+    "are not listed by ARM and so not counted here: if the principal relies on one, activate "
+    "the eligible role (Privileged Identity Management) before enabling replication, or "
+    "check the delegation by hand"
 )
 CONDITION_HINT = (
     "asr-preflight does not evaluate ABAC conditions: check the condition of the role "

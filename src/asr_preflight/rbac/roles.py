@@ -30,12 +30,15 @@ def action_matches(pattern: str, action: str) -> bool:
 
 
 class Permissions:
-    """Compiled permission blocks; ``grants(action)`` answers once per action."""
+    """Compiled permission blocks; ``grants(action)`` answers once per action. ``data=True``
+    compiles the ``dataActions``/``notDataActions`` instead of ``actions``/``notActions``."""
 
-    def __init__(self, blocks: Iterable[Permission]) -> None:
-        self._blocks = [
-            (_regex(tuple(b.actions)), _regex(tuple(b.not_actions))) for b in blocks if b.actions
-        ]
+    def __init__(self, blocks: Iterable[Permission], *, data: bool = False) -> None:
+        pairs = (
+            (b.data_actions, b.not_data_actions) if data else (b.actions, b.not_actions)
+            for b in blocks
+        )
+        self._blocks = [(_regex(tuple(a)), _regex(tuple(n))) for a, n in pairs if a]
         self._answers: dict[str, bool] = {}
 
     def grants(self, action: str) -> bool:
@@ -62,7 +65,12 @@ def builtin_roles() -> tuple[RoleDefinition, ...]:
             id=f"/providers/Microsoft.Authorization/roleDefinitions/{r['id']}",
             role_name=r["roleName"],
             permissions=tuple(
-                Permission(tuple(p["actions"]), tuple(p.get("notActions", ())))
+                Permission(
+                    tuple(p["actions"]),
+                    tuple(p.get("notActions", ())),
+                    tuple(p.get("dataActions", ())),
+                    tuple(p.get("notDataActions", ())),
+                )
                 for p in r["permissions"]
             ),
             assignable_scopes=("/",),
@@ -79,12 +87,13 @@ def builtin_role(name: str) -> RoleDefinition:
 
 
 @cache
-def smallest_roles(actions: frozenset[str]) -> tuple[str, ...]:
+def smallest_roles(actions: frozenset[str], *, data: bool = False) -> tuple[str, ...]:
     """The least privileged built-in role granting every action, as ``(name,)``; or a pair of
     narrower roles that together do, followed by the smallest single role, as
-    ``(a, b, single)``. Empty when no built-in role in the data file grants them."""
+    ``(a, b, single)``. Empty when no built-in role in the data file grants them.
+    ``data=True``: the actions are data actions."""
     roles = builtin_roles()
-    compiled = [(r.role_name, Permissions(r.permissions)) for r in roles]
+    compiled = [(r.role_name, Permissions(r.permissions, data=data)) for r in roles]
     wanted = sorted(actions)
     single = next(
         (i for i, (_, perms) in enumerate(compiled) if all(perms.grants(a) for a in wanted)), None

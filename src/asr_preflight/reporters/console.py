@@ -2,7 +2,10 @@
 
 Safe for CI logs: without a terminal rich writes no colour or cursor codes, uses a fixed width,
 and falls back to ASCII boxes when the output encoding is not UTF-8. Every value is a
-:class:`rich.text.Text`, so a VM named ``[bold]x`` prints as written.
+:class:`rich.text.Text`, so a VM named ``[bold]x`` prints as written, and every value from the
+estate or a rule goes through :func:`asr_preflight.printable.printable` (via :func:`_data`), so
+an ESC sequence or a newline in a VM name is shown escaped, never obeyed, with or without a
+terminal.
 
 Large estates stay readable: past ``max_vm_rows`` VMs the table lists only the VMs that are
 not Ready, and at most ``max_findings`` findings are printed (the files hold the rest).
@@ -22,6 +25,7 @@ from rich.text import Text
 
 from asr_preflight.api import Outcome
 from asr_preflight.engine import Verdict
+from asr_preflight.printable import printable
 
 if TYPE_CHECKING:
     from asr_preflight.engine import Evaluation, Result
@@ -59,6 +63,11 @@ def make_console(file: TextIO | None = None, *, stderr: bool = False) -> Console
     isatty = hasattr(stream, "isatty") and stream.isatty()
     width = None if isatty or os.environ.get("COLUMNS") else 120
     return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+
+
+def _data(text: object, style: str = "") -> Text:
+    """Text from the estate, a rule or the file system: control characters escaped."""
+    return Text(printable(text), style=style)
 
 
 def render(
@@ -113,7 +122,7 @@ def _vm_table(out: Console, evaluation: Evaluation, max_rows: int) -> None:
         table.add_column(outcome.value, justify="right")
     for vm in vms:
         table.add_row(
-            Text(vm.name),
+            _data(vm.name),
             Text(vm.verdict.label, style=VERDICT_STYLE[vm.verdict]),
             *(_count(vm.counts.get(o, 0), o) for o in (*SHOWN, Outcome.WAIVED)),
         )
@@ -141,18 +150,18 @@ def _findings(out: Console, evaluation: Evaluation, limit: int) -> None:
         if not mine or printed >= limit:
             continue
         verdict = (vm.verdict.label, VERDICT_STYLE[vm.verdict])
-        out.print(Text.assemble((vm.name, "bold"), "  ", verdict))
+        out.print(Text.assemble(_data(vm.name, "bold"), "  ", verdict))
         grid = Table.grid(padding=(0, 1))
         grid.add_column(width=1)
         grid.add_column(no_wrap=True, min_width=7)
         grid.add_column()
         for result in mine[: limit - printed]:
-            text = Text(f"{result.rule} {result.name}: ")
+            text = _data(f"{result.rule} {result.name}: ")
             if result.change == "new":
                 text = Text.assemble(("NEW ", "bold"), text)  # against --baseline (docs/gates.md)
-            text.append(result.message)
+            text.append(printable(result.message))
             if result.hint:
-                text.append(f"\nhint: {result.hint}", style="dim")
+                text.append(f"\nhint: {printable(result.hint)}", style="dim")
             outcome = Text(result.outcome.value.upper(), style=OUTCOME_STYLE[result.outcome])
             grid.add_row("", outcome, text)
             printed += 1
@@ -173,14 +182,14 @@ def _summary(
     for vm in evaluation.vms:
         verdicts[vm.verdict] += 1
     counts = ", ".join(f"{n} {v.label}" for v, n in verdicts.items() if n)
-    region = info.target_region or "?"
+    region = printable(info.target_region or "?")
     out.print(Text(f"{len(evaluation.vms)} VMs checked against {region}: {counts or 'none'}"))
     for error in evaluation.rule_errors:
-        out.print(Text(f"rule error (a bug, results unknown): {error}", style="red"))
+        out.print(_data(f"rule error (a bug, results unknown): {error}", "red"))
     for note in evaluation.notes:  # waivers and the baseline comparison, among others
-        out.print(Text(f"note: {note}", style="yellow"))
+        out.print(_data(f"note: {note}", "yellow"))
     for path in written:
-        out.print(Text(f"wrote {path}"))
+        out.print(_data(f"wrote {path}"))
     line = Text("Run verdict: ")
     line.append(evaluation.verdict.label, style=VERDICT_STYLE[evaluation.verdict])
     if exit_code is not None:

@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+from dataclasses import replace
+
+from asr_preflight.api import (
+    OUTCOME_RANK,
+    Finding,
+    Outcome,
+    RuleContext,
+    passed,
+    skipped,
+    vm_rule,
+)
+from asr_preflight.rbac import Access, Decision, Evaluator
+from asr_preflight.snapshot import Vault, VirtualMachine
+
+from ..network._common import missing, placement
+
+#: What the vault's identity must be allowed on the cache storage account: Contributor's
+#: control-plane actions Site Recovery uses there, and Storage Blob Data Contributor's data
+#: actions (either role, or a custom role with these actions, satisfies it).
+CONTRIBUTOR_ACTIONS = (
+    "Microsoft.Storage/storageAccounts/read",
+    "Microsoft.Storage/storageAccounts/listKeys/action",
+    "Microsoft.Storage/storageAccounts/blobServices/containers/write",
+)
+BLOB_DATA_ACTIONS = (
+    "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+    "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
+    "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete",
+)
+IN_USE = ("enabled", "partiallyenabled")
+
+
+@vm_rule(code="ASR010", name="vault-private-endpoint-ready", severity="fail")
+def vault_private_endpoint_ready(ctx: RuleContext, vm: VirtualMachine) -> Finding:
+    """A vault that uses private endpoints is ready for this VM's replication.
+
+    ## What it checks
+    When the vault uses private endpoints for Site Recovery (a private endpoint connection with
+    group `AzureSiteRecovery`, `privateEndpointStateForSiteRecovery` Enabled, or public network
+    access Disabled):
+    - every Site Recovery private endpoint connection is `Approved` (and there is one);
+    - a private DNS zone `privatelink.siterecovery.windowsazure.com` is linked (link state
+      Completed) to the VM's VNet; zones are looked for in the subscriptions the plan lists,
+      the vault's and the target's;
+    - the vault's system-assigned managed identity holds Contributor and Storage Blob Data
+      Contributor (or their actions: `storageAccounts/read`, `listKeys/action`,
+      `containers/write`; blob data `read`, `write`, `delete`) on the cache storage account for
+      the VM's region, as the RBAC evaluator answers for the identity's role assignments.
+    Skipped when the vault uses no private endpoint for Site Recovery.
+
+    ## Why it matters
+    With private endpoints, the mobility service resolves the vault's Site Recovery endpoints
+    through the private DNS zone, and the vault writes to the cache account with its managed
+    identity. A pending connection, a VNet without the zone, or an identity without those roles
+    makes enable replication fail.
+
+    ## How to fix
+    Approve the private endpoint connection on the vault; link the private DNS zone
+    `privatelink.siterecovery.windowsazure.com` to the VM's VNet (and the target VNet); enable
+    the vault's system-assigned identity and grant it Contributor and Storage Blob Data
+    Contributor on the cache storage account.
+
+    ## References
+    - https://learn.microsoft.com/azure/site-recovery/azure-to-azure-how-to-enable-replication-private-endpoints
+    - https://learn.microsoft.com/azure/private-link/private-endpoint-dns
+    """
+    vault_id = ctx.plan.target.vault
+    if not vault_id:
+        return skipped(vm, f"{vm.name}: the plan names no vault")
+    vault = ctx.snapshot.vault
+    if vault is None:
+        raise ctx.missing("vault", vault_id, "the vault")
+    if vault.private_endpoint_connections is None or vault.public_network_access is None:
+        raise ctx.missing("vault", vault.id, f"vault {vault.name}'s private endpoint settings")
+    connections = vault.private_endpoint_connections
+    state = (vault.private_endpoint_state_for_site_recovery or "").lower()
+    disabled = vault.public_network_access.lower() == "disabled"
+    if not connections and state not in IN_USE and not disabled:
+        return skipped(
+            vm, f"{vm.name}: vault {vault.name} uses no private endpoint for Site Recovery"
+        )
+    problems: list[tuple[Outcome, str]] = []
+    if not connections:
+        problems.append(
+            (
+                Outcome.FAIL,
+                "public network access is Disabled and there is no Site Recovery private endpoint",
+            )
+        )
+    for conn in connections:
+        if (conn.status or "").lower() != "approved":
+            name = (conn.private_endpoint_id or conn.id).rsplit("/", 1)[-1]
+            problems.append(
+                (
+                    Outcome.FAIL,
+                    f"private endpoint {name} is {conn.status or 'in an unknown state'},"
+                    " not Approved",
+                )
+            )
+    problems.extend(_dns(ctx, vm))
+    problems.extend(_identity(ctx, vm, vault))
+    if not problems:
+        return passed(
+            vm,
+            f"{vm.name}: vault {vault.name}'s Site Recovery private endpoints are approved, the"
+            f" private DNS zone is linked to VNet {placement(ctx, vm).vnet.name}, and its"
+            " identity holds the cache account roles",
+        )
+    worst = max((o for o, _ in problems), key=OUTCOME_RANK.__getitem__)
+    hint = (
+        "approve the vault's private endpoint connection, link privatelink.siterecovery."
+        "windowsazure.com to the VM's VNet, and grant the vault's identity Contributor and"
+        " Storage Blob Data Contributor on the cache storage account"
+    )
+    text = "; ".join(p for _, p in problems)
+    return Finding(vm, worst, f"{vm.name}: vault {vault.name}: {text}", hint=hint)
+
+
+def _dns(ctx: RuleContext, vm: VirtualMachine) -> list[tuple[Outcome, str]]:
+    zones = ctx.snapshot.private_dns_zones
+    if zones is None:
+        raise missing(ctx, "private_link", vm, "the private DNS zones")
+    vnet = placement(ctx, vm).vnet
+    key = vnet.id.lower()
+    if any(key in {v.lower() for v in z.linked_vnet_ids} for z in zones):
+        return []
+    if any(key in {v.lower() for v in z.pending_vnet_ids} for z in zones):
+        return [(Outcome.FAIL, f"the private DNS zone's link to VNet {vnet.name} is not Completed")]
+    failed_reads = [e for e in ctx.snapshot.errors if e.kind == "private_link"]
+    if failed_reads:  # the zone may sit where the collector could not look
+        return [
+            (
+                Outcome.UNKNOWN,
+                f"no linked Site Recovery private DNS zone was found for VNet {vnet.name}, but"
+                f" private DNS zones could not all be read ({failed_reads[0].cause})",
+            )
+        ]
+    where = (
+        "no private DNS zone privatelink.siterecovery.* was found"
+        if not zones
+        else f"the private DNS zone {zones[0].name} is not linked"
+    )
+    return [
+        (
+            Outcome.FAIL,
+            f"{where} to VNet {vnet.name} (zones read in the plan's, the vault's, the"
+            " target's and the cache accounts' subscriptions)",
+        )
+    ]
+
+
+def _identity(ctx: RuleContext, vm: VirtualMachine, vault: Vault) -> list[tuple[Outcome, str]]:
+    account = ctx.plan.target.cache_account_for(vm.location)
+    if account is None:
+        return []  # Site Recovery creates the account and grants its identity itself
+    if not vault.identity_principal_id:
+        return [
+            (
+                Outcome.FAIL,
+                "no system-assigned managed identity (needed with private endpoints)",
+            )
+        ]
+    facts = ctx.snapshot.vault_identity
+    if facts is None:
+        raise ctx.missing(
+            "vault_rbac", vault.id, f"vault {vault.name}'s identity's role assignments"
+        )
+    errors = [replace(e, kind="rbac") for e in ctx.snapshot.errors if e.kind == "vault_rbac"]
+    rbac = ctx.cached("asr010.rbac", lambda: Evaluator(facts, errors))
+    answers: list[tuple[str, Access]] = [
+        *(("Contributor", rbac.check(a, account)) for a in CONTRIBUTOR_ACTIONS),
+        *(
+            ("Storage Blob Data Contributor", rbac.check(a, account, data=True))
+            for a in BLOB_DATA_ACTIONS
+        ),
+    ]
+    name = account.rsplit("/", 1)[-1]
+    denied = sorted({role for role, a in answers if a.decision is Decision.DENIED})
+    if denied:
+        return [
+            (
+                Outcome.FAIL,
+                f"its identity lacks {' and '.join(denied)} on cache storage account {name}",
+            )
+        ]
+    undecided = [a for _, a in answers if a.decision is Decision.UNKNOWN]
+    if undecided:
+        return [
+            (
+                Outcome.UNKNOWN,
+                f"its identity's access to cache storage account {name} is unknown:"
+                f" {undecided[0].reason}",
+            )
+        ]
+    return []

@@ -1,0 +1,116 @@
+from asr_preflight.api import Finding, RuleContext, failed, passed, skipped, vm_rule
+from asr_preflight.snapshot import Disk, DiskEncryptionSet, VirtualMachine
+
+from .._facts import leaf, managed_disks, require_listing, same_region, vm_fact_missing
+
+_FIX = (
+    "create a disk encryption set in the target region and subscription (its key in a key vault "
+    "of that region, with Get, Wrap Key and Unwrap Key for the set's identity) and name it in "
+    "[target] disk_encryption_sets."
+)
+
+
+def uses_customer_key(disk: Disk) -> bool:
+    return "customerkey" in (disk.encryption_type or "").lower()
+
+
+def _compatible(des: DiskEncryptionSet, disk: Disk) -> bool:
+    """A set of the disk's own kind; a set whose type ARM left out is the default kind
+    (EncryptionAtRestWithCustomerKey)."""
+    kind = (des.encryption_type or "EncryptionAtRestWithCustomerKey").lower()
+    return kind == (disk.encryption_type or "").lower()
+
+
+@vm_rule(code="ASR512", name="cmk-disk-encryption-set", severity="fail")
+def cmk_disk_encryption_set(ctx: RuleContext, vm: VirtualMachine) -> Finding:
+    """Disks encrypted with customer-managed keys have a disk encryption set in the target.
+
+    ## What it checks
+    For each managed disk whose `encryption.type` uses a customer-managed key
+    (`EncryptionAtRestWithCustomerKey`, `EncryptionAtRestWithPlatformAndCustomerKeys`): the plan
+    maps its source disk encryption set to a target set (`[target] disk_encryption_sets`), and
+    that set exists in the target region when asr-preflight listed its subscription; or, with no
+    mapping, a disk encryption set of the same encryption type exists in the target subscription
+    and target region (listed once per subscription). Skipped for a VM without such disks;
+    unknown when the disks or the target subscription's disk encryption sets were not read.
+
+    ## Why it matters
+    Site Recovery cannot create a disk encryption set: the replica and failover disks of a
+    customer-managed-key disk need one that already exists in the target region. Without it
+    enable replication fails (error 150353).
+
+    ## How to fix
+    Create a disk encryption set in the target region (with a key in a key vault of that region,
+    and Get, Wrap Key and Unwrap Key for the set's managed identity), and name it for the source
+    set in `[target] disk_encryption_sets = { "<source DES id>" = "<target DES id>" }`; choose
+    the same set when you enable replication.
+
+    ## References
+    - https://learn.microsoft.com/azure/site-recovery/azure-to-azure-how-to-enable-replication-cmk-disks
+    - https://learn.microsoft.com/azure/virtual-machines/disk-encryption
+    - https://learn.microsoft.com/azure/site-recovery/azure-to-azure-troubleshoot-errors
+    """
+    if vm.os_disk is None:
+        raise vm_fact_missing(ctx, vm, "the disks")
+    disks = managed_disks(vm)
+    unread = [d.name for d in disks if d.encryption_type is None]
+    cmk = [d for d in disks if uses_customer_key(d)]
+    if unread and not cmk:
+        raise ctx.missing("disks", disks[0].id or vm.id, f"the encryption of {', '.join(unread)}")
+    if not cmk:
+        return skipped(vm, f"none of {vm.name}'s disks uses a customer-managed key")
+    target_sub = ctx.target_subscription(vm)
+    region = ctx.plan.target.region
+    mapping = {k.lower(): v for k, v in ctx.plan.target.disk_encryption_sets.items()}
+    by_id = {d.id.lower(): d for d in ctx.snapshot.disk_encryption_sets}
+    listed = {s.scope.lower() for s in ctx.snapshot.listings if s.kind == "disk_encryption_sets"}
+    missing: list[str] = []
+    found: list[str] = []
+    for disk in cmk:
+        source_des = (disk.disk_encryption_set_id or "").lower()
+        named = mapping.get(source_des)
+        if named is not None:
+            des = by_id.get(named.lower())
+            named_sub = "/".join(named.lower().split("/")[:3])
+            if des is None and named_sub in listed:
+                missing.append(f"{disk.name}: the planned set {leaf(named)} does not exist")
+            elif des is not None and not same_region(des.location, region):
+                missing.append(
+                    f"{disk.name}: the planned set {des.name} is in {des.location}, not {region}"
+                )
+            else:
+                found.append(f"{disk.name} -> {leaf(named)} (from the plan)")
+            continue
+        require_listing(
+            ctx,
+            "disk_encryption_sets",
+            f"/subscriptions/{target_sub}",
+            f"the disk encryption sets of subscription {target_sub}",
+        )
+        candidates = sorted(
+            d.name
+            for d in ctx.snapshot.disk_encryption_sets
+            if d.id.lower().startswith(f"/subscriptions/{target_sub.lower()}/")
+            and same_region(d.location, region)
+            and _compatible(d, disk)
+        )
+        if candidates:
+            found.append(f"{disk.name} -> {' or '.join(candidates)} (found in {region})")
+        else:
+            missing.append(
+                f"{disk.name} ({disk.encryption_type}, set "
+                f"{leaf(disk.disk_encryption_set_id or '') or 'unknown'}): no disk encryption set "
+                f"of that type in {region} in subscription {target_sub}"
+            )
+    if missing:
+        return failed(
+            vm,
+            f"{vm.name} has customer-managed-key disks without a target disk encryption set "
+            f"(error 150353): {'; '.join(missing)}",
+            hint=_FIX,
+        )
+    if unread:
+        raise ctx.missing("disks", vm.id, f"the encryption of {', '.join(unread)}")
+    return passed(
+        vm, f"{vm.name}'s customer-managed-key disks have target sets: {'; '.join(found)}"
+    )

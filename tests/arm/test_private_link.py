@@ -1,0 +1,124 @@
+"""Outbound paths, private endpoints, the Site Recovery DNS zone and the vault identity, collected
+with the real SDK pipeline from the fake ARM and judged by ASR010, ASR210 and ASR211."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arm.conftest import CACHE, SUB_A, VAULT, options
+from arm.helpers import assert_read_only, outcomes, run
+from asr_preflight.api import Outcome
+from asr_preflight.collect import collect
+from asr_preflight.plan import Plan
+from asr_preflight.snapshot import snapshot_from_json, snapshot_to_json
+from fakes.arm import FakeAzure
+from fakes.estate import EstateBuilder, VmSpec, rid, sub_list
+
+VAULT_ID = f"{VAULT}/rv-dr-westus2"
+CACHE_ID = f"{CACHE}/asrcachewestus2"
+
+
+def _private_estate(fake: FakeAzure) -> dict[str, Any]:
+    b = EstateBuilder(fake.estate)
+    subnet_id, _ = b.network(SUB_A, "rg-private", "eastus")
+    vnet_id = subnet_id.split("/subnets/")[0]
+    vnets = fake.estate.lists[sub_list(SUB_A, "Microsoft.Network/virtualNetworks").lower()]
+    vnet = next(v for v in vnets if v["id"] == vnet_id)
+    subnet = vnet["properties"]["subnets"][0]["properties"]
+    subnet.pop("routeTable")  # no route to the firewall
+    subnet["defaultOutboundAccess"] = False  # a private subnet
+    b.vm(SUB_A, VmSpec("vm-priv-01", "rg-private"))
+    b.vm(SUB_A, VmSpec("vm-priv-02", "rg-private"))
+    nic = rid(SUB_A, "rg-private", "Microsoft.Network", "networkInterfaces", "{}-nic")
+    b.load_balancer(SUB_A, "rg-private", "ilb", [nic.format("vm-priv-01")], outbound_rule=False)
+    b.load_balancer(SUB_A, "rg-private", "ilb-out", [nic.format("vm-priv-02")], outbound_rule=True)
+    pe_cache = b.private_endpoint(SUB_A, "rg-private", "pe-cache", subnet_id, CACHE_ID, "blob")
+    b.storage(
+        SUB_A,
+        "rg-dr",
+        "asrcachewestus2",
+        "eastus",
+        private_endpoint=pe_cache,
+        public_network_access="Disabled",
+    )
+    pe_vault = b.private_endpoint(
+        SUB_A, "rg-private", "pe-vault", subnet_id, VAULT_ID, "AzureSiteRecovery"
+    )
+    vault = fake.estate.items[VAULT_ID.lower()]
+    conn = vault["properties"]["privateEndpointConnections"][0]["properties"]
+    conn["groupIds"] = ["AzureSiteRecovery"]
+    conn["privateEndpoint"]["id"] = pe_vault
+    conn["privateLinkServiceConnectionState"]["status"] = "Pending"
+    b.dns_zone(SUB_A, "rg-dr", [vnet_id])
+    return {"vnet": vnet_id, "pe_cache": pe_cache, "pe_vault": pe_vault}
+
+
+def _plan(plan: Plan) -> Plan:
+    select = plan.select.model_copy(update={"resource_groups": ["rg-shop-prod", "rg-private"]})
+    return plan.model_copy(update={"select": select, "groups": []})
+
+
+def test_outbound_and_private_link_facts_and_verdicts(fake: FakeAzure, plan: Plan) -> None:
+    made = _private_estate(fake)
+    chosen = _plan(plan)
+    snap = collect(chosen, options(fake, eligibility=False))
+    assert not [e for e in snap.errors if e.kind in ("outbound", "private_link", "vault_rbac")]
+    # the facts, as ARM serves them
+    assert snap.load_balancers is not None
+    lbs = {lb.name: lb for lb in snap.load_balancers}
+    assert lbs["ilb"].sku == "Standard" and not lbs["ilb"].public
+    assert lbs["ilb-out"].outbound_rule_pool_ids and not lbs["ilb"].outbound_rule_pool_ids
+    subnets = {s.id.split("/resourceGroups/")[1].split("/")[0]: s for s in snap.subnets}
+    assert subnets["rg-private"].default_outbound_access is False
+    assert subnets["rg-shop-prod"].default_outbound_access is None  # absent in ARM's answer
+    storage = snap.cache_storage
+    assert storage is not None and storage.public_network_access == "Disabled"
+    assert storage.resource_access_rules and storage.private_endpoint_connections
+    assert storage.private_endpoint_connections[0].status == "Approved"
+    assert snap.private_endpoints is not None
+    assert {p.id for p in snap.private_endpoints} == {made["pe_cache"], made["pe_vault"]}
+    assert snap.private_dns_zones is not None
+    assert [z.name for z in snap.private_dns_zones] == [
+        "privatelink.siterecovery.windowsazure.com"
+    ]  # the unrelated zone is dropped
+    assert snap.private_dns_zones[0].linked_vnet_ids == (made["vnet"],)
+    vault = snap.vault
+    assert vault is not None and vault.identity_principal_id
+    assert vault.private_endpoint_connections and vault.private_endpoint_connections[0].status
+    assert snap.vault_identity is not None
+    assert snap.vault_identity.principal_id == vault.identity_principal_id
+    # the verdicts
+    result = run(snap, chosen)
+    asr211 = outcomes(result, "ASR211")
+    assert asr211["vm-priv-01"] is Outcome.FAIL  # private subnet, internal LB, no rule
+    assert asr211["vm-priv-02"] is Outcome.PASS  # the outbound rule
+    assert asr211["vm-web-01"] is Outcome.PASS  # 0.0.0.0/0 to the firewall
+    asr210 = outcomes(result, "ASR210")
+    assert asr210["vm-priv-01"] is Outcome.PASS  # a blob private endpoint in its VNet
+    assert asr210["vm-web-01"] is Outcome.FAIL  # public access Disabled, no endpoint there
+    assert outcomes(result, "ASR010")["vm-priv-01"] is Outcome.FAIL  # connection Pending
+    # offline: the snapshot carries every fact
+    assert snapshot_from_json(snapshot_to_json(snap)) == snap
+    assert_read_only(fake)
+
+
+def test_new_families_are_listed_once_per_subscription(fake: FakeAzure, plan: Plan) -> None:
+    _private_estate(fake)
+    chosen = _plan(plan)
+    collect(chosen, options(fake, eligibility=False))
+    paths = [r.path.lower() for r in fake.arm_requests() if "skiptoken" not in r.query]
+    for family in ("loadbalancers", "privateendpoints", "privatednszones"):
+        lists = [p for p in paths if p.endswith(f"/providers/microsoft.network/{family}")]
+        assert len(lists) == len(set(lists)) == 2, family  # SUB_A and SUB_B, once each
+    links = [p for p in paths if p.endswith("/virtualnetworklinks")]
+    assert len(links) == 1  # one Site Recovery zone
+
+
+def test_a_failed_load_balancer_list_is_unknown_not_pass(fake: FakeAzure, plan: Plan) -> None:
+    _private_estate(fake)
+    chosen = _plan(plan)
+    fake.fail("/providers/microsoft.network/loadbalancers", status=403, times=None)
+    snap = collect(chosen, options(fake, eligibility=False, retry_total=0))
+    assert any(e.kind == "outbound" for e in snap.errors)
+    asr211 = outcomes(run(snap, chosen), "ASR211")
+    assert asr211["vm-priv-01"] is Outcome.UNKNOWN

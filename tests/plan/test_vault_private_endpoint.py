@@ -1,0 +1,134 @@
+"""ASR010 vault-private-endpoint-ready: skip, pass, fail and unknown."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from asr_preflight.rbac import builtin_role
+from asr_preflight.snapshot import (
+    IdentityFacts,
+    Permission,
+    PrivateDnsZone,
+    PrivateEndpointConnection,
+    RoleAssignment,
+    RoleDefinition,
+    Vault,
+)
+from asr_preflight.testing import SUBSCRIPTION, evaluate_rule, make_plan
+from asr_preflight_rules.plan.asr010_vault_private_endpoint_ready import (
+    vault_private_endpoint_ready,
+)
+from network.netsec_facts import VNET_ID, estate
+
+VAULT = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/dr-rg/providers/Microsoft.RecoveryServices/vaults/rv"
+CACHE = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/prod-rg/providers/Microsoft.Storage/storageAccounts/cache"
+VAULT_OID = "3137d6c7-5d6c-411c-b934-7a2a729ee247"
+ZONE = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/privatelink.siterecovery.windowsazure.com"
+BLOB_DATA = RoleDefinition(
+    "/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    "Storage Blob Data Contributor",
+    permissions=(
+        Permission(
+            actions=("Microsoft.Storage/storageAccounts/blobServices/containers/*",),
+            data_actions=("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*",),
+        ),
+    ),
+)
+APPROVED = PrivateEndpointConnection(
+    "c", "/x/privateEndpoints/pe-asr", "Approved", ("AzureSiteRecovery",)
+)
+
+
+def vault(**fields: Any) -> Vault:
+    base = Vault(
+        VAULT, "rv", "westus2", "dr-rg", public_network_access="Enabled",
+        private_endpoint_connections=(APPROVED,), identity_type="SystemAssigned",
+        identity_principal_id=VAULT_OID,
+    )  # fmt: skip
+    return replace(base, **fields)
+
+
+def identity(*roles: RoleDefinition) -> IdentityFacts:
+    return IdentityFacts(
+        principal_id=VAULT_OID,
+        role_assignments=tuple(
+            RoleAssignment(f"{CACHE}/ra{i}", CACHE, r.id, VAULT_OID) for i, r in enumerate(roles)
+        ),
+        role_definitions=roles,
+    )
+
+
+GRANTED = identity(builtin_role("Contributor"), BLOB_DATA)
+LINKED = (PrivateDnsZone(ZONE, "privatelink.siterecovery.windowsazure.com", (VNET_ID,)),)
+
+
+def judge(target: dict[str, Any] | None = None, **fields: Any) -> Any:
+    facts: dict[str, Any] = {
+        "vault": vault(),
+        "private_dns_zones": LINKED,
+        "vault_identity": GRANTED,
+    }
+    facts.update(fields)
+    plan = make_plan(
+        target=target or {"region": "westus2", "vault": VAULT, "cache_storage_account": CACHE}
+    )
+    [result] = evaluate_rule(vault_private_endpoint_ready, estate(**facts), plan)
+    return result
+
+
+@pytest.mark.parametrize(
+    ("fields", "outcome", "words"),
+    [
+        ({}, "pass", "approved"),
+        ({"vault": vault(private_endpoint_connections=())}, "skip", "no private endpoint"),
+        (
+            {"vault": vault(private_endpoint_connections=(), public_network_access="Disabled")},
+            "fail",
+            "no Site Recovery private endpoint",
+        ),
+        (
+            {"vault": vault(private_endpoint_connections=(replace(APPROVED, status="Pending"),))},
+            "fail",
+            "pe-asr is Pending",
+        ),
+        ({"private_dns_zones": ()}, "fail", "no private DNS zone"),
+        (
+            {
+                "private_dns_zones": (
+                    replace(LINKED[0], linked_vnet_ids=(), pending_vnet_ids=(VNET_ID,)),
+                )
+            },
+            "fail",
+            "not Completed",
+        ),
+        ({"vault_identity": identity(builtin_role("Contributor"))}, "fail", "Storage Blob Data"),
+        ({"vault_identity": identity(BLOB_DATA)}, "fail", "lacks Contributor"),
+        ({"vault": vault(identity_principal_id=None)}, "fail", "no system-assigned"),
+        ({"private_dns_zones": None}, "unknown", "private DNS zones"),
+        ({"vault_identity": None}, "unknown", "role assignments"),
+        ({"vault": vault(private_endpoint_connections=None)}, "unknown", "private endpoint"),
+        ({"vault": None}, "unknown", "vault"),
+    ],
+)
+def test_vault_private_endpoint(fields: dict[str, Any], outcome: str, words: str) -> None:
+    result = judge(**fields)
+    assert result.outcome == outcome, result.message
+    assert words in result.message
+
+
+def test_no_vault_or_no_cache_account() -> None:
+    assert judge(target={"region": "westus2"}).outcome == "skip"
+    # ASR creates the cache account (and grants its identity) itself: roles are not checked
+    result = judge(target={"region": "westus2", "vault": VAULT}, vault_identity=None)
+    assert result.outcome == "pass"
+
+
+def test_a_zone_list_that_failed_is_unknown_not_fail() -> None:
+    from asr_preflight.snapshot import FactError
+
+    error = FactError("private_link", "/subscriptions/x", "403 on privateDnsZones", "Reader")
+    result = judge(private_dns_zones=(), errors=(error,))
+    assert result.outcome == "unknown" and "could not all be read" in result.message
