@@ -44,3 +44,23 @@ def test_extension_settings_and_status_messages_are_not_recorded(tmp_path: Path)
         assert secret not in text, secret
     # what the collector reads from them stays: the extension's type, version and state
     assert "CustomScriptExtension" in text and "Provisioning succeeded" in text
+
+
+ROOT_GROUP = "72f988bf-86f1-41af-91ab-2d7cd011db47"  # a tenant's root management group is its id
+
+
+def test_a_root_management_group_named_by_the_tenant_id_is_pseudonymised(tmp_path: Path) -> None:
+    recorder = Recorder("https://arm")
+    path = f"https://arm/providers/Microsoft.Management/managementGroups/{ROOT_GROUP}/descendants"
+    child = {
+        "id": "/subscriptions/11111111-1111-4111-8111-111111111111",
+        "type": "Microsoft.Management/managementGroups/subscriptions",
+        "properties": {
+            "parent": {"id": f"/providers/Microsoft.Management/managementGroups/{ROOT_GROUP}"}
+        },
+    }
+    recorder.add("GET", f"{path}?api-version=2020-10-01", 200, json.dumps({"value": [child]}))
+    plan = {"azure": {"management_groups": [ROOT_GROUP], "subscriptions": []}}
+    recorder.write(tmp_path / "rec", pseudonymise=True, plan=plan)
+    for name in ("responses.jsonl", "plan.json", "recording.json"):
+        assert ROOT_GROUP not in (tmp_path / "rec" / name).read_text().lower(), name

@@ -10,8 +10,9 @@ one, this is a second guard), and so are VM extensions' public ``settings`` (Cus
 ``substatuses`` (what a script printed), which ARM does return and asr-preflight never reads.
 The token authority's answers never pass these pipelines.
 
-With ``pseudonymise``, every subscription id (anything after ``/subscriptions/``) and tenant id
-(the value of any ``tenantId`` key) is replaced, wherever it occurs, by a GUID derived from it
+With ``pseudonymise``, every subscription id (anything after ``/subscriptions/``), tenant id
+(the value of any ``tenantId`` key) and GUID-named management group (the tenant's root group is
+named by the tenant id) is replaced, wherever it occurs, by a GUID derived from it
 with a key drawn for this recording alone: the same id always gets the same pseudonym within one
 recording, and nothing in the recording leads back to the real id. Resource names, addresses and
 object ids of principals are kept.
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _SUBSCRIPTION = re.compile(rf"/subscriptions/({_GUID})", re.IGNORECASE)
+# a tenant's root management group is named by the tenant id: a GUID-named group is an id too
+_MANAGEMENT_GROUP = re.compile(rf"/managementGroups/({_GUID})", re.IGNORECASE)
 _SECRET_KEYS = frozenset(
     {
         "password",
@@ -208,15 +211,18 @@ class Pseudonyms:
 
 def _ids_in(entries: list[dict[str, Any]], plan: dict[str, Any] | None) -> set[str]:
     """Subscription ids (after ``/subscriptions/`` anywhere, ``subscriptionId`` keys, the plan's
-    subscriptions) and tenant ids (``tenantId`` keys)."""
+    subscriptions), tenant ids (``tenantId`` keys) and GUID-named management groups (after
+    ``/managementGroups/``, the plan's): the root group's name is the tenant id."""
     found: set[str] = set()
     blob = json.dumps([entries, plan or {}])
     found.update(m.lower() for m in _SUBSCRIPTION.findall(blob))
+    found.update(m.lower() for m in _MANAGEMENT_GROUP.findall(blob))
     for item in [*entries, plan or {}]:
         _keyed_ids(item, found)
-    for subscription in (plan or {}).get("azure", {}).get("subscriptions", []) or []:
-        if re.fullmatch(_GUID, str(subscription)):
-            found.add(str(subscription).lower())
+    azure = (plan or {}).get("azure", {})
+    for named in [*(azure.get("subscriptions") or ()), *(azure.get("management_groups") or ())]:
+        if re.fullmatch(_GUID, str(named)):
+            found.add(str(named).lower())
     return found
 
 
