@@ -149,6 +149,15 @@ def test_asr312_unknown_when_lvs_may_not_run() -> None:
     assert result.outcome == Outcome.UNKNOWN and "a password is required" in result.message
 
 
+def test_asr312_unknown_without_the_sudo_opt_in_says_how_to_enable_it() -> None:
+    why = "lvs needs root: the probe user is not root and sudo is off ([guest.linux] sudo = false)"
+    facts = healthy(logical_volumes=None, probe_errors={"lvs": why})
+    result = run(linux_lvm_root_present, facts)
+    assert result.outcome == Outcome.UNKNOWN and "sudo is off" in result.message
+    assert result.hint is not None and "[guest.linux] sudo = true" in result.hint
+    assert "NOPASSWD: /usr/sbin/lvs" in result.hint
+
+
 def test_asr312_unknown_without_grub_files() -> None:
     facts = healthy(grub_lvm_volumes=None, grub_files=None)
     assert run(linux_lvm_root_present, facts).outcome == Outcome.UNKNOWN

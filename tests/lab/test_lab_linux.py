@@ -70,6 +70,7 @@ def estate(lab: Lab, names: list[str] | None = None, **guest: Any) -> tuple[Any,
             "user": "azureuser",
             "password_env": PASSWORD_ENV,
             "known_hosts": str(lab.known_hosts),
+            "sudo": True,  # `sudo -n lvs` where the guest allows it (lvmroot, lvmstale; nosudo)
         },
         "endpoints": ENDPOINTS,
     }

@@ -335,8 +335,11 @@ class _Runner:
         family = target.family
         windows = family == "windows"
         t = self.guest.probe_timeout_seconds
+        # sudo only when the plan allows it ([guest.linux] sudo = true): see storage.sh
+        sudo = not windows and (self.guest.linux or GuestLinux()).sudo
         first = transport.run_many(
-            [Invocation(p, family) for p in ("facts", "trust", "proxy", "storage")],
+            [Invocation(p, family) for p in ("facts", "trust", "proxy")]
+            + [Invocation("storage", family, ("sudo",) if sudo else ())],
             LOCAL_PROBE_TIMEOUT,
             together=True,
         )
