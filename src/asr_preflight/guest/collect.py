@@ -357,6 +357,8 @@ class _Runner:
                     grub_files=basic.grub_files, services=basic.services, clock_utc=basic.clock_utc,
                     hotfixes=basic.hotfixes,
                 )  # fmt: skip
+                if basic.grub_unreadable:  # the storage probe reports the same files (ASR312)
+                    errors["grub"] = parse.grub_partial(basic.grub_unreadable)
             except (parse.ProbeOutputError, KeyError, TypeError, ValueError) as exc:
                 errors["facts"] = f"unexpected output: {exc}"
         if (storage_data := data.get("storage")) is not None:
