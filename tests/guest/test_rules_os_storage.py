@@ -212,6 +212,17 @@ def test_asr313_unknown_without_the_lun_links() -> None:
     assert result.outcome == Outcome.UNKNOWN and "scsi1" in result.message
 
 
+@pytest.mark.parametrize("vm", [LINUX, WINDOWS])
+def test_asr313_unknown_names_the_storage_probes_own_error_when_it_failed(vm: Any) -> None:
+    why = "exit status 2: storage.sh: 1: Syntax error: end of file unexpected"
+    facts = healthy(vm, data_disks=None, probe_errors={"storage": why})
+    result = run(data_disks_initialized, facts, vm=vm)
+    assert result.outcome == Outcome.UNKNOWN
+    assert f"storage probe: {why}" in result.message, result.message
+    assert "disks" not in result.message.split("(", 1)[1]  # no "disks probe" that never ran
+    assert result.hint is not None and "storage probe fails again" in result.hint
+
+
 def test_asr313_a_failure_wins_over_an_unreadable_disk() -> None:
     disks = (GuestDisk(1, "/dev/sdd", 0, None, None, detail="not readable"),)
     result = run(data_disks_initialized, healthy(data_disks=disks))

@@ -51,6 +51,14 @@ def probe_missing(
     )
 
 
+#: The hint when a whole probe failed (exit status, timeout, output that is no JSON object).
+PROBE_FAILED_HINT = (
+    "re-run `asr-preflight collect`; if the {probe} probe fails again, run it by hand in the "
+    "guest to see why (asr_preflight_checks/linux/{probe}.sh with sh, or windows/{probe}.ps1; "
+    "see docs/guest.md)"
+)
+
+
 def unprobed_endpoints(
     ctx: RuleContext, vm: VirtualMachine, facts: GuestFacts, what: str
 ) -> Finding | None:

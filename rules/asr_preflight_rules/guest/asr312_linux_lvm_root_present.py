@@ -1,7 +1,7 @@
 from asr_preflight.api import Finding, RuleContext, failed, passed, skipped, vm_rule
 from asr_preflight.snapshot import VirtualMachine
 
-from ._common import applicable, probe_missing
+from ._common import PROBE_FAILED_HINT, applicable, probe_missing
 
 
 def _lvs_hint(ctx: RuleContext) -> str:
@@ -52,7 +52,13 @@ def linux_lvm_root_present(ctx: RuleContext, vm: VirtualMachine) -> Finding:
         return skip
     facts = ctx.guest(vm)
     if facts.grub_lvm_volumes is None:
-        raise probe_missing(facts, vm, "storage", "the GRUB configuration (for rd.lvm.lv=)")
+        raise probe_missing(
+            facts,
+            vm,
+            "storage",
+            "the GRUB configuration (for rd.lvm.lv=)",
+            PROBE_FAILED_HINT.format(probe="storage") if "storage" in facts.probe_errors else None,
+        )
     # volumes read from some GRUB files only (others unreadable): a failure stands, nothing else
     partial = "grub" in facts.probe_errors
     if not facts.grub_lvm_volumes:
