@@ -113,8 +113,10 @@ def init(
         f"{'' if vaults == 1 else 's'} in {target_region}; review its comments, then "
         f"`asr-preflight check --plan {out}`\n"
     )
-    for problem in found.problems:
-        sys.stderr.write(f"warning: {problem}\n")
+    from asr_preflight.printable import printable
+
+    for problem in found.problems:  # ARM's error text: escaped for the terminal
+        sys.stderr.write(f"warning: {printable(problem)}\n")
     return 0
 
 

@@ -154,3 +154,29 @@ def test_rendered_plan_survives_hostile_names_and_proposes_groups() -> None:
     refs = tomllib.loads(block[0])["vms"]
     assert refs[0] == "vm-a" and all(r.startswith("/subscriptions/") for r in refs[1:])
     parse_plan(text)
+
+
+def test_init_warnings_escape_control_characters_from_arm(fake: FakeAzure, tmp_path: Path) -> None:
+    """ARM's error text reaches the `warning:` lines: it cannot drive the terminal or forge a
+    line."""
+    evil = "denied\x1b]0;owned\x07\nwrote plan.toml: all good"
+    body = {"error": {"code": "AuthorizationFailed", "message": evil}}
+    fake.fail("/microsoft.storage/storageaccounts", status=403, body=body, times=None)
+    out = tmp_path / "plan.toml"
+    made = runner.invoke(
+        cli.app,
+        [
+            "init",
+            "--subscription",
+            SUB_A,
+            "--target-region",
+            TARGET,
+            "--out",
+            str(out),
+            *_cloud(fake),
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    assert "AuthorizationFailed" in made.stderr or "denied" in made.stderr, made.stderr
+    assert "\x1b" not in made.stderr and "\x07" not in made.stderr
+    assert all(line.startswith("warning: ") for line in made.stderr.splitlines()), made.stderr
