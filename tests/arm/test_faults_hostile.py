@@ -229,6 +229,26 @@ def test_a_hung_list_ends_within_the_deadline_as_unknown(fake: FakeAzure, plan: 
     assert evaluation.verdict is not Verdict.READY
 
 
+def test_without_timeout_a_hung_arm_ends_at_the_default_limit(
+    fake: FakeAzure, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No --timeout: the collection still has a deadline (guard.DEFAULT_TIMEOUT, shortened here);
+    without it, two 20 s read timeouts would pass before the list gave up."""
+    monkeypatch.setattr(guard, "DEFAULT_TIMEOUT", DEADLINE)
+    fake.fail(NICS, kind="hang", times=None)
+    started = time.monotonic()
+    snap = collect(plan, options(fake, eligibility=False, read_timeout=20, retry_total=1))
+    assert time.monotonic() - started < BOUND
+    [err] = [e for e in snap.errors if e.kind == "network" and e.scope == f"/subscriptions/{SUB_A}"]
+    assert "time limit of 3 s (--timeout) passed" in err.cause
+
+
+def test_timeout_zero_means_no_limit_and_none_the_default() -> None:
+    assert guard.collection_limit(None) == guard.DEFAULT_TIMEOUT == 1800.0
+    assert guard.collection_limit(0) is None
+    assert guard.collection_limit(5.0) == 5.0
+
+
 def test_a_hung_arm_everywhere_still_ends(fake: FakeAzure, plan: Plan) -> None:
     fake.fail("/subscriptions/", kind="hang", times=None)
     started = time.monotonic()
