@@ -211,6 +211,47 @@ def test_an_answer_without_length_stops_at_the_limit() -> None:
     assert _Chunked.sent < 64 * 1024 * 1024  # reading stopped; the sender was cut off
 
 
+class _Drip(BaseHTTPRequestHandler):
+    """Announces 1 MB and sends it a byte at a time, each well inside the read timeout (a
+    stalling proxy, or a hostile one that would keep a run alive past its deadline)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "1000000")
+        self.end_headers()
+        try:
+            for _ in range(200):  # 10 s, then the connection is dropped
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.05)
+        except OSError:
+            return
+
+
+def test_an_answer_dripping_in_stops_at_the_deadline() -> None:
+    import requests
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    session = requests.Session()
+    session.mount("http://", BoundedAdapter(Deadline(1.0)))
+    started = time.monotonic()
+    try:
+        with pytest.raises(guard.DeadlinePassed):
+            session.get(f"http://127.0.0.1:{server.server_address[1]}/drip", timeout=10)
+    finally:
+        session.close()
+        server.shutdown()
+        server.server_close()
+    assert time.monotonic() - started < 5
+
+
 # -- a hung or stalling ARM: the collection ends within its deadline ----------------------------
 
 DEADLINE = 3.0

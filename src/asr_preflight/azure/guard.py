@@ -263,8 +263,16 @@ def _chunks(response: Any) -> Iterator[bytes]:
     import requests
     from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
 
+    raw = response.raw
+    # read1: at most one socket read per chunk, so the deadline is checked between reads even
+    # when an answer drips in a byte at a time (stream() blocks until a whole chunk has come)
+    read1 = getattr(raw, "read1", None)
     try:
-        yield from response.raw.stream(_CHUNK, decode_content=True)
+        if read1 is None:  # urllib3 1.x
+            yield from raw.stream(_CHUNK, decode_content=True)
+            return
+        while data := read1(_CHUNK, decode_content=True):
+            yield data
     except ProtocolError as exc:
         raise requests.exceptions.ChunkedEncodingError(exc) from exc
     except DecodeError as exc:
