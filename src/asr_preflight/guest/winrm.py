@@ -225,21 +225,33 @@ class WinrmTransport:
 #: One WinRM HTTP answer may hold at most this much: a Receive of a probe's whole
 #: :data:`MAX_PROBE_OUTPUT` is ~1.4 MiB in base64 and SOAP (Windows sends 500 KB by default).
 MAX_WINRM_RESPONSE = 4 * MAX_PROBE_OUTPUT
+#: A 401 challenge is passed on unread (its socket serves NTLM channel binding) only with a
+#: declared length up to this (Windows sends none).
+MAX_CHALLENGE_BODY = 4096
 
 
 def _bound(transport: Any, deadline: Deadline) -> None:
     """Mount :class:`_BoundedAdapter` on the session pywinrm builds (auth, certificate
-    validation and proxies as pywinrm sets them), before its first message."""
-    build = transport.build_session
+    validation and proxies as pywinrm sets them), before its first message: before the
+    message-encryption handshake too, whose NTLM context belongs to the connection."""
+    build, setup = transport.build_session, transport.setup_encryption
 
-    def build_session() -> Any:
-        if transport.session is None:
-            session = build()
+    def mount(session: Any) -> None:
+        if not isinstance(session.get_adapter("https://"), _BoundedAdapter):
             adapter = _BoundedAdapter(deadline)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
-        return transport.session
 
+    def setup_encryption(session: Any) -> None:
+        mount(session)
+        setup(session)
+
+    def build_session() -> Any:
+        session = build()
+        mount(session)
+        return session
+
+    transport.setup_encryption = setup_encryption
     transport.build_session = build_session
 
 
@@ -255,6 +267,17 @@ class _BoundedAdapter(HTTPAdapter):
         self, request: Any, stream: bool = False, **kwargs: Any
     ) -> Any:
         response = super().send(request, stream=True, **kwargs)
+        if response.status_code == 401:
+            # an auth challenge: requests-ntlm reads its TLS socket (channel binding), which a
+            # read to the end would close; Windows sends it empty, so only a short one is read
+            try:
+                declared = int(response.headers.get("Content-Length", ""))
+            except ValueError:
+                declared = -1
+            if not 0 <= declared <= MAX_CHALLENGE_BODY:
+                response.close()
+                raise OutputTooLarge(MAX_CHALLENGE_BODY)
+            return response
         chunks: list[bytes] = []
         size = 0
         raw = response.raw
