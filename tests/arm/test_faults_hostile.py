@@ -379,3 +379,15 @@ def test_a_token_authority_that_hangs_mid_run_ends_within_the_deadline(
     causes = {e.cause for e in snap.errors if e.kind == "vms"}
     assert any("token authority" in c and "did not answer" in c for c in causes), causes
     assert fake.arm_requests() == []  # no request went out without its token
+
+
+def test_an_eligibility_error_that_is_not_an_object_is_not_read_as_none(
+    fake: FakeAzure, plan: Plan
+) -> None:
+    """``errors: ["A2A…"]`` is no list of error objects: the VM's eligibility is not gathered
+    (ASR009 unknown), never "no errors" (a pass)."""
+    body = {"properties": {"errors": ["A2AOperatingSystemNotSupported"]}}
+    fake.fail("/replicationeligibilityresults/default", status=200, body=body, times=None)
+    snap = collect(plan, options(fake))
+    assert snap.vms and not snap.eligibility
+    assert {e.kind for e in snap.errors} >= {"eligibility"}

@@ -30,8 +30,9 @@ def eligibility(client: Any, vm: VirtualMachine) -> Eligibility:
     if not isinstance(props, Mapping):
         raise ValueError(f"eligibility result of {vm.name} has no properties")
     errors = props.get("errors") or []
-    if not isinstance(errors, list):
-        raise ValueError(f"eligibility result of {vm.name}: 'errors' is not a list")
+    if not isinstance(errors, list) or not all(isinstance(e, Mapping) for e in errors):
+        # an entry that is not an error object is unreadable, never "no error" (a pass)
+        raise ValueError(f"eligibility result of {vm.name}: 'errors' is not a list of objects")
     return Eligibility(
         vm_id=vm.id,
         errors=tuple(
@@ -43,6 +44,5 @@ def eligibility(client: Any, vm: VirtualMachine) -> Eligibility:
                 status=str(e["status"]) if isinstance(e.get("status"), str) else None,
             )
             for e in errors
-            if isinstance(e, Mapping)
         ),
     )
