@@ -9,11 +9,15 @@ BIN := $(VENV)/bin
 # Debian packages the tests need (sshd, proxy, firewall and namespaces for the guest lab,
 # headless Chromium for the browser test). Add yours here.
 APT_PACKAGES ?= openssh-server tinyproxy nftables iproute2 chromium lvm2 sudo strace
+# npm packages the tests use as real consumers of the reports (axe-core in the browser test,
+# the SARIF multitool's GitHub rules), installed into a cache directory, never into git.
+NPM_TOOLS ?= .cache/npm-tools
+NPM_PACKAGES ?= axe-core@4.10 @microsoft/sarif-multitool@5.7
 DEMO_ARGS ?=
 PYTEST_ARGS ?= -q
 # The lowest-versions run: every runtime dependency at its pyproject.toml floor, in its own venv,
 # running the tests that exercise those libraries (Azure SDK + identity against the fake ARM, the
-# CLI on typer/click, plan and reports on pydantic/jinja2/junit-xml, guest parsing).
+# CLI on typer/click, plan and reports on pydantic/jinja2, guest parsing).
 LOWEST_VENV ?= .venv-lowest
 LOWEST_TESTS ?= tests/arm tests/cli tests/core tests/reporters tests/guest tests/gates/test_cli_check.py tests/gates/test_cli_gates.py
 # The shipped JSON Schemas are generated in the development venv: pydantic < 2.13 leaves out the
@@ -21,7 +25,7 @@ LOWEST_TESTS ?= tests/arm tests/cli tests/core tests/reporters tests/guest tests
 LOWEST_DESELECT ?= --deselect tests/reporters/test_generated_files.py::test_shipped_schemas_are_current
 LINT_PATHS := $(wildcard src rules checks tests bench)
 
-.PHONY: demo test test-lowest lint venv apt-packages clean
+.PHONY: demo test test-lowest lint venv apt-packages npm-tools clean
 
 venv: $(BIN)/python
 
@@ -64,7 +68,22 @@ apt-packages:
 	  echo "warning: missing Debian packages:$$missing (not root: tests that need them will skip)" >&2; \
 	fi
 
-test: venv apt-packages
+npm-tools: apt-packages
+	@if [ -x $(NPM_TOOLS)/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool ] \
+	  && [ -f $(NPM_TOOLS)/node_modules/axe-core/axe.min.js ]; then exit 0; fi; \
+	if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian packages: nodejs npm"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
+	fi; \
+	if command -v npm >/dev/null; then \
+	  echo "installing npm packages into $(NPM_TOOLS): $(NPM_PACKAGES)"; \
+	  mkdir -p $(NPM_TOOLS) && npm install --silent --no-audit --no-fund --prefix $(NPM_TOOLS) $(NPM_PACKAGES) \
+	  && chmod u+x $(NPM_TOOLS)/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool; \
+	else \
+	  echo "warning: npm is missing: the axe-core and SARIF multitool checks will skip" >&2; \
+	fi
+
+test: venv apt-packages npm-tools
 	$(BIN)/python -m pip install -q -e '.[test]'
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
@@ -76,14 +95,20 @@ test: venv apt-packages
 
 # Proves the dependency floors: installs exactly `name==floor` for every runtime dependency
 # (constraints generated from pyproject.toml) and runs LOWEST_TESTS at those versions.
-test-lowest: venv
-	@test -x $(LOWEST_VENV)/bin/python || $(PYTHON) -m venv $(LOWEST_VENV)
-	$(PYTHON) tools/lowest_constraints.py > $(LOWEST_VENV)/constraints-lowest.txt
-	$(LOWEST_VENV)/bin/python -m pip install -q -c $(LOWEST_VENV)/constraints-lowest.txt -e '.[test]'
+test-lowest: $(LOWEST_VENV)/installed
 	$(LOWEST_VENV)/bin/python tools/lowest_constraints.py --check
 	@code=0; $(LOWEST_VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not lab and not browser" $(LOWEST_DESELECT) $(LOWEST_TESTS) || code=$$?; \
 	if [ $$code = 5 ]; then echo "error: pytest collected no tests (exit 5); that is a failure" >&2; fi; \
 	exit $$code
 
+# The lowest venv's install runs again only when pyproject.toml (floors, extras, entry points) or
+# the constraints writer changes: the project is installed editable, so a source change needs no
+# reinstall, and pip fetches only what the venv lacks. `venv` first: it installs python3-venv.
+$(LOWEST_VENV)/installed: pyproject.toml tools/lowest_constraints.py | venv
+	@test -x $(LOWEST_VENV)/bin/pip || { rm -rf $(LOWEST_VENV) && $(PYTHON) -m venv $(LOWEST_VENV); }
+	$(PYTHON) tools/lowest_constraints.py > $(LOWEST_VENV)/constraints-lowest.txt
+	$(LOWEST_VENV)/bin/python -m pip install -q -c $(LOWEST_VENV)/constraints-lowest.txt -e '.[test]'
+	@touch $@
+
 clean:
-	rm -rf $(VENV) $(LOWEST_VENV) build dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(LOWEST_VENV) build dist .mypy_cache .ruff_cache .pytest_cache .cache

@@ -73,7 +73,7 @@ def main(argv: list[str]) -> None:
         for name, reporter in FILE_REPORTERS.items():
             start = time.perf_counter()
             with gc_paused():  # as write_reports does
-                text = reporter.render(evaluation, info)
+                text = reporter.text(evaluation, info)
             took = time.perf_counter() - start
             mb = len(text.encode()) / 1e6
             print(f"{size:>7} {len(evaluation.results):>9} {name:<8} {took:>8.2f} {mb:>8.1f}")

@@ -48,6 +48,11 @@ def check(pairs: list[tuple[str, str]]) -> int:
             print(f"{name:45} {got}")
     for line in wrong:
         print(f"error: {line}", file=sys.stderr)
+    if wrong:
+        print(
+            "  (the lowest venv changed after its install: `rm -rf .venv-lowest`, re-run)",
+            file=sys.stderr,
+        )
     return 1 if wrong else 0
 
 

@@ -261,11 +261,22 @@ class RuleContext:
 
     def error_for(self, kind: str, scope: str) -> FactError | None:
         """The collector's FactError that explains why ``kind`` facts for ``scope`` are missing."""
-        best: FactError | None = None
-        for err in self.snapshot.errors:
-            if err.covers(kind, scope) and (best is None or len(err.scope) > len(best.scope)):
-                best = err
-        return best
+        # Indexed once per run by (kind, scope): a lookup visits the scope's '/' ancestors (the
+        # only scopes that can cover it) instead of scanning every error for every VM. The
+        # choice is the scan's: the longest scope as written, the first of equally long ones.
+        index = self.cached("fact-errors", lambda: _errors_by_scope(self.snapshot.errors))
+        mine = index.get(kind)
+        if not mine:
+            return None
+        key = scope.lower().rstrip("/")
+        best: tuple[int, int, FactError] | None = None
+        while True:
+            found = mine.get(key)
+            if found is not None and (best is None or found[:2] > best[:2]):
+                best = found
+            if not key:
+                return best[2] if best else None
+            key = key[: max(key.rfind("/"), 0)]
 
     def missing(self, kind: str, scope: str, what: str) -> MissingFact:
         """A MissingFact for ``what``, with the collector's cause and hint when it recorded one."""
@@ -372,6 +383,22 @@ class RuleContext:
             if any(member.id == vm.id for member in members):
                 return group
         return None
+
+
+def _errors_by_scope(
+    errors: Iterable[FactError],
+) -> dict[str, dict[str, tuple[int, int, FactError]]]:
+    """kind -> normalised scope -> (length as written, -position, error) of the error a scan
+    would prefer among those with that scope: the longest as written, then the first."""
+    index: dict[str, dict[str, tuple[int, int, FactError]]] = {}
+    for position, err in enumerate(errors):
+        scopes = index.setdefault(str(err.kind), {})
+        key = err.scope.lower().rstrip("/")
+        entry = (len(err.scope), -position, err)
+        kept = scopes.get(key)
+        if kept is None or entry[:2] > kept[:2]:
+            scopes[key] = entry
+    return index
 
 
 def _names(vms: Iterable[VirtualMachine]) -> Mapping[str, VirtualMachine]:

@@ -1,6 +1,6 @@
 """Baselines and diffs: what changed since the previous scan.
 
-A scan is read from a ``results.json`` (schema ``asr-preflight/results/v1``) or taken from an
+A scan is read from a ``results.json`` (schema ``asr-preflight/results/v2``, or v1) or taken from an
 in-memory :class:`~asr_preflight.engine.Evaluation`. A result's identity is its rule plus the
 VM's resource id (its name when an old file lacks ids) plus its target, compared
 case-insensitively, as Azure compares resource ids.
@@ -32,7 +32,6 @@ from asr_preflight.api import OUTCOME_RANK, Outcome
 from asr_preflight.engine import Evaluation, Result, result_label
 from asr_preflight.fsutil import load_input
 
-RESULTS_SCHEMA = "asr-preflight/results/v1"
 PROBLEMS = frozenset({Outcome.FAIL, Outcome.WARN, Outcome.UNKNOWN})
 
 Key = tuple[str, str, str]
@@ -128,13 +127,17 @@ def _parse_scan(text: str, source: str) -> Scan:
 
 
 def scan_from_json(data: Any, source: str = "results.json") -> Scan:
-    if not isinstance(data, dict) or data.get("schema") != RESULTS_SCHEMA:
+    from asr_preflight.reporters.json import READABLE_SCHEMAS, as_v1
+
+    if not isinstance(data, dict) or data.get("schema") not in READABLE_SCHEMAS:
         schema = data.get("schema") if isinstance(data, dict) else None
+        expected = " or ".join(repr(s) for s in READABLE_SCHEMAS)
         raise BaselineError(
-            f"{source}: schema is {schema!r}; expected {RESULTS_SCHEMA!r} "
+            f"{source}: schema is {schema!r}; expected {expected} "
             "(a results.json written by `asr-preflight check`)"
         )
     try:
+        data = as_v1(data)  # v2 (results inside their VM) read as v1's flat results
         vms_raw = [(str(v["name"]), str(v.get("id") or ""), str(v["verdict"])) for v in data["vms"]]
         names: dict[str, list[str]] = {}
         for name, vm_id, _ in vms_raw:
@@ -157,7 +160,7 @@ def scan_from_json(data: Any, source: str = "results.json") -> Scan:
             )
             entries[_key(entry.rule, vm_id or vm, entry.target)] = entry
         return Scan(str(data["verdict"]), vms, entries, source)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise BaselineError(f"{source}: malformed results file: {exc!r}") from None
 
 

@@ -8,6 +8,7 @@ is :mod:`.cli_rules`; the collection's progress bar is :mod:`.cli_progress`.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 from collections.abc import Sequence
@@ -139,9 +140,14 @@ def evaluate_and_report(
     strict: bool,
     gates: Gates | None = None,
     plan_path: Path | None = None,
+    *,
+    report: ReportFlags | None = None,
+    snapshot_path: Path | None = None,
+    plan_source: tuple[str, str] | None = None,
 ) -> int:
     """Evaluate, apply waivers and the baseline, write the reports, print the console report;
-    the run's exit code (the gate's, see docs/gates.md)."""
+    the run's exit code (the gate's, see docs/gates.md). ``plan_source`` is (uri, text) of a
+    plan that is not a file here (the demo's), for SARIF's locations."""
     from dataclasses import replace
 
     from asr_preflight import engine
@@ -153,9 +159,18 @@ def evaluate_and_report(
     evaluation = engine.evaluate(snapshot, plan, engine.load_rules())
     run = gates.apply(evaluation)
     evaluation = run.evaluation
+    plan_uri, plan_text = plan_source or (None, None)
+    if plan_path is not None:
+        plan_uri = sarif.plan_uri_of(plan_path)
+        with contextlib.suppress(OSError, UnicodeDecodeError):  # read once already: lines only
+            plan_text = plan_path.read_text(encoding="utf-8")
     info = replace(
         RunInfo.of(snapshot, plan, strict=strict),
-        plan_path=sarif.plan_uri_of(plan_path) if plan_path is not None else None,
+        plan_path=plan_uri,
+        plan_lines=sarif.plan_lines(plan_text) if plan_text is not None else None,
+        snapshot_path=sarif.plan_uri_of(snapshot_path) if snapshot_path is not None else None,
+        junit_warnings=str(report.junit_warnings) if report else "pass",
+        sarif_category=report.sarif_category if report else None,
     )
     code = run.exit_code
     written = write_reports(evaluation, info, chosen, output_dir)
@@ -199,7 +214,10 @@ def check(
         facts = _collect(intent, collection.options())
     else:
         raise UsageProblem("check needs --plan FILE (to collect) or --snapshot FILE (offline)")
-    return evaluate_and_report(facts, intent, report.format, output_dir, report.strict, gates, plan)
+    return evaluate_and_report(
+        facts, intent, report.format, output_dir, report.strict, gates, plan,
+        report=report, snapshot_path=snapshot,
+    )  # fmt: skip
 
 
 @app.command(cls=Command)
@@ -274,7 +292,11 @@ def demo(
     parse_formats(report.format)
     intent, facts = load_demo()
     gates = _gates(intent, None, gate, report)
-    return evaluate_and_report(facts, intent, report.format, output_dir, report.strict, gates)
+    source = ("demo/plan.toml", importlib.import_module("asr_preflight.demo").plan_text())
+    return evaluate_and_report(
+        facts, intent, report.format, output_dir, report.strict, gates,
+        report=report, plan_source=source,
+    )  # fmt: skip
 
 
 def main() -> None:

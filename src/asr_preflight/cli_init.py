@@ -68,6 +68,7 @@ def init(
     from asr_preflight.init_plan import InitRequest, render_plan
     from asr_preflight.options import AzureOptions
     from asr_preflight.plan import GUID, MANAGEMENT_GROUP, REGION, parse_plan
+    from asr_preflight.printable import printable
 
     subs = tuple(subscription or ())
     groups = tuple(management_group or ())
@@ -113,8 +114,6 @@ def init(
         f"{'' if vaults == 1 else 's'} in {target_region}; review its comments, then "
         f"`asr-preflight check --plan {out}`\n"
     )
-    from asr_preflight.printable import printable
-
     for problem in found.problems:  # ARM's error text: escaped for the terminal
         sys.stderr.write(f"warning: {printable(problem)}\n")
     return 0

@@ -40,6 +40,12 @@ class CloudName(StrEnum):
     custom = "custom"
 
 
+class JunitWarnings(StrEnum):
+    pass_ = "pass"  # noqa: S105 - a JUnit mode, not a password
+    skipped = "skipped"
+    failure = "failure"
+
+
 PlanOpt = Annotated[Path | None, typer.Option("--plan", help="The plan file (TOML).")]
 
 
@@ -54,7 +60,8 @@ class ReportFlags:
         str,
         typer.Option(
             "--format",
-            help="Comma-separated: junit, html, json, sarif, markdown, console.",
+            help="Comma-separated: junit, html, json, sarif, markdown, console; "
+            "json-v1 writes results-v1.json (schema v1).",
             rich_help_panel=OUTPUT_PANEL,
         ),
     ] = "junit,html,json,console"
@@ -64,6 +71,25 @@ class ReportFlags:
             "--strict", help="Warnings fail the run (exit 4).", rich_help_panel=OUTPUT_PANEL
         ),
     ] = False
+    junit_warnings: Annotated[
+        JunitWarnings,
+        typer.Option(
+            "--junit-warnings",
+            help="How results.xml shows a warning: a passing test named with the warning, "
+            "skipped, or a failure (docs/gates.md).",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = JunitWarnings.pass_
+    sarif_category: Annotated[
+        str | None,
+        typer.Option(
+            "--sarif-category",
+            metavar="CATEGORY",
+            help="results.sarif's automationDetails.id, i.e. GitHub code scanning's category "
+            "(default: asr-preflight/<plan file name>).",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = None
 
 
 @dataclass(frozen=True)

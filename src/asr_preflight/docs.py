@@ -110,7 +110,7 @@ def with_sample(readme: str) -> str:
 
 def schemas() -> dict[str, str]:
     """File name -> content of every shipped JSON Schema."""
-    from asr_preflight.reporters.json import results_json_schema
+    from asr_preflight.reporters.json import results_json_schema, results_v2_json_schema
     from asr_preflight.snapshot import snapshot_json_schema
 
     def dump(schema: dict[str, object]) -> str:
@@ -119,6 +119,7 @@ def schemas() -> dict[str, str]:
     return {
         "snapshot-v1.schema.json": dump(snapshot_json_schema()),
         "results-v1.schema.json": dump(results_json_schema()),
+        "results-v2.schema.json": dump(results_v2_json_schema()),
     }
 
 

@@ -36,10 +36,13 @@ class InitRequest:
 
 
 def toml_string(text: str) -> str:
-    """A TOML basic string: quotes, backslashes and every control character escaped."""
+    """A TOML basic string: quotes, backslashes and every control character escaped; a lone
+    surrogate (JSON can carry one, TOML and UTF-8 cannot) becomes U+FFFD."""
     out = ['"']
     for ch in text:
-        if ch in '"\\':
+        if "\ud800" <= ch <= "\udfff":
+            out.append("\ufffd")
+        elif ch in '"\\':
             out.append("\\" + ch)
         elif ord(ch) < 0x20 or ord(ch) == 0x7F:
             out.append(f"\\u{ord(ch):04X}")
@@ -108,7 +111,7 @@ def _azure(add: _Add, survey: Survey, request: InitRequest) -> None:
         add(f"management_groups = {_array(request.management_groups)}")
         named = {s.lower() for s in request.subscriptions}
         under = [s for s in survey.subscriptions if s not in named]
-        add(f"# under them today: {', '.join(under) or 'no subscription'}")
+        add(f"# under them today: {_safe(', '.join(under)) or 'no subscription'}")
 
 
 def _select(add: _Add, survey: Survey) -> None:
@@ -135,6 +138,7 @@ def _target(add: _Add, survey: Survey, region: str) -> None:
     sources = sorted({vm.location for vm in survey.vms})
     if region in sources:
         add(f"# NOTE: VMs found in {region} itself; ASR needs a different target region (ASR002)")
+    shown = _safe(", ".join(sources))
     add('# subscription = "<id>"               # default: each VM\'s own subscription')
     add('# resource_group = "<name>"           # default: "<source rg>-asr", created by ASR')
     vaults = [v for v in survey.vaults if v.location == region]
@@ -146,7 +150,7 @@ def _target(add: _Add, survey: Survey, region: str) -> None:
         for vault in vaults:
             add(f"# vault = {_safe(toml_string(vault.id))}")
     else:
-        elsewhere = ", ".join(sorted({v.location for v in survey.vaults})) or "none anywhere"
+        elsewhere = _safe(", ".join(sorted({v.location for v in survey.vaults}))) or "none anywhere"
         add(f'# vault = "<id>"  # no Recovery Services vault found in {region} ({elsewhere});')
         add("#                   # create one there, then name it (ASR401 is unknown without)")
     candidates = [
@@ -163,7 +167,7 @@ def _target(add: _Add, survey: Survey, region: str) -> None:
     else:
         add(
             '# cache_storage_account = "<id>"   # none found in the source regions '
-            f"({', '.join(sources) or 'none'}): ASR creates one"
+            f"({shown or 'none'}): ASR creates one"
         )
     add('# zone = "1"')
 

@@ -17,6 +17,7 @@ no logic; keeping them in one module lets the format be reviewed and versioned a
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -772,12 +773,35 @@ def snapshot_to_json(snapshot: Snapshot) -> str:
     return data.decode()
 
 
+def _loads(text: str) -> Any:
+    """orjson (4x faster on 10,000 VMs); the json module for what orjson refuses but JSON
+    readers here always accepted (a lone surrogate escape), or to raise its error."""
+    import orjson
+
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def snapshot_from_json(text: str) -> Snapshot:
     """Parse a snapshot; a wrong schema version or a malformed document is a SnapshotError."""
+    # Parsing builds millions of small acyclic objects that live on; the cyclic collector would
+    # rescan them again and again (0.9 of 1.4 s for 10,000 VMs): paused, as during evaluation.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _from_json(text)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _from_json(text: str) -> Snapshot:
     from pydantic import ValidationError
 
     try:
-        head = json.loads(text)
+        head = _loads(text)
     except json.JSONDecodeError as exc:
         raise SnapshotError(f"not a JSON document ({exc})") from None
     if not isinstance(head, dict):

@@ -10,13 +10,14 @@ from typer.testing import CliRunner
 
 from arm.conftest import PLAN
 from asr_preflight import cli
+from asr_preflight.reporters.json import as_v1
 from fakes.arm import FakeAzure
 
 runner = CliRunner()
 
 
 def _results(folder: Path) -> dict[str, object]:
-    data = json.loads((folder / "results.json").read_text())
+    data = as_v1(json.loads((folder / "results.json").read_text()))
     return {"verdict": data["verdict"], "vms": data["vms"], "results": data["results"]}
 
 

@@ -156,27 +156,43 @@ def test_rendered_plan_survives_hostile_names_and_proposes_groups() -> None:
     parse_plan(text)
 
 
-def test_init_warnings_escape_control_characters_from_arm(fake: FakeAzure, tmp_path: Path) -> None:
-    """ARM's error text reaches the `warning:` lines: it cannot drive the terminal or forge a
-    line."""
-    evil = "denied\x1b]0;owned\x07\nwrote plan.toml: all good"
-    body = {"error": {"code": "AuthorizationFailed", "message": evil}}
-    fake.fail("/microsoft.storage/storageaccounts", status=403, body=body, times=None)
-    out = tmp_path / "plan.toml"
-    made = runner.invoke(
-        cli.app,
-        [
-            "init",
-            "--subscription",
-            SUB_A,
-            "--target-region",
-            TARGET,
-            "--out",
-            str(out),
-            *_cloud(fake),
-        ],
+def test_rendered_plan_keeps_hostile_subscriptions_and_locations_in_comments() -> None:
+    """Every string from Azure that reaches a comment is made printable there: a newline in a
+    subscription id (management group listing) or a location cannot add a key to the plan."""
+    evil_sub = 'x\nsubscriptions = ["22222222-2222-4222-8222-222222222222"]'
+    vault = Found(
+        f"/subscriptions/{SUB_A}/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/rv",
+        "rv",
+        "east\x00us",
     )
+    vm = Found(_vm("vm-a").id, "vm-a", "east\x07us")
+    survey = Survey((SUB_A, evil_sub), vms=(vm,), vaults=(vault,))
+    text = render_plan(survey, InitRequest(TARGET, management_groups=("mg-prod",)))
+    plan = parse_plan(text)  # valid: no control character left in a comment
+    assert plan.azure.subscriptions == []  # nothing injected
+    assert all(ch == "\n" or ch.isprintable() for ch in text)
+
+
+def test_a_lone_surrogate_from_azure_cannot_stop_the_plan_being_written() -> None:
+    """JSON lets ARM send ``\\ud800``; TOML and UTF-8 cannot carry it: it becomes U+FFFD."""
+    vault = Found(
+        f"/subscriptions/{SUB_A}/resourceGroups/rg/providers/Microsoft.RecoveryServices/"
+        "vaults/rv\ud800",
+        "rv",
+        TARGET,
+    )
+    text = render_plan(Survey((SUB_A,), vaults=(vault,)), InitRequest(TARGET, (SUB_A,)))
+    text.encode("utf-8")  # fsutil.write_text writes UTF-8
+    assert parse_plan(text).target.vault == vault.id.replace("\ud800", "\ufffd")
+
+
+def test_init_warnings_carry_no_control_characters(fake: FakeAzure, tmp_path: Path) -> None:
+    """An ARM error message is estate text: it reaches the terminal printable."""
+    body = {"error": {"code": "Forbidden\x1b[2J", "message": "no \x1b]0;owned\x07 access"}}
+    fake.fail("/microsoft.storage/storageaccounts", status=403, times=None, body=body)
+    out = tmp_path / "plan.toml"
+    args = ["init", "--subscription", SUB_A, "--target-region", TARGET, "--out", str(out)]
+    made = runner.invoke(cli.app, [*args, *_cloud(fake)])
     assert made.exit_code == 0, made.output
-    assert "AuthorizationFailed" in made.stderr or "denied" in made.stderr, made.stderr
+    assert "storage accounts of" in made.stderr
     assert "\x1b" not in made.stderr and "\x07" not in made.stderr
-    assert all(line.startswith("warning: ") for line in made.stderr.splitlines()), made.stderr

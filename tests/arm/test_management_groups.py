@@ -130,3 +130,20 @@ def test_plan_rejects_a_malformed_management_group_id() -> None:
     bad = PLAN.replace("[select]", 'management_groups = ["../x"]\n\n[select]')
     with pytest.raises(PlanError, match=r"\[azure\] management_groups"):
         parse_plan(bad)
+
+
+def test_descendants_that_are_not_subscription_ids_are_left_out() -> None:
+    """A hostile or broken listing cannot smuggle text into the plan init writes or into the
+    URLs collect builds: only ``/subscriptions/<guid>`` counts as a subscription."""
+    from asr_preflight.azure.management_groups import subscriptions_under
+
+    mg = "/providers/Microsoft.Management/managementGroups"
+    good = "/subscriptions/33333333-3333-4333-8333-333333333333"
+    evil = '/subscriptions/x\nsubscriptions = ["22222222-2222-4222-8222-222222222222"]'
+    items = [
+        {"id": child, "properties": {"parent": {"id": f"{mg}/root"}}}
+        for child in (good, evil, "/subscriptions/not-a-guid", "/subscriptions/")
+    ]
+    found = subscriptions_under({"root": items})
+    assert found.subscriptions == ("33333333-3333-4333-8333-333333333333",)
+    assert set(found.ancestry) == {"33333333-3333-4333-8333-333333333333"}

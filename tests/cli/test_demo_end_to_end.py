@@ -20,7 +20,7 @@ def test_demo_writes_valid_reports(tmp_path: Path) -> None:
     assert result.stderr == ""
 
     doc = json.loads((tmp_path / "results.json").read_text())
-    schema = json.loads((docs.SCHEMA_DIR / "results-v1.schema.json").read_text())
+    schema = json.loads((docs.SCHEMA_DIR / "results-v2.schema.json").read_text())
     jsonschema.validate(doc, schema)
     assert doc["source"] == "demo" and doc["counts"]["vms"] == len(doc["vms"]) > 0
     assert result.exit_code == {"ready": 0, "not-ready": 1, "unknown": 3}.get(doc["verdict"], 0)

@@ -23,6 +23,7 @@ from gatekit import build
 from asr_preflight.api import Outcome
 from asr_preflight.engine import Evaluation
 from asr_preflight.reporters import RunInfo, write_reports
+from asr_preflight.reporters.json import as_v1
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +37,9 @@ PAYLOADS = [
 ]
 NAMES = ["vm-ok-01", "vm-ok-02", "vm-bad-01", "vm-old-01", "vm-warn-01", "vm-unk-01", *PAYLOADS]
 SCREENSHOT_ENV = "ASR_PREFLIGHT_SCREENSHOT"  # e.g. docs/report.png
+TOOLS = Path(os.environ.get("ASR_NPM_TOOLS", Path(__file__).parents[2] / ".cache" / "npm-tools"))
+AXE = TOOLS / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +61,7 @@ def write(
 ) -> tuple[Path, dict[str, Any]]:
     info = info or RunInfo(tool_version="test", generated_at="2026-11-25T00:00:00Z", source="test")
     write_reports(evaluation, info, ["html", "json"], directory)
-    data = json.loads((directory / "results.json").read_text())
+    data = as_v1(json.loads((directory / "results.json").read_text()))  # results flat
     return directory / "report.html", data
 
 
@@ -337,3 +341,65 @@ def _demo_evaluation() -> tuple[Evaluation, RunInfo] | None:
 
     plan, snapshot = load_demo()
     return evaluate(snapshot, plan, load_rules()), RunInfo.of(snapshot, plan)
+
+
+def _axe_source() -> str:
+    if not AXE.exists():
+        reason = (
+            f"AXE-CORE ACCESSIBILITY CHECKS NOT RUN: {AXE} is missing "
+            "(`make test` installs axe-core from npm)"
+        )
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}, and CI=true requires them")
+        pytest.skip(reason)
+    return AXE.read_text(encoding="utf-8")
+
+
+def _axe(page: Page, source: str) -> list[dict[str, Any]]:
+    page.eval(source)
+    options = json.dumps({"runOnly": {"type": "tag", "values": WCAG_A_AA}})
+    found: list[dict[str, Any]] = page.eval(
+        f"axe.run(document, {options}).then(r => r.violations.map(v => "
+        "({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))})))",
+        timeout=120,
+    )
+    return found
+
+
+def test_axe_core_finds_no_wcag_a_or_aa_violation(browser: Chromium, tmp_path: Path) -> None:
+    source = _axe_source()
+    evaluation, info = _demo_evaluation() or (build(NAMES), None)
+    path, _ = write(evaluation, tmp_path, info)
+    page, _ = browser.open(path)
+    page.eval("document.getElementById('expand-all').click()")  # findings built and shown
+    page.eval("document.querySelector('details.rule').open = true")
+    assert _axe(page, source) == []
+
+
+def test_axe_core_itself_reports_a_broken_page(browser: Chromium, tmp_path: Path) -> None:
+    source = _axe_source()
+    path, _ = write(build(NAMES[:6]), tmp_path)
+    page, _ = browser.open(path)
+    page.eval("document.documentElement.removeAttribute('lang')")
+    page.eval("document.getElementById('filter-text').removeAttribute('id')")
+    assert "html-has-lang" in {v["id"] for v in _axe(page, source)}
+
+
+def test_the_page_has_a_main_landmark_and_anchors_stop_below_the_sticky_bar(
+    large: tuple[Page, dict[str, Any]],
+) -> None:
+    page, _ = large
+    assert page.eval("document.querySelectorAll('main').length") == 1
+    assert page.eval(
+        "!!document.querySelector('main #summary') && !!document.querySelector('main #by-rule')"
+    )
+    page.eval("location.hash = '#rule-TST201'")
+    page.eval("new Promise(r => setTimeout(r, 200))")
+    top = page.eval("document.getElementById('rule-TST201').getBoundingClientRect().top")
+    bar = page.eval("document.getElementById('filters').getBoundingClientRect().bottom")
+    assert top >= bar  # not hidden under the sticky filter bar
+    page.eval("location.hash = '#vm-3'")
+    page.eval("new Promise(r => setTimeout(r, 200))")
+    top = page.eval("document.getElementById('vm-3').getBoundingClientRect().top")
+    assert top >= bar
+    page.eval("location.hash = ''")

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from asr_preflight.cli import app
+from asr_preflight.reporters.json import as_v1
 
 runner = CliRunner()
 SARIF_SCHEMA = json.loads(
@@ -25,6 +26,11 @@ justification = "accepted for the audit of 2026-11, ticket CAB-1234"
 owner = "dr-team@contoso.com"
 expires = 2099-12-31
 """
+
+
+def results_of(path: Path) -> dict:  # type: ignore[type-arg]
+    """A results.json (v2) with its results flat, as v1 had them."""
+    return as_v1(json.loads(path.read_text()))
 
 
 def demo(tmp_path: Path, *args: str) -> tuple[int, str]:
@@ -43,7 +49,7 @@ def first(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_sarif_and_markdown_files_are_written(first: Path) -> None:
     sarif = json.loads((first / "results.sarif").read_text())
     jsonschema.Draft4Validator(SARIF_SCHEMA).validate(sarif)
-    results = json.loads((first / "results.json").read_text())
+    results = results_of(first / "results.json")
     fails = sum(1 for r in results["results"] if r["outcome"] == "fail")
     levels = [r["level"] for r in sarif["runs"][0]["results"]]
     assert levels.count("error") == fails
@@ -58,10 +64,10 @@ def test_waivers_turn_problems_into_waived_and_decide_the_exit_code(
     waivers.write_text(WAIVE_ALL)
     code, output = demo(tmp_path, "--format", "json,junit", "--waivers", str(waivers))
     assert code == 0, output
-    data = json.loads((tmp_path / "results.json").read_text())
+    data = results_of(tmp_path / "results.json")
     assert data["verdict"] == "ready"
     waived = [r for r in data["results"] if r["outcome"] == "waived"]
-    before = json.loads((first / "results.json").read_text())
+    before = results_of(first / "results.json")
     problems = [r for r in before["results"] if r["outcome"] in ("fail", "warn", "unknown")]
     assert sorted(r["original"] for r in waived) == sorted(r["outcome"] for r in problems)
     assert {r["waiver"] for r in waived} == {"accepted for the audit of 2026-11, ticket CAB-1234"}
@@ -74,11 +80,11 @@ def test_baseline_and_fail_on_new(first: Path, tmp_path: Path) -> None:
     code, output = demo(tmp_path, "--format", "json,console", "--baseline", base, "--fail-on-new")
     assert code == 0, output  # the same estate: nothing new
     assert "0 new problem(s)" in output
-    data = json.loads((tmp_path / "results.json").read_text())
+    data = results_of(tmp_path / "results.json")
     marks = {r["change"] for r in data["results"] if r["outcome"] in ("fail", "warn", "unknown")}
     assert marks == {"unchanged"}
     # a baseline in which everything passed makes every problem new
-    clean = json.loads((first / "results.json").read_text())
+    clean = results_of(first / "results.json")
     for r in clean["results"]:
         r["outcome"] = "pass"
     (tmp_path / "clean.json").write_text(json.dumps(clean))

@@ -67,7 +67,8 @@ def test_waived_results_carry_an_accepted_suppression_and_keep_their_level() -> 
     assert res["suppressions"] == [
         {"kind": "external", "status": "accepted", "justification": "NetOps ticket 4711"}
     ]
-    assert "physicalLocation" not in res["locations"][0]
+    # no plan given: the location is still physical (GitHub needs one); here the fallback
+    assert res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "results.sarif"
 
 
 def test_fingerprints_are_stable_and_baseline_state_is_set() -> None:

@@ -104,6 +104,20 @@ def test_access_policy_of_a_possible_group_is_unknown_when_membership_was_not_ga
     assert maybe_group in result.message
 
 
+def test_access_policies_that_together_may_grant_it_are_unknown_not_fail():
+    """The principal's own policy grants Get, another object's (maybe a group of the principal)
+    grants List: with membership not gathered that is unknown, not a failure."""
+    maybe_group = "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9"
+    identity = facts(assign("Contributor", SUB), group_ids=None)
+    policies = [policy(secrets=("get",)), policy(maybe_group, secrets=("list",))]
+    [result] = run(identity, [ade_vm()], [vault(policies=policies)])
+    assert result.outcome == "unknown", result.message
+    assert maybe_group in result.message
+    known = facts(assign("Contributor", SUB), group_ids=())
+    [fail] = run(known, [ade_vm()], [vault(policies=policies)])
+    assert fail.outcome == "fail"
+
+
 def test_kek_needs_key_permissions_in_the_access_policy():
     vm = ade_vm(kek=KV)
     [partial] = run(CONTRIBUTOR, [vm], [vault(policies=[policy(keys=("get", "list"))])])
@@ -147,13 +161,17 @@ def test_rbac_vault_with_a_separate_kek_vault_needs_crypto_rights_there():
     assert ok.outcome == "pass", ok.message
 
 
-def test_unstated_permission_model_must_satisfy_both():
+def test_unstated_permission_model_is_access_policies():
+    """``enableRbacAuthorization`` absent (older vaults; the official Vaults_ListBySubscription
+    example, 2023-02-01) means false: "If null or not specified, the vault is created with the
+    default value of false" (keyvault.json). An access policy alone is enough there."""
     only_policy = facts(assign("Contributor", SUB))
     [result] = run(only_policy, [ade_vm()], [vault(rbac=None, policies=[policy()])])
-    assert result.outcome == "fail"
-    both = facts(assign("Contributor", SUB), assign("Key Vault Secrets User", KV))
-    [ok] = run(both, [ade_vm()], [vault(rbac=None, policies=[policy()])])
-    assert ok.outcome == "pass"
+    assert result.outcome == "pass", result.message
+    rbac_only = facts(assign("Contributor", SUB), assign("Key Vault Secrets User", KV))
+    [fail] = run(rbac_only, [ade_vm()], [vault(rbac=None, policies=[])])
+    assert fail.outcome == "fail"
+    assert "access policies" in fail.message
 
 
 def test_target_key_vault_creation_is_checked_on_the_target_group():
@@ -207,3 +225,14 @@ def test_demo_shows_asr404_failing_and_passing_while_ready_vms_stay_ready():
     assert {got[n] for n in ("vm-web-02", "vm-app-02", "vm-win-iis-01")} == {"skip"}
     verdicts = {v.name: v.verdict for v in evaluation.vms}
     assert {verdicts[n] for n in ("vm-web-02", "vm-app-02", "vm-win-iis-01")} == {"ready"}
+
+
+def test_an_ade_disk_naming_no_key_vault_is_unknown_even_when_another_disk_passes():
+    """The OS disk's vault is granted, but an encrypted data disk's settings name no vault (it
+    may be another one): that is not a pass."""
+    vm = ade_vm()
+    blind = Disk(name="data-0", lun=0, size_gb=128, ade_encrypted=True)
+    vm = replace(vm, data_disks=(blind,))
+    [result] = run(CONTRIBUTOR, [vm], [vault(policies=[policy()])])
+    assert result.outcome == "unknown", result.message
+    assert "data-0" in result.message

@@ -223,6 +223,29 @@ def test_asr402_checks_the_cache_storage_account_when_named():
     assert ok.outcome == "pass"
 
 
+def test_asr402_checks_the_cache_storage_account_of_the_vms_region():
+    """``cache_storage_accounts = { region = id }``: the account for the VM's own region."""
+    west = f"{SUB}/resourceGroups/prod-rg/providers/Microsoft.Storage/storageAccounts/cachewest"
+    plan = make_plan(
+        target={
+            "region": "westus2",
+            "vault": VAULT,
+            "cache_storage_accounts": {"eastus": CACHE, "westus": west},
+        }
+    )
+    identity = facts(assign("Virtual Machine Contributor", TARGET_RG), assign("Reader", SUB))
+    [result] = run(target_create_permissions, identity, plan=plan)  # make_vm: eastus
+    assert result.outcome == "fail", result.message
+    assert "cache storage account cachesa" in result.message and "cachewest" not in result.message
+    granted = facts(
+        assign("Virtual Machine Contributor", TARGET_RG),
+        assign("Reader", SUB),
+        assign("Storage Account Contributor", CACHE),
+    )
+    [ok] = run(target_create_permissions, granted, plan=plan)
+    assert ok.outcome == "pass", ok.message
+
+
 def test_asr402_unknown_when_the_role_definition_was_not_read():
     [result] = run(target_create_permissions, facts(assign("Contributor", SUB), roles=()))
     assert result.outcome == "unknown"

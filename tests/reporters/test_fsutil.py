@@ -58,3 +58,34 @@ def test_a_failing_renderer_leaves_the_previous_reports_untouched(tmp_path: Path
     with pytest.raises(RuntimeError):
         write_reports(None, None, ["a", "b"], tmp_path, table)  # type: ignore[arg-type]
     assert (tmp_path / "a.txt").read_text() == "old" and (tmp_path / "b.txt").read_text() == "old"
+
+
+def test_a_renderer_failing_midway_through_its_stream_leaves_the_previous_set(
+    tmp_path: Path,
+) -> None:
+    from typing import IO
+
+    from asr_preflight.reporters import FileReporter, write_reports
+
+    def streams(evaluation: object, info: object, out: IO[bytes]) -> None:
+        out.write(b"new, written piece by piece")
+
+    def breaks(evaluation: object, info: object, out: IO[bytes]) -> None:
+        out.write(b"half a report")
+        raise RuntimeError("renderer bug")
+
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_text("old")
+    table = {
+        "a": FileReporter("a.txt", stream=streams),
+        "b": FileReporter("b.txt", stream=breaks),
+        "c": FileReporter("c.txt", stream=streams),
+    }
+    with pytest.raises(RuntimeError):
+        write_reports(None, None, ["a", "b", "c"], tmp_path, table)  # type: ignore[arg-type]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt", "c.txt"]  # no temp
+    assert all((tmp_path / n).read_text() == "old" for n in ("a.txt", "b.txt", "c.txt"))
+    written = write_reports(None, None, ["a", "c"], tmp_path, table)  # type: ignore[arg-type]
+    assert [p.name for p in written] == ["a.txt", "c.txt"]
+    assert (tmp_path / "a.txt").read_text() == "new, written piece by piece"
+    assert (tmp_path / "b.txt").read_text() == "old"

@@ -27,8 +27,9 @@ def target_create_permissions(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     snapshot says that resource group does not exist yet, or does not say whether it exists (not
     gathered, or a `resource_groups` error), also
     `Microsoft.Resources/subscriptions/resourceGroups/write` (fail-closed; the message says so).
-    When a cache storage account is named (`[target] cache_storage_account`),
-    `Microsoft.Storage/storageAccounts/read` and `…/listkeys/action` on it. The subnet join is
+    When a cache storage account is named for the VM's region (`[target] cache_storage_account`,
+    or its region's entry in `cache_storage_accounts`), `Microsoft.Storage/storageAccounts/read`
+    and `…/listkeys/action` on it. The subnet join is
     evaluated on the target virtual network when it is known: the vault's network mapping for
     the VM's source virtual network names it (then `…/virtualNetworks/read` and
     `…/subnets/join/action` are asked there); without a mapping ASR creates
@@ -73,7 +74,7 @@ def target_create_permissions(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     if target_vnet is not None:
         label = f"target virtual network {leaf(target_vnet)}"
         needs.append(Need(label, target_vnet, (VNET_READ, SUBNET_JOIN)))
-    storage = ctx.plan.target.cache_storage_account
+    storage = ctx.plan.target.cache_account_for(vm.location)
     if storage:
         needs.append(Need(f"cache storage account {leaf(storage)}", storage, CACHE_STORAGE_ACTIONS))
     finding = judge(ctx, vm, needs, what=what, target=rg_id)

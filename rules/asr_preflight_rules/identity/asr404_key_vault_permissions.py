@@ -60,10 +60,11 @@ def key_vault_permissions(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     On the target resource group it must be able to create the target-region key vault
     (`Microsoft.KeyVault/vaults/read` and `…/vaults/write`). Data actions are granted only by a
     role's `dataActions`: Owner or Contributor alone do not read secrets of an RBAC-model vault.
-    A vault whose permission model ARM did not state must satisfy both models. VMs without ADE
-    are skipped; `unknown` when the vault could not be read (the `key_vaults` listing failed, or
-    it lacks the vault), when the VM's ADE use is unknown, or when only a group of unknown
-    membership could hold the access policy.
+    A vault whose answer lacks `enableRbacAuthorization` uses access policies (ARM's default is
+    false; older vaults omit the property). VMs without ADE are skipped; `unknown` when the
+    vault could not be read (the `key_vaults` listing failed, or it lacks the vault), when the
+    VM's ADE use is unknown, or when only a group of unknown membership could hold the access
+    policy.
 
     ## Why it matters
     Enabling replication of an ADE VM copies its disk encryption keys and secrets from the source
@@ -115,6 +116,15 @@ def key_vault_permissions(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     for vault_id in kek_vaults:
         if vault_id not in secret_vaults:
             verdicts.append(_vault(ctx, ev, vault_id, secret=False, key=True))
+    unnamed = [d.name for d in disks if d.ade_encrypted and not d.ade_key_vault_id]
+    if unnamed:  # its vault may be another one: not a pass
+        verdicts.append(
+            NeedsVerdict(
+                Outcome.UNKNOWN,
+                f"the encryption settings of {', '.join(unnamed)} name no key vault",
+                "check those disks' encryptionSettingsCollection by hand",
+            )
+        )
     target = Need(f"resource group {leaf(target_rg)}", target_rg, TARGET_VAULT_ACTIONS)
     verdicts.append(decide(ev, [target], ()))
     what = f"copy {vm.name}'s disk encryption keys to the target region"
@@ -183,7 +193,9 @@ def _vault(
     ctx: RuleContext, ev: Evaluator, vault_id: str, *, secret: bool = True, key: bool = False
 ) -> NeedsVerdict:
     """The verdict for one source key vault: management read, then the data access by the
-    vault's permission model (both models when ARM did not say which)."""
+    vault's permission model (access policies when ARM's answer omits enableRbacAuthorization:
+    "If null or not specified, the vault is created with the default value of false",
+    keyvault.json 2023-02-01)."""
     try:
         vault = _find(ctx, vault_id)
     except MissingFact as exc:
@@ -191,7 +203,7 @@ def _vault(
     label = f"key vault {vault.name}"
     data_actions = (*(SECRET_DATA_ACTIONS if secret else ()), *(KEY_DATA_ACTIONS if key else ()))
     needs = [Need(label, vault.id, (VAULT_READ,))]
-    if vault.rbac_authorization is not False:
+    if vault.rbac_authorization is True:
         needs.append(Need(f"{label} (Azure RBAC permission model)", vault.id, data_actions, True))
     verdicts = [decide(ev, needs, ())]
     if vault.rbac_authorization is not True:
@@ -211,6 +223,7 @@ def _policies(ev: Evaluator, vault: KeyVault, *, secret: bool, key: bool) -> Nee
     mine: list[str] = []
     maybe: list[str] = []  # entries naming an object that may be a group of unknown membership
     granted: set[tuple[str, str]] = set()
+    maybe_granted: set[tuple[str, str]] = set()  # what those entries grant, together
     for policy in vault.access_policies:
         if policy.application_id:
             continue
@@ -223,18 +236,19 @@ def _policies(ev: Evaluator, vault: KeyVault, *, secret: bool, key: bool) -> Nee
         if oid == ev.principal or oid in ev.groups:
             mine.append(policy.object_id)
             granted |= perms
-        elif not ev.groups_known and all(w in perms for w in wanted):
+        elif not ev.groups_known and any(w in perms for w in wanted):
             maybe.append(policy.object_id)
+            maybe_granted |= perms
     missing = [f"{kind} {perm}" for kind, perm in wanted if (kind, perm) not in granted]
     label = f"key vault {vault.name} (access policies)"
     if not missing:
         return NeedsVerdict(Outcome.PASS, f"{label} grant it to {', '.join(mine)}")
-    if maybe:
+    if all(w in granted | maybe_granted for w in wanted):
         return NeedsVerdict(
             Outcome.UNKNOWN,
             f"{label}: no access policy for the principal grants {', '.join(missing)}; the "
-            f"policies of {', '.join(maybe)} would, if one of them is a group the principal "
-            "belongs to (group membership was not gathered)",
+            f"policies of {', '.join(maybe)} would, if they name groups the principal belongs "
+            "to (group membership was not gathered)",
             "check the principal's group memberships, or add an access policy for it",
         )
     held = "its access policy grants only part of it" if mine else "no access policy names it"

@@ -204,8 +204,12 @@ def _identity(ctx: RuleContext, vm: VirtualMachine, vault: Vault) -> list[tuple[
         raise ctx.missing(
             "vault_rbac", vault.id, f"vault {vault.name}'s identity's role assignments"
         )
-    errors = [replace(e, kind="rbac") for e in ctx.snapshot.errors if e.kind == "vault_rbac"]
-    rbac = ctx.cached("asr010.rbac", lambda: Evaluator(facts, errors))
+    rbac = ctx.cached(  # once per run: the errors list grows with the estate
+        "asr010.rbac",
+        lambda: Evaluator(
+            facts, [replace(e, kind="rbac") for e in ctx.snapshot.errors if e.kind == "vault_rbac"]
+        ),
+    )
     answers: list[tuple[str, Access]] = [
         *(("Contributor", rbac.check(a, account)) for a in CONTRIBUTOR_ACTIONS),
         *(

@@ -107,6 +107,15 @@ class Clients:
             lambda: NetworkManagementClient(self.credential, subscription, **self._kwargs()),
         )
 
+    def raw(self, subscription: str) -> Any:
+        """The client whose pipeline carries raw.py's hand-built GETs (``list_all``/``get_json``)
+        of resources that are not its own (locks, key vaults, management groups, vaults, network
+        mappings, storage accounts): azure-mgmt-network's, which has a public ``send_request`` at
+        its floor. Same credential, session and policies as every client; the clients of
+        azure-mgmt-resource 23 and azure-mgmt-storage 21 (multi-API), azure-mgmt-recoveryservices 3
+        and azure-mgmt-authorization (every version up to 4.0) have no public ``send_request``."""
+        return self.network(subscription)
+
     def authorization(self, subscription: str) -> Any:
         from azure.mgmt.authorization import AuthorizationManagementClient
 

@@ -205,17 +205,18 @@ class BoundedRetryPolicy(RetryPolicy):  # type: ignore[type-arg]
         super().__init__(**kwargs)
         self.deadline = deadline
 
-    def _sleep_for_retry(self, response: Any, transport: Any) -> bool:
-        retry_after = self.get_retry_after(response)
-        if not retry_after:
-            return False
-        left = self.deadline.remaining()
-        if retry_after > MAX_RETRY_AFTER or (left is not None and retry_after >= left):
-            raise RetryAfterTooLong(retry_after)
-        transport.sleep(retry_after)
-        return True
-
-    def _sleep_backoff(self, settings: dict[str, Any], transport: Any) -> None:
+    def sleep(self, settings: dict[str, Any], transport: Any, response: Any = None) -> None:
+        """azure-core's public hook between two attempts (every version from our floor 1.32 on),
+        in the base class's order: the answer's ``Retry-After`` when it has one, else the
+        exponential backoff. Here the Retry-After is capped and the backoff clamped to the
+        deadline."""
+        retry_after = self.get_retry_after(response) if response is not None else None
+        if retry_after:
+            left = self.deadline.remaining()
+            if retry_after > MAX_RETRY_AFTER or (left is not None and retry_after >= left):
+                raise RetryAfterTooLong(retry_after)
+            transport.sleep(retry_after)
+            return
         backoff = self.get_backoff_time(settings)
         if backoff > 0:
             transport.sleep(self.deadline.clamp(backoff))

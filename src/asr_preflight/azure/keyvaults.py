@@ -21,7 +21,7 @@ KEYVAULT_API = api_version("Microsoft.KeyVault/vaults")
 
 
 def list_key_vaults(client: Any, sub: str) -> list[KeyVault]:
-    """Every key vault of the subscription (any management client's pipeline will do)."""
+    """Every key vault of the subscription (through ``Clients.raw``'s pipeline)."""
     path = f"/subscriptions/{sub}/providers/Microsoft.KeyVault/vaults"
     return [to_key_vault(item) for item in list_all(client, path, KEYVAULT_API)]
 

@@ -13,6 +13,7 @@ The caller needs ``Microsoft.Management/managementGroups/descendants/read`` on t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,11 @@ from asr_preflight.azure.raw import dig, list_all
 
 MANAGEMENT_GROUPS_API = api_version("Microsoft.Management/managementGroups/descendants")
 _MG_PREFIX = "/providers/microsoft.management/managementgroups/"
+# a subscription descendant's id: anything else (broken or hostile) is left out, so that no
+# listing string reaches a URL or the plan init writes
+_SUBSCRIPTION_ID = re.compile(
+    r"/subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,7 @@ def subscriptions_under(listings: Mapping[str, Iterable[Mapping[str, Any]]]) -> 
                 continue
             if parent.lower().startswith(_MG_PREFIX):
                 parents[child] = parent.split("/")[-1]
-            if child.startswith("/subscriptions/") and child.count("/") == 2:
+            if _SUBSCRIPTION_ID.fullmatch(child):
                 found.append(child)
         for child in found:
             chain: list[str] = []

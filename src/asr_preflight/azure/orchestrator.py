@@ -200,14 +200,13 @@ class _Collection:
     def _phase1_singles(self) -> _Singles:
         plan, runner = self.plan, self.runner
         vault_f = self._vault() if plan.target.vault else None
-        # the storage reads are raw JSON GETs (azure/storage.py); they go through the network
-        # client's pipeline (same credential, retry, read-only and api-version policies), since
+        # the storage reads are raw JSON GETs (azure/storage.py): Clients.raw's pipeline, since
         # azure-mgmt-storage at its floor (21, a multi-API client) has no send_request
         storage_f = {
             account: runner.submit(
                 partial(
                     storage_reads.storage_account,
-                    self.clients.network(subscription_of(account)),
+                    self.clients.raw(subscription_of(account)),
                     account,
                 ),
                 "cache_storage",
@@ -237,7 +236,7 @@ class _Collection:
             mappings_f = runner.submit(
                 partial(
                     network_mappings.list_network_mappings,
-                    self.clients.recovery_services(subscription_of(vault_id)),
+                    self.clients.raw(subscription_of(vault_id)),
                     vault_id,
                 ),
                 "vault",
@@ -442,7 +441,7 @@ class _Collection:
         subs = sorted({subscription_of(v).lower() for v in wanted if subscription_of(v)})
         futures = [
             self.runner.submit(
-                partial(keyvaults.list_key_vaults, self.clients.resources(sub), sub),
+                partial(keyvaults.list_key_vaults, self.clients.raw(sub), sub),
                 "key_vaults",
                 sub_scope(sub),
             )
@@ -578,7 +577,7 @@ def resolve_management_groups(
     listings = {}
     # a tenant-level call: any management client's pipeline serves it; the subscription id of
     # the client is not part of the URL
-    client = clients.resources("00000000-0000-0000-0000-000000000000")
+    client = clients.raw("00000000-0000-0000-0000-000000000000")
     for group in groups:
         try:
             listings[group] = management_groups.list_descendants(client, group)

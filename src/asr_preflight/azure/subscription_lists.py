@@ -41,7 +41,7 @@ FAMILIES: dict[str, Family] = {
     ),
     "public_ips": Family("network", Clients.network, partial(network.list_kind, kind="public_ips")),
     # every lock of the subscription (on it, its groups and their resources); ASR513
-    "locks": Family("locks", Clients.resources, locks.list_locks),
+    "locks": Family("locks", Clients.raw, locks.list_locks),
     "load_balancers": Family("outbound", Clients.network, outbound.list_load_balancers),
     "private_endpoints": Family(
         "private_link", Clients.network, private_link.list_private_endpoints

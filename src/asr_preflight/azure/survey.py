@@ -101,7 +101,7 @@ def survey(clients: Clients, subscriptions: Iterable[str], concurrency: int = 16
                 runner.submit(
                     partial(
                         _list,
-                        clients.recovery_services(sub),
+                        clients.raw(sub),
                         sub,
                         "Microsoft.RecoveryServices/vaults",
                         RECOVERY_SERVICES_API,
@@ -112,7 +112,7 @@ def survey(clients: Clients, subscriptions: Iterable[str], concurrency: int = 16
                 runner.submit(
                     partial(
                         _list,
-                        clients.storage(sub),
+                        clients.raw(sub),
                         sub,
                         "Microsoft.Storage/storageAccounts",
                         STORAGE_API,

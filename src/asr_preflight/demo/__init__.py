@@ -27,6 +27,11 @@ def _read(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
+def plan_text() -> str:
+    """The bundled demo plan's TOML text."""
+    return _read(PLAN_FILE)
+
+
 def demo_plan() -> Plan:
     return parse_plan(_read(PLAN_FILE), source=f"demo/{PLAN_FILE}")
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
+import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from asr_preflight import fsutil
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from asr_preflight.engine import Evaluation
@@ -35,6 +36,11 @@ class RunInfo:
     target_region: str | None = None
     strict: bool = False
     plan_path: str | None = None  # the plan file as given (SARIF's file location)
+    # The plan's 1-based line per key path ("target.region"), for SARIF locations (cli fills it).
+    plan_lines: Mapping[str, int] | None = None
+    snapshot_path: str | None = None  # the snapshot checked, when no plan file was given
+    junit_warnings: str = "pass"  # pass | skipped | failure (docs/gates.md)
+    sarif_category: str | None = None  # SARIF automationDetails.id prefix (default: plan name)
 
     @classmethod
     def of(
@@ -54,36 +60,62 @@ class RunInfo:
 
 
 Renderer = Callable[["Evaluation", RunInfo], str]
+#: A streaming renderer: writes the file's bytes to the open handle, piece by piece.
+Writer = Callable[["Evaluation", RunInfo, IO[bytes]], None]
 
 
 @dataclass(frozen=True)
 class FileReporter:
+    """One file format: its file name and how to produce it. ``stream`` writes the file piece
+    by piece (what :func:`write_reports` uses); ``render`` returns it whole (tests, tools)."""
+
     file_name: str
-    render: Renderer
+    render: Renderer | None = None
+    stream: Writer | None = None
+
+    def write(self, evaluation: Evaluation, info: RunInfo, handle: IO[bytes]) -> None:
+        if self.stream is not None:
+            self.stream(evaluation, info, handle)
+        elif self.render is not None:
+            handle.write(self.render(evaluation, info).encode("utf-8"))
+        else:
+            raise TypeError(f"the reporter of {self.file_name} neither renders nor streams")
+
+    def text(self, evaluation: Evaluation, info: RunInfo) -> str:
+        """The whole file as text (rendered in memory: for tests and small estates)."""
+        buffer = io.BytesIO()
+        self.write(evaluation, info, buffer)
+        return buffer.getvalue().decode("utf-8")
 
 
-def _json(evaluation: Evaluation, info: RunInfo) -> str:
+def _json(evaluation: Evaluation, info: RunInfo, handle: IO[bytes]) -> None:
     from asr_preflight.reporters import json
 
-    return json.render(evaluation, info)
+    json.write(evaluation, info, handle)
 
 
-def _junit(evaluation: Evaluation, info: RunInfo) -> str:
+def _json_v1(evaluation: Evaluation, info: RunInfo) -> str:
+    from asr_preflight.reporters import json
+
+    return json.render_v1(evaluation, info)
+
+
+def _junit(evaluation: Evaluation, info: RunInfo, handle: IO[bytes]) -> None:
     from asr_preflight.reporters import junit
 
-    return junit.render(evaluation, info)
+    junit.write(evaluation, info, handle)
 
 
-def _html(evaluation: Evaluation, info: RunInfo) -> str:
+def _html(evaluation: Evaluation, info: RunInfo, handle: IO[bytes]) -> None:
     from asr_preflight.reporters import html
 
-    return html.render(evaluation, info)
+    html.write(evaluation, info, handle)
 
 
-def _sarif(evaluation: Evaluation, info: RunInfo) -> str:
+def _sarif(evaluation: Evaluation, info: RunInfo, handle: IO[bytes]) -> None:
     from asr_preflight.reporters import sarif
 
-    return sarif.dumps(evaluation, plan_uri=info.plan_path)
+    sarif.write_to(evaluation, info, handle)
 
 
 def _markdown(evaluation: Evaluation, info: RunInfo) -> str:
@@ -94,11 +126,14 @@ def _markdown(evaluation: Evaluation, info: RunInfo) -> str:
 
 #: Format name -> the file it writes. Renderers import lazily: `rules list` stays fast.
 FILE_REPORTERS: dict[str, FileReporter] = {
-    "junit": FileReporter("results.xml", _junit),
-    "html": FileReporter("report.html", _html),
-    "json": FileReporter("results.json", _json),
-    "sarif": FileReporter("results.sarif", _sarif),
+    "junit": FileReporter("results.xml", stream=_junit),
+    "html": FileReporter("report.html", stream=_html),
+    "json": FileReporter("results.json", stream=_json),
+    "sarif": FileReporter("results.sarif", stream=_sarif),
     "markdown": FileReporter("summary.md", _markdown),
+    # results.json as schema v1 wrote it (one object per result), for scripts not yet migrated
+    # to v2 (docs/gates.md); never a default, as it is four times the size.
+    "json-v1": FileReporter("results-v1.json", _json_v1),
 }
 CONSOLE = "console"
 DEFAULT_FORMATS = ("junit", "html", "json", CONSOLE)
@@ -128,19 +163,41 @@ def write_reports(
     output_dir: Path,
     reporters: Mapping[str, FileReporter] | None = None,
 ) -> list[Path]:
-    """Render every file format in ``formats``, then write each atomically; returns the paths.
+    """Write every file format in ``formats``; returns the paths.
 
-    Everything is rendered before anything is written, so a rendering failure leaves the previous
-    run's files untouched rather than a mix of old and new ones."""
+    Each format is streamed, one at a time, to a temporary file beside its destination (so no
+    whole report is ever held in memory); only when all of them are written are they renamed
+    over the previous files, so a failure in any renderer leaves the previous run's set
+    untouched rather than a mix of old and new ones."""
     table = FILE_REPORTERS if reporters is None else reporters
-    rendered: list[tuple[Path, str]] = []
-    for name in formats:
-        reporter = table.get(name)
-        if reporter is None:
-            continue  # the console, or a format handled elsewhere
-        with gc_paused():
-            rendered.append((output_dir / reporter.file_name, reporter.render(evaluation, info)))
-    return [fsutil.write_text(path, text) for path, text in rendered]
+    chosen = [(name, table[name]) for name in formats if name in table]  # console: elsewhere
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with gc_paused():
+        return _write_all(evaluation, info, chosen, output_dir)
+
+
+def _write_all(
+    evaluation: Evaluation, info: RunInfo, chosen: list[tuple[str, FileReporter]], output_dir: Path
+) -> list[Path]:
+    staged: list[tuple[str, Path]] = []
+    try:
+        for _, reporter in chosen:
+            path = output_dir / reporter.file_name
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=output_dir)
+            staged.append((tmp, path))
+            with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
+                reporter.write(evaluation, info, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o666 & ~_umask())
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+    return [path for _, path in staged]
 
 
 @contextlib.contextmanager
@@ -155,3 +212,10 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _umask() -> int:
+    # mkstemp creates 0600 files; a report gets the permissions a plain open() would give.
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -170,6 +170,21 @@ def _findings(out: Console, evaluation: Evaluation, limit: int) -> None:
         out.print(Text(f"... {total - printed} more findings in the report files"))
 
 
+def _sarif_note(out: Console, evaluation: Evaluation) -> None:
+    from asr_preflight.reporters import sarif
+
+    grouping = sarif.grouping_of(evaluation)
+    if grouping is not None:
+        out.print(
+            Text(
+                f"note: results.sarif has one result per {grouping} (more than "
+                f"{sarif.MAX_RESULTS:,} problems, GitHub code scanning's limit per run); "
+                "each lists its VMs, results.json has every result",
+                style="yellow",
+            )
+        )
+
+
 def _summary(
     out: Console,
     evaluation: Evaluation,
@@ -190,6 +205,8 @@ def _summary(
         out.print(_data(f"note: {note}", "yellow"))
     for path in written:
         out.print(_data(f"wrote {path}"))
+        if path.name == "results.sarif":
+            _sarif_note(out, evaluation)
     line = Text("Run verdict: ")
     line.append(evaluation.verdict.label, style=VERDICT_STYLE[evaluation.verdict])
     if exit_code is not None:

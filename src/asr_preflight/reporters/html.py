@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
+import orjson
 from markupsafe import Markup, escape
 
 from asr_preflight.api import Outcome, doc_sections
@@ -81,6 +83,17 @@ class RuleView:
 
 
 def render(evaluation: Evaluation, info: RunInfo) -> str:
+    """The page as text (built in memory: for tests and small estates)."""
+    return "".join(_chunks(evaluation, info))
+
+
+def write(evaluation: Evaluation, info: RunInfo, out: IO[bytes]) -> None:
+    """Write the page to ``out`` as the template produces it."""
+    for chunk in _chunks(evaluation, info):
+        out.write(chunk.encode("utf-8"))
+
+
+def _chunks(evaluation: Evaluation, info: RunInfo) -> Iterator[str]:
     vms = _vm_views(evaluation)
     outcome_counts = dict.fromkeys((o.value for o in Outcome), 0)
     for result in evaluation.results:
@@ -92,7 +105,7 @@ def render(evaluation: Evaluation, info: RunInfo) -> str:
     return (
         _environment()
         .get_template("report.html.j2")
-        .render(
+        .generate(
             info=info,
             evaluation=evaluation,
             verdict=evaluation.verdict.value,
@@ -237,14 +250,16 @@ def _data(
     }
 
 
-_SCRIPT_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
-
-
 def script_json(value: object) -> Markup:
     """JSON safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&`` left,
     so neither ``</script>`` nor ``<!--`` can appear, whatever the values hold."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return Markup(text.translate(_SCRIPT_UNSAFE))  # noqa: S704 - no markup characters remain
+    try:
+        data = orjson.dumps(value)
+    except TypeError:  # a lone surrogate from hostile input: escaped, as the json module does
+        data = json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode()
+    for unsafe, escaped in ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026")):
+        data = data.replace(unsafe, escaped)
+    return Markup(data.decode("utf-8"))  # noqa: S704 - no markup characters remain
 
 
 # ---------------------------------------------------------------------------------------------

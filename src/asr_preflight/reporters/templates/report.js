@@ -286,6 +286,12 @@
   window.addEventListener("hashchange", follow);
 
   byId("filters").hidden = false;
+  // Anchored targets scroll to just below the sticky bar (CSS scroll-margin-top uses --bar).
+  function barHeight() {
+    document.documentElement.style.setProperty("--bar", byId("filters").offsetHeight + "px");
+  }
+  barHeight();
+  window.addEventListener("resize", barHeight);
   byId("vm-table").hidden = false;
   byId("by-vm").hidden = false;
   for (var i = 0; i < VMS.length; i++) { matches.push(i); }
