@@ -30,9 +30,10 @@ def eligibility(client: Any, vm: VirtualMachine) -> Eligibility:
     if not isinstance(props, Mapping):
         raise ValueError(f"eligibility result of {vm.name} has no properties")
     errors = props.get("errors") or []
-    if not isinstance(errors, list) or not all(isinstance(e, Mapping) for e in errors):
-        # an entry that is not an error object is unreadable, never "no error" (a pass)
-        raise ValueError(f"eligibility result of {vm.name}: 'errors' is not a list of objects")
+    if not isinstance(errors, list):
+        raise ValueError(f"eligibility result of {vm.name}: 'errors' is not a list")
+    if not all(isinstance(e, Mapping) for e in errors):  # never dropped into "no errors"
+        raise ValueError(f"eligibility result of {vm.name}: an entry of 'errors' is not an object")
     return Eligibility(
         vm_id=vm.id,
         errors=tuple(
