@@ -1,4 +1,5 @@
-"""CLI commands for the rule catalogue: ``asr-preflight rules list`` and ``rules explain``.
+"""CLI commands for the rule catalogue: ``asr-preflight rules list``, ``rules packs`` and
+``rules explain``.
 
 Registered on the main Typer app by :func:`register`.
 """
