@@ -89,3 +89,25 @@ def test_a_renderer_failing_midway_through_its_stream_leaves_the_previous_set(
     assert [p.name for p in written] == ["a.txt", "c.txt"]
     assert (tmp_path / "a.txt").read_text() == "new, written piece by piece"
     assert (tmp_path / "b.txt").read_text() == "old"
+
+
+def test_a_full_disk_names_the_report_it_could_not_write(tmp_path: Path) -> None:
+    # write(2) raises ENOSPC without a file name; the CLI turns an OSError with a file name into
+    # "<file>: No space left on device" (exit 2), and one without into "internal error, a bug".
+    import errno
+    from typing import IO
+
+    from asr_preflight.reporters import FileReporter, write_reports
+
+    def fills_the_disk(evaluation: object, info: object, out: IO[bytes]) -> None:
+        out.write(b"half a report")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    (tmp_path / "a.txt").write_text("old")
+    table = {"a": FileReporter("a.txt", stream=fills_the_disk)}
+    with pytest.raises(OSError, match="No space left") as caught:
+        write_reports(None, None, ["a"], tmp_path, table)  # type: ignore[arg-type]
+    assert caught.value.errno == errno.ENOSPC
+    assert caught.value.filename == str(tmp_path / "a.txt")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+    assert (tmp_path / "a.txt").read_text() == "old"

@@ -185,10 +185,17 @@ def _write_all(
             path = output_dir / reporter.file_name
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=output_dir)
             staged.append((tmp, path))
-            with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
-                reporter.write(evaluation, info, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
+            try:
+                with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
+                    reporter.write(evaluation, info, handle)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except OSError as exc:
+                if exc.filename is None and exc.errno is not None:
+                    # write(2) names no file (a full disk, a quota): name the report, so the
+                    # CLI says "<file>: No space left on device" rather than "a bug".
+                    raise OSError(exc.errno, exc.strerror, str(path)) from exc
+                raise
             os.chmod(tmp, 0o666 & ~_umask())
         for tmp, path in staged:
             os.replace(tmp, path)
