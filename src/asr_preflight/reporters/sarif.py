@@ -41,6 +41,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 import orjson
 
@@ -95,7 +96,7 @@ def category_of(info: RunInfo | None) -> str:
     source = (info.plan_path or info.snapshot_path) if info is not None else None
     if not source:
         return "asr-preflight"
-    path = PurePath(source.removeprefix("file://"))
+    path = PurePath(unquote(source.removeprefix("file://")))
     # a relative path keeps its folders (two plans called plan.toml stay apart), less suffix
     name = path.stem if _absolute(source) else path.with_suffix("").as_posix()
     return f"asr-preflight/{name}" if name and name != "." else "asr-preflight"
@@ -288,9 +289,10 @@ def plan_uri_of(path: Path, cwd: Path | None = None) -> str:
     base = (cwd or Path.cwd()).resolve()
     full = path.resolve()
     try:
-        return full.relative_to(base).as_posix()
+        relative = full.relative_to(base).as_posix()
     except ValueError:
         return full.as_uri()
+    return quote(relative)  # a URI reference: spaces, "#", "%" and non-ASCII percent-encoded
 
 
 def _absolute(uri: str) -> bool:
