@@ -77,7 +77,8 @@ class FileReporter:
         if self.stream is not None:
             self.stream(evaluation, info, handle)
         elif self.render is not None:
-            handle.write(self.render(evaluation, info).encode("utf-8"))
+            # a lone surrogate from hostile input becomes "?" rather than a crash
+            handle.write(self.render(evaluation, info).encode("utf-8", "replace"))
         else:
             raise TypeError(f"the reporter of {self.file_name} neither renders nor streams")
 

@@ -359,7 +359,7 @@ def _result(
         "level": level,
         "message": {"text": text},
         "locations": [location],
-        "partialFingerprints": {FINGERPRINT: hashlib.sha256(key.encode()).hexdigest()},
+        "partialFingerprints": {FINGERPRINT: hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()},
         "properties": {"outcome": str(r.outcome), "vm": r.vm, "target": r.target},
     }
     if r.rule in index:
@@ -438,7 +438,7 @@ def _grouped(
             "locations": [
                 {"physicalLocation": where.location(_area_key(first)), "logicalLocations": logical}
             ],
-            "partialFingerprints": {FINGERPRINT: hashlib.sha256(key.encode()).hexdigest()},
+            "partialFingerprints": {FINGERPRINT: hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()},
             "properties": {
                 "outcome": str(first.outcome),
                 "grouped": True,
