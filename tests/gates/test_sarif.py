@@ -113,7 +113,9 @@ def test_the_plan_location_is_relative_to_the_working_directory(tmp_path: Path) 
     assert "originalUriBaseIds" not in doc["runs"][0]
 
 
-def test_a_plan_path_with_spaces_hash_and_non_ascii_is_a_percent_encoded_uri(tmp_path: Path) -> None:
+def test_a_plan_path_with_spaces_hash_and_non_ascii_is_a_percent_encoded_uri(
+    tmp_path: Path,
+) -> None:
     # SARIF's artifactLocation.uri is an RFC 3986 URI reference: a raw space is not allowed and
     # "#" would start a fragment (GitHub would point at "snap shot"); the category stays readable.
     from urllib.parse import unquote, urlsplit

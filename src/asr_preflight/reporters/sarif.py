@@ -256,6 +256,11 @@ def _dumps(value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode()
 
 
+def _fingerprint(key: str) -> str:
+    # surrogatepass: a lone surrogate from hostile input still hashes (stably)
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _rules_in(evaluation: Evaluation) -> Sequence[Rule]:
     known = {rule.code: rule for rule in evaluation.rules}
     return [known[code] for code in sorted(known)]
@@ -359,7 +364,7 @@ def _result(
         "level": level,
         "message": {"text": text},
         "locations": [location],
-        "partialFingerprints": {FINGERPRINT: hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()},
+        "partialFingerprints": {FINGERPRINT: _fingerprint(key)},
         "properties": {"outcome": str(r.outcome), "vm": r.vm, "target": r.target},
     }
     if r.rule in index:
@@ -438,7 +443,7 @@ def _grouped(
             "locations": [
                 {"physicalLocation": where.location(_area_key(first)), "logicalLocations": logical}
             ],
-            "partialFingerprints": {FINGERPRINT: hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()},
+            "partialFingerprints": {FINGERPRINT: _fingerprint(key)},
             "properties": {
                 "outcome": str(first.outcome),
                 "grouped": True,
