@@ -168,13 +168,27 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _add(suite: _Suite, result: Result, name: str, warnings: str, also: Sequence[str] = ()) -> None:
-    """One case for ``result`` (and, grouped, for the VMs in ``also`` with the same finding)."""
+def _add(
+    suite: _Suite,
+    result: Result,
+    name: str,
+    warnings: str,
+    also: Sequence[str] = (),
+    same: bool = True,
+) -> None:
+    """One case for ``result`` and, grouped, for the VMs (or pairs) in ``also``: with the same
+    finding, or (``same`` false) the same rule and outcome but not all the same message."""
     classname = f"asr-preflight.{result.area.value}.{result.rule}"
     outcome = result.outcome
     details = _details(result)
-    if also:
-        details += f"\nthe same on {len(also)} more VMs: {', '.join(also)}"
+    what = "more" if " -> " in result.target else "more VMs"
+    if also and same:
+        details += f"\nthe same on {len(also)} {what}: {', '.join(also)}"
+    elif also:
+        details += (
+            f"\n{outcome.value} on {len(also)} {what} too, not all for this reason "
+            f"(results.json has each): {', '.join(also)}"
+        )
     if outcome is Outcome.FAIL:
         body = _element("failure", result.severity.value, result.message, details)
         suite.failures += 1
@@ -242,7 +256,8 @@ def _finding_key(r: Result, form: str) -> tuple[str, ...]:
         return (r.rule, r.outcome.value)
     masked = r.message.replace(r.vm, "\x00") if r.vm else r.message
     target = "" if r.target == r.vm_id or " -> " in r.target else r.target
-    return (r.rule, r.outcome.value, masked, r.hint, target, r.waiver)
+    original = r.original.value if r.original else ""  # a waived failure is not a waived unknown
+    return (r.rule, r.outcome.value, masked, r.hint, target, r.waiver or "", original)
 
 
 def _suites(
@@ -278,8 +293,12 @@ def _suites(
             name = case_name(first, labels)
             if len(members) > 1:
                 name = f"{name[:-1]} and {len(members) - 1} more]"
-            also = [labels.get(m.vm_id, m.vm) for m in members[1:]]
-            _add(suite, first, name, warnings, also)
+            also = [
+                m.target if " -> " in m.target else labels.get(m.vm_id, m.vm) for m in members[1:]
+            ]
+            mine = _finding_key(first, "per-finding")
+            same = all(_finding_key(m, "per-finding") == mine for m in members[1:])
+            _add(suite, first, name, warnings, also, same)
         if form != "per-vm":
             _grouped(suite, area, results, len(evaluation.vms), passes)
         suites.append((area, suite))
