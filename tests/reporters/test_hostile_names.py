@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
+import orjson
 import xmlschema
 
 from asr_preflight.reporters import FILE_REPORTERS, write_reports
@@ -38,7 +39,7 @@ def test_every_format_is_written_and_parses_with_hostile_vm_names(tmp_path: Path
     xmlschema.XMLSchema(DATA / "junit-10.xsd").validate(texts["results.xml"])
     failing = [c for c in ET.fromstring(texts["results.xml"]).iter("testcase") if len(c)]
     assert any("lone" in (c.get("name") or "") for c in failing)
-    sarif = json.loads(texts["results.sarif"])
+    sarif = orjson.loads(texts["results.sarif"])  # strict: no lone surrogate, even escaped
     schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
     jsonschema.Draft4Validator(schema).validate(sarif)
     assert any("lone" in r["properties"]["vm"] for r in sarif["runs"][0]["results"])

@@ -250,10 +250,13 @@ def write_to(
 def _dumps(value: Any) -> bytes:
     try:
         return orjson.dumps(value)
-    except TypeError:  # a lone surrogate from hostile input: escaped, as the json module does
+    except TypeError:
+        # A lone surrogate from hostile input: "?", not the json module's "\\ud800" escape,
+        # which strict parsers (orjson, serde_json; maybe the code scanning upload) refuse.
         import json
 
-        return json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode()
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return text.encode("utf-8", "replace")
 
 
 def _fingerprint(key: str) -> str:
