@@ -198,14 +198,46 @@ def _write_all(
                     raise OSError(exc.errno, exc.strerror, str(path)) from exc
                 raise
             os.chmod(tmp, 0o666 & ~_umask())
-        for tmp, path in staged:
-            os.replace(tmp, path)
+        _rename_all(staged)
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
         raise
     return [path for _, path in staged]
+
+
+def _rename_all(staged: list[tuple[str, Path]]) -> None:
+    """Rename every temp file over its destination; should one rename fail (a directory in
+    the way, a sticky directory), put back the files already replaced: the previous set stays
+    whole. The previous files are kept as hard links until every rename has succeeded."""
+    links: list[str] = []
+    done: list[tuple[Path, str | None]] = []  # replaced: (destination, its old file's link)
+    try:
+        for tmp, path in staged:
+            link = f"{tmp}.old"
+            old: str | None = link
+            try:
+                os.link(path, link)
+                links.append(link)
+            except FileNotFoundError:
+                old = None  # no previous file: a rollback removes the new one
+            except OSError:
+                old = ""  # no link (a directory, a file system without them): left as is
+            os.replace(tmp, path)
+            done.append((path, old))
+    except BaseException:
+        for path, old in reversed(done):
+            with contextlib.suppress(OSError):
+                if old:
+                    os.replace(old, path)
+                elif old is None:
+                    os.unlink(path)
+        raise
+    finally:
+        for link in links:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(link)
 
 
 @contextlib.contextmanager
