@@ -46,3 +46,5 @@ def test_every_format_is_written_and_parses_with_hostile_vm_names(tmp_path: Path
     for name in ("results.json", "results-v1.json"):
         assert "lone" in json.dumps(json.loads(texts[name]))
     assert "lone" in texts["report.html"] and "lone" in texts["summary.md"]
+    # summary.md is shown raw too (a terminal, a job log): no control character but the newline
+    assert not [c for c in texts["summary.md"] if ord(c) < 32 and c != "\n"]
