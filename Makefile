@@ -23,7 +23,7 @@ LOWEST_TESTS ?= tests/arm tests/cli tests/core tests/reporters tests/guest tests
 # The shipped JSON Schemas are generated in the development venv: pydantic < 2.13 leaves out the
 # dataclass docstrings as descriptions, so the staleness check is not a floor check.
 LOWEST_DESELECT ?= --deselect tests/reporters/test_generated_files.py::test_shipped_schemas_are_current
-LINT_PATHS := $(wildcard src rules checks tests bench)
+LINT_PATHS := $(wildcard src rules checks tests bench examples)
 
 .PHONY: demo test test-lowest lint venv apt-packages npm-tools clean
 

@@ -67,6 +67,9 @@ from .vm.asr513_no_blocking_locks import no_blocking_locks
 from .vm.asr514_no_target_leftovers import no_target_leftovers
 from .vm.asr515_disk_features_supported import disk_features_supported
 
+#: The rule API this pack is written for (docs/plugins.md: API versions).
+REQUIRES_API = "1.0"
+
 RULES: tuple[Rule, ...] = (
     vault_not_in_source_region,
     target_differs_from_source,

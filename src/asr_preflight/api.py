@@ -25,6 +25,17 @@ it hid, and is reported.
 The docstring of the rule function is its documentation, with the sections listed in
 :data:`DOC_SECTIONS`; ``asr-preflight rules explain CODE`` and the HTML report render it.
 Rules do no I/O: everything they know comes from the :class:`RuleContext`.
+
+This module is the whole contract, versioned by :data:`API_VERSION` (semver): a name in
+``__all__`` keeps its meaning within a major version; a minor version only adds. A pack states
+the version it was written for with a module-level ``REQUIRES_API = "1.0"`` beside its rule
+sequence, and the loader leaves out a pack whose major version differs or whose minor version is
+newer than this one (docs/plugins.md). The fact types a rule reads are re-exported here, so a
+pack imports from ``asr_preflight.api`` only (helpers shared by rule families are in
+:mod:`asr_preflight_rules.kit`, covered by the same version).
+
+Why over 500 lines: the contract is one module on purpose (pytest's ``hookspec.py``), and about
+130 of its lines are the names it publishes, listed once to import and once in ``__all__``.
 """
 
 from __future__ import annotations
@@ -34,25 +45,146 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from asr_preflight.azure.ids import leaf as _leaf
+from asr_preflight.azure.ids import leaf
+from asr_preflight.plan import Group, Plan
+from asr_preflight.snapshot import (
+    CollectionInfo,
+    DenyAssignment,
+    Disk,
+    DiskEncryptionSet,
+    Eligibility,
+    EligibilityError,
+    EndpointProbe,
+    Extension,
+    FactError,
+    GuestDisk,
+    GuestFacts,
+    IdentityFacts,
+    IpConfiguration,
+    KeyVault,
+    KeyVaultAccessPolicy,
+    Listing,
+    LoadBalancer,
+    ManagementLock,
+    NetworkInterface,
+    NetworkMapping,
+    NetworkSecurityGroup,
+    Permission,
+    PortProbe,
+    PrivateDnsZone,
+    PrivateEndpoint,
+    PrivateEndpointConnection,
+    ProxySetting,
+    RegionCapacity,
+    ResourceGroup,
+    RoleAssignment,
+    RoleDefinition,
+    RootCertificate,
+    Route,
+    RouteTable,
+    SecurityRule,
+    ServiceState,
+    ServiceTag,
+    ServiceTags,
+    SkuRestriction,
+    Snapshot,
+    StorageAccount,
+    Subnet,
+    TargetDisk,
+    Usage,
+    Vault,
+    VirtualMachine,
+    VirtualNetwork,
+    VmSku,
+)
 
-if TYPE_CHECKING:
-    from asr_preflight.plan import Group, Plan
-    from asr_preflight.snapshot import (
-        Eligibility,
-        FactError,
-        GuestFacts,
-        NetworkInterface,
-        NetworkSecurityGroup,
-        RegionCapacity,
-        RouteTable,
-        Snapshot,
-        Subnet,
-        VirtualMachine,
-        VirtualNetwork,
-    )
+_leaf = leaf
+
+#: The version of this contract (semver). See the module docstring and docs/plugins.md.
+API_VERSION = "1.0.0"
+
+__all__ = [
+    "API_VERSION",
+    "CODE_PATTERN",
+    "DOC_SECTIONS",
+    "NAME_PATTERN",
+    "OUTCOME_RANK",
+    "RESERVED_PREFIXES",
+    "Area",
+    "CollectionInfo",
+    "DenyAssignment",
+    "Disk",
+    "DiskEncryptionSet",
+    "Eligibility",
+    "EligibilityError",
+    "EndpointProbe",
+    "Extension",
+    "FactError",
+    "Finding",
+    "Group",
+    "GuestDisk",
+    "GuestFacts",
+    "IdentityFacts",
+    "IpConfiguration",
+    "KeyVault",
+    "KeyVaultAccessPolicy",
+    "Listing",
+    "LoadBalancer",
+    "ManagementLock",
+    "MissingFact",
+    "NetworkInterface",
+    "NetworkMapping",
+    "NetworkSecurityGroup",
+    "Outcome",
+    "Permission",
+    "Plan",
+    "PortProbe",
+    "PrivateDnsZone",
+    "PrivateEndpoint",
+    "PrivateEndpointConnection",
+    "ProxySetting",
+    "RegionCapacity",
+    "ResourceGroup",
+    "RoleAssignment",
+    "RoleDefinition",
+    "RootCertificate",
+    "Route",
+    "RouteTable",
+    "Rule",
+    "RuleContext",
+    "RuleKind",
+    "SecurityRule",
+    "ServiceState",
+    "ServiceTag",
+    "ServiceTags",
+    "Severity",
+    "SkuRestriction",
+    "Snapshot",
+    "StorageAccount",
+    "Subnet",
+    "TargetDisk",
+    "Usage",
+    "Vault",
+    "VirtualMachine",
+    "VirtualNetwork",
+    "VmSku",
+    "doc_sections",
+    "estate_rule",
+    "failed",
+    "leaf",
+    "pair_rule",
+    "passed",
+    "skipped",
+    "unknown",
+    "vm_rule",
+    "warned",
+]
+
+#: Code prefixes only the built-in pack (distribution ``asr-preflight``) may use: a third-party
+#: code must not start with any of them (``ASR``, and so ``ASRX…`` too).
+RESERVED_PREFIXES = ("ASR",)
 
 CODE_PATTERN = re.compile(r"^[A-Z]{2,6}\d{3}$")
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -180,6 +312,7 @@ class Rule:
     doc: str = ""
     title: str = ""  # the docstring's first line
     distribution: str = ""  # filled in by the loader: the rule pack that provided it
+    pack: str = ""  # filled in by the loader: its normalised distribution name (cache namespace)
 
     @property
     def area(self) -> Area:
@@ -241,21 +374,40 @@ class RuleContext:
     absent (carrying the collector's cause and hint), and a per-run cache for the shared
     evaluators (size chooser, NSG evaluator, RBAC evaluator) so they are built once."""
 
-    def __init__(self, snapshot: Snapshot, plan: Plan) -> None:
+    def __init__(self, snapshot: Snapshot, plan: Plan, pack: str = "") -> None:
         self.snapshot = snapshot
         self.plan = plan
+        #: The normalised distribution name of the pack whose rule is running (``contoso-asr``);
+        #: the engine sets it. It namespaces :meth:`cached` and selects :meth:`settings`.
+        self.pack = pack
         self.vms: tuple[VirtualMachine, ...] = snapshot.vms
         self._by_id: dict[str, dict[str, Any]] = {}
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[tuple[str, str], Any] = {}
+
+    def for_pack(self, pack: str) -> RuleContext:
+        """The same run's context as the rules of ``pack`` see it: the facts and lookups are
+        shared, the :meth:`cached` values are the pack's own."""
+        view = RuleContext.__new__(RuleContext)
+        view.__dict__.update(self.__dict__)
+        view.pack = pack
+        return view
 
     # -- shared evaluators --------------------------------------------------------------------
 
     def cached(self, key: str, factory: Callable[[], T]) -> T:
-        """Build a value once per run (an index, an evaluator) and share it across rules."""
-        if key not in self._cache:
-            self._cache[key] = factory()
-        value: T = self._cache[key]
+        """Build a value once per run (an index, an evaluator) and share it across the rules of
+        one pack. Keys are per pack: two packs using the same key never see each other's value."""
+        slot = (self.pack, key)
+        if slot not in self._cache:
+            self._cache[slot] = factory()
+        value: T = self._cache[slot]
         return value
+
+    def settings(self) -> Mapping[str, Any]:
+        """The plan's ``[plugins.<pack>]`` table for the running pack (``{}`` when absent): where a
+        pack reads its own settings. Validating them is the pack's job (raise MissingFact, or
+        return unknown, for a value it cannot use)."""
+        return self.plan.plugins.settings(self.pack)
 
     # -- fact errors ----------------------------------------------------------------------------
 

@@ -34,10 +34,12 @@ from asr_preflight.cli_options import (
     OutputDirOpt,
     PlanOpt,
     ReportFlags,
+    RuleFlags,
     flag_groups,
 )
 
 if TYPE_CHECKING:
+    from asr_preflight.engine import Chosen
     from asr_preflight.gate import Gates
     from asr_preflight.options import CollectOptions
     from asr_preflight.plan import Plan
@@ -97,6 +99,53 @@ def _collect(plan: Plan, options: CollectOptions) -> Snapshot:
         return collect(plan, replace(options, progress=progress))
 
 
+def choose_rules(plan: Plan, flags: RuleFlags | None = None) -> Chosen:
+    """The rules the run evaluates (installed packs, ``[plugins]``, ``[rules]`` and the flags),
+    checked before anything is collected: exit 2 for a required pack that failed or a selector
+    that matches no rule."""
+    from asr_preflight import engine
+    from asr_preflight.packs import split_codes
+
+    flags = flags or RuleFlags()
+    return engine.choose_rules(
+        plan,
+        select=split_codes(flags.select or ()),
+        ignore=split_codes(flags.ignore or ()),
+        require=split_codes(flags.require_pack or ()),
+    )
+
+
+def _trimmed(options: CollectOptions, chosen: Chosen) -> CollectOptions:
+    """Gather nothing only ignored rules would read: no guest probes when no guest rule (x3xx)
+    runs, no ASR eligibility calls when ASR009 does not run."""
+    from dataclasses import replace
+
+    from asr_preflight.api import Area
+
+    if options.guests.enabled and not any(r.area is Area.GUEST for r in chosen.rules):
+        options = replace(options, guests=replace(options.guests, enabled=False))
+    if options.azure.eligibility and not any(r.code == "ASR009" for r in chosen.rules):
+        options = replace(options, azure=replace(options.azure, eligibility=False))
+    return options
+
+
+def _with_selection(plan: Plan, flags: RuleFlags) -> Plan:
+    """The plan as a snapshot records it: ``--select``/``--ignore`` folded into ``[rules]``, so
+    that ``check --snapshot`` evaluates what was collected for."""
+    from asr_preflight.packs import split_codes
+
+    select, ignore = split_codes(flags.select or ()), split_codes(flags.ignore or ())
+    if not (select or ignore):
+        return plan
+    rules = plan.rules.model_copy(
+        update={
+            "select": [s.upper() for s in select] or plan.rules.select,
+            "ignore": [*plan.rules.ignore, *(s.upper() for s in ignore)],
+        }
+    )
+    return plan.model_copy(update={"rules": rules})
+
+
 def _load_plan(path: Path) -> Plan:
     from asr_preflight.plan import load_plan
 
@@ -144,6 +193,7 @@ def evaluate_and_report(
     report: ReportFlags | None = None,
     snapshot_path: Path | None = None,
     plan_source: tuple[str, str] | None = None,
+    rules: Chosen | None = None,
 ) -> int:
     """Evaluate, apply waivers and the baseline, write the reports, print the console report;
     the run's exit code (the gate's, see docs/gates.md). ``plan_source`` is (uri, text) of a
@@ -156,7 +206,8 @@ def evaluate_and_report(
 
     chosen = parse_formats(formats)
     gates = gates or Gates.load(strict=strict)
-    evaluation = engine.evaluate(snapshot, plan, engine.load_rules())
+    rules = rules or choose_rules(plan)
+    evaluation = engine.evaluate(snapshot, plan, rules.rules, incomplete=rules.incomplete)
     run = gates.apply(evaluation)
     evaluation = run.evaluation
     plan_uri, plan_text = plan_source or (None, None)
@@ -194,6 +245,7 @@ def check(
     report: ReportFlags,
     collection: CollectFlags,
     gate: GateFlags,
+    selection: RuleFlags,
 ) -> int:
     """Collect (or load) the facts, evaluate every rule, write the reports."""
     from asr_preflight import fsutil
@@ -207,16 +259,18 @@ def check(
         if intent is None:
             raise UsageProblem(f"{snapshot} holds no plan; pass --plan FILE")
         gates = _gates(intent, plan, gate, report)
+        chosen = choose_rules(intent, selection)
     elif plan is not None:
         intent = _load_plan(plan)
         gates = _gates(intent, plan, gate, report)
-        fsutil.ensure_writable_dir(output_dir)  # before collecting, not after
-        facts = _collect(intent, collection.options())
+        chosen = choose_rules(intent, selection)  # before collecting, not after
+        fsutil.ensure_writable_dir(output_dir)
+        facts = _collect(intent, _trimmed(collection.options(), chosen))
     else:
         raise UsageProblem("check needs --plan FILE (to collect) or --snapshot FILE (offline)")
     return evaluate_and_report(
         facts, intent, report.format, output_dir, report.strict, gates, plan,
-        report=report, snapshot_path=snapshot,
+        report=report, snapshot_path=snapshot, rules=chosen,
     )  # fmt: skip
 
 
@@ -243,6 +297,7 @@ def collect(
     ] = False,
     *,
     collection: CollectFlags,
+    selection: RuleFlags,
 ) -> int:
     """Gather the facts only, into a snapshot for `check --snapshot`."""
     from dataclasses import replace
@@ -251,8 +306,11 @@ def collect(
     from asr_preflight.snapshot import snapshot_to_json
 
     intent = _load_plan(plan)
+    chosen = choose_rules(intent, selection)  # a bad selector or a required pack: exit 2 now
+    for note in chosen.incomplete:  # `check --snapshot` will say it again in every report
+        sys.stderr.write(f"warning: {' '.join(note.split())}\n")
     fsutil.ensure_writable_dir(out.parent)  # before collecting, not after
-    options = collection.options()
+    options = _trimmed(collection.options(), chosen)
     if record_pseudonymise and record is None:
         raise UsageProblem("--record-pseudonymise needs --record DIR")
     if record is not None:
@@ -260,6 +318,8 @@ def collect(
         azure = replace(options.azure, record=record, record_pseudonymise=record_pseudonymise)
         options = replace(options, azure=azure)
     facts = _collect(intent, options)
+    if selection.select or selection.ignore:
+        facts = replace(facts, plan=_with_selection(facts.plan or intent, selection))
     fsutil.write_text(out, snapshot_to_json(facts))
     gaps = len(facts.errors)
     sys.stdout.write(
@@ -285,6 +345,7 @@ def demo(
     *,
     report: ReportFlags,
     gate: GateFlags,
+    selection: RuleFlags,
 ) -> int:
     """Check the bundled, fictional demo estate (no Azure needed)."""
     from asr_preflight.reporters import parse_formats
@@ -292,10 +353,11 @@ def demo(
     parse_formats(report.format)
     intent, facts = load_demo()
     gates = _gates(intent, None, gate, report)
+    chosen = choose_rules(intent, selection)
     source = ("demo/plan.toml", importlib.import_module("asr_preflight.demo").plan_text())
     return evaluate_and_report(
         facts, intent, report.format, output_dir, report.strict, gates,
-        report=report, plan_source=source,
+        report=report, plan_source=source, rules=chosen,
     )  # fmt: skip
 
 

@@ -42,7 +42,7 @@ def _one_line(message: str) -> str:
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
     from asr_preflight.baseline import BaselineError
-    from asr_preflight.engine import RuleLoadError
+    from asr_preflight.engine import RuleLoadError, SelectionError
     from asr_preflight.gate import GateError
     from asr_preflight.plan import PlanError
     from asr_preflight.reporters import FormatError
@@ -53,6 +53,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
         PlanError,
         SnapshotError,
         RuleLoadError,
+        SelectionError,
         FormatError,
         ResultsError,
         UsageProblem,

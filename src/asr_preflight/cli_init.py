@@ -106,7 +106,13 @@ def init(
     )
     text = render_plan(found, request)
     parse_plan(text, source=str(out))  # never write a plan `check` would refuse
-    fsutil.write_text(out, text)
+    try:  # re-checked when the file is put in place: one created meanwhile is kept
+        fsutil.write_text(out, text, overwrite=force)
+    except FileExistsError:
+        raise UsageProblem(
+            f"{out} was created while the estate was surveyed; it was left as it is: pass"
+            " --force to overwrite it, or choose another --out"
+        ) from None
     vaults = sum(1 for v in found.vaults if v.location == target_region)
     sys.stdout.write(
         f"wrote {out}: {len(found.vms)} VMs in {len(found.subscriptions)} subscription"

@@ -8,7 +8,8 @@ add one field to the group:
 
 - :class:`ReportFlags` (``check``, ``demo``): what to evaluate and how to report it;
 - :class:`GateFlags` (``check``, ``demo``): waivers, baseline and what fails the run;
-- :class:`CollectFlags` (``check``, ``collect``): how to read Azure and the guests.
+- :class:`CollectFlags` (``check``, ``collect``): how to read Azure and the guests;
+- :class:`RuleFlags` (``check``, ``collect``, ``demo``): which rules run (docs/plugins.md).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ R = TypeVar("R")
 COLLECT_PANEL = "Collection (ignored with --snapshot)"
 OUTPUT_PANEL = "Output"
 GATE_PANEL = "CI gate (docs/gates.md)"
+RULES_PANEL = "Rules (docs/plugins.md)"
 
 
 class CloudName(StrEnum):
@@ -213,8 +215,19 @@ class CollectFlags:
     ] = False
 
     def options(self) -> CollectOptions:
-        """The collectors' options (no progress callback: the caller adds its own)."""
-        from asr_preflight.options import AzureOptions, CollectOptions, GuestOptions
+        """The collectors' options (no progress callback: the caller adds its own).
+        Raises UsageProblem for a ``--principal-id`` that is not an object id."""
+        from asr_preflight.cli_errors import UsageProblem
+        from asr_preflight.options import (
+            AzureOptions,
+            CollectOptions,
+            GuestOptions,
+            is_object_id,
+            principal_id_problem,
+        )
+
+        if self.principal_id is not None and not is_object_id(self.principal_id):
+            raise UsageProblem(principal_id_problem(self.principal_id))
 
         return CollectOptions(
             azure=AzureOptions(
@@ -234,7 +247,41 @@ class CollectFlags:
         )
 
 
-FLAG_GROUPS = (ReportFlags, GateFlags, CollectFlags)
+@dataclass(frozen=True)
+class RuleFlags:
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--select",
+            metavar="CODES",
+            help="Run only these rules: codes or prefixes (ASR2, ASR301), comma-separated or "
+            "repeated; replaces the plan's [rules] select.",
+            rich_help_panel=RULES_PANEL,
+        ),
+    ] = None
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore",
+            metavar="CODES",
+            help="Leave these rules out entirely (not even as skip): codes or prefixes; added to "
+            "the plan's [rules] ignore. The more specific of --select and --ignore wins.",
+            rich_help_panel=RULES_PANEL,
+        ),
+    ] = None
+    require_pack: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--require-pack",
+            metavar="DIST",
+            help="Exit 2 if this rule pack (distribution name) is not installed or fails to "
+            "load (repeatable); added to the plan's [plugins] require.",
+            rich_help_panel=RULES_PANEL,
+        ),
+    ] = None
+
+
+FLAG_GROUPS = (ReportFlags, GateFlags, CollectFlags, RuleFlags)
 
 
 def flag_groups(command: Callable[..., R]) -> Callable[..., R]:

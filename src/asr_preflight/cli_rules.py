@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from asr_preflight.cli_help import Command, Group
+
+if TYPE_CHECKING:
+    from asr_preflight.packs import Pack
 
 rules_app = typer.Typer(cls=Group, help="The rule catalogue.", no_args_is_help=True)
 
@@ -20,25 +23,56 @@ rules_app = typer.Typer(cls=Group, help="The rule catalogue.", no_args_is_help=T
 def rules_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List every installed rule."""
+    """List every installed rule, and the rule packs with their load errors."""
     from rich.table import Table
     from rich.text import Text
 
-    from asr_preflight.engine import load_rules
+    from asr_preflight import packs
+    from asr_preflight.api import API_VERSION
     from asr_preflight.reporters.console import make_console
 
-    rules = load_rules()
+    loaded = packs.load_rule_set()
     if as_json:
         from asr_preflight.reporters.json import rule_entry
 
-        sys.stdout.write(json.dumps([rule_entry(r) for r in rules], indent=1) + "\n")
+        document = {
+            "api_version": API_VERSION,
+            "packs": [_pack_entry(pack) for pack in loaded.packs],
+            "rules": [rule_entry(r) for r in loaded.rules],
+            "errors": list(loaded.errors),
+        }
+        sys.stdout.write(json.dumps(document, indent=1) + "\n")
         return
     table = Table(show_edge=False)
     for column in ("code", "name", "severity", "area", "title"):
         table.add_column(column, no_wrap=column != "title")
-    for r in rules:
+    for r in loaded.rules:
         table.add_row(*(Text(v) for v in (r.code, r.name, r.severity.value, r.area.value, r.title)))
-    make_console().print(table)
+    out = make_console()
+    out.print(table)
+    out.print()
+    found = Table(show_edge=False, title=f"Rule packs (rule API {API_VERSION})")
+    for column in ("pack", "version", "requires API", "rules", "status"):
+        found.add_column(column, no_wrap=column != "status")
+    for pack in loaded.packs:
+        status = "disabled" if pack.disabled else "failed: " + pack.error if pack.failed else "ok"
+        row = (pack.name, pack.version, pack.requires_api or "-", str(len(pack.rules)), status)
+        found.add_row(*(Text(v) for v in row))
+    out.print(found)
+    for error in loaded.errors:  # one line each on stderr too, for scripts and CI logs
+        sys.stderr.write(f"error: {' '.join(error.split())}\n")
+
+
+def _pack_entry(pack: Pack) -> dict[str, object]:
+    return {
+        "name": pack.name,
+        "version": pack.version,
+        "entry_points": list(pack.entry_points),
+        "requires_api": pack.requires_api,
+        "rules": [r.code for r in pack.rules],
+        "status": "disabled" if pack.disabled else "failed" if pack.failed else "loaded",
+        "error": pack.error or None,
+    }
 
 
 @rules_app.command("explain", cls=Command)

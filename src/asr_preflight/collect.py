@@ -36,9 +36,9 @@ def collect(plan: Plan, options: CollectOptions, *, credential: Any = None) -> S
         options = replace(options, guests=limited)
     if not (options.guests.enabled and plan.guest is not None):
         return replace(snapshot, collection=replace(snapshot.collection, guest_skipped=True))
-    try:
-        from asr_preflight.guest.collect import collect_guests  # type: ignore[import-untyped,unused-ignore]
-    except ImportError:
-        return replace(snapshot, collection=replace(snapshot.collection, guest_skipped=True))
+    # No ImportError fallback: a guest collector that cannot be imported is a bug (exit 5), never
+    # "guests skipped", which would turn every ASR3xx result into a quiet skip.
+    from asr_preflight.guest.collect import collect_guests
+
     guests: Snapshot = collect_guests(plan, snapshot, options)  # its guest part and progress
     return guests

@@ -70,7 +70,7 @@ def demo_sample(width: int = 100) -> str:
     from asr_preflight.reporters import DEFAULT_FORMATS, FILE_REPORTERS, RunInfo, console
 
     plan, snapshot = load_demo()
-    evaluation = engine.evaluate(snapshot, plan, engine.load_rules())
+    evaluation = engine.evaluate(snapshot, plan, engine.builtin_rules())
     info = RunInfo.of(snapshot, plan)
     written = [
         Path("reports/demo") / reporter.file_name

@@ -1,13 +1,15 @@
-"""Rule discovery and evaluation: snapshot + plan + rules -> one outcome per (rule, target).
-
-Discovery follows flake8's finder: find the entry points of group ``asr_preflight.rules``, load
-each, validate every rule (code and name well-formed, documentation sections present, codes
-unique across packs), and sort by code. A bad pack is a :class:`RuleLoadError` naming the
-distribution.
+"""Rule evaluation: snapshot + plan + rules -> one outcome per (rule, target).
 
 Evaluation is fail-closed. Every selected VM gets exactly one outcome from every VM and estate
 rule, and every ordered pair in a group gets one from every pair rule; whatever a rule did not
-say, or hid behind an exception, is ``unknown``.
+say, or hid behind an exception, is ``unknown``. The declared contract is enforced: a rule of
+severity ``warn`` cannot fail a VM (its ``fail`` is reported as ``warn`` and noted among the rule
+errors), an outcome a rule may not give (``waived``, or not an outcome) is ``unknown``, and an
+estate rule that yields something that is not a Finding is ``unknown`` for every VM.
+Each rule runs with its pack's view of the context (:meth:`RuleContext.for_pack`), so packs never
+share :meth:`RuleContext.cached` values.
+
+Discovery and selection are :mod:`asr_preflight.packs` (re-exported here).
 """
 
 from __future__ import annotations
@@ -19,12 +21,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from importlib.metadata import EntryPoint, entry_points
 
 from asr_preflight.api import (
-    CODE_PATTERN,
-    DOC_SECTIONS,
-    NAME_PATTERN,
     OUTCOME_RANK,
     Area,
     Finding,
@@ -34,86 +32,58 @@ from asr_preflight.api import (
     RuleContext,
     RuleKind,
     Severity,
-    doc_sections,
+)
+from asr_preflight.packs import (
+    BUILTIN_PACK,
+    ENTRY_POINT_GROUP,
+    Chosen,
+    Pack,
+    RuleLoadError,
+    RuleSet,
+    Selection,
+    SelectionError,
+    UnknownRuleError,
+    builtin_rules,
+    choose_rules,
+    find_rule,
+    load_rule_set,
+    load_rules,
+    select_rules,
+    validate_rule,
 )
 from asr_preflight.plan import Plan
 from asr_preflight.snapshot import Snapshot, VirtualMachine
 
-ENTRY_POINT_GROUP = "asr_preflight.rules"
-
-
-class RuleLoadError(Exception):
-    """A rule pack that cannot be used; the message names the distribution."""
-
-
-class UnknownRuleError(KeyError):
-    """A rule code that no installed pack provides."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Discovery
-# ---------------------------------------------------------------------------------------------
-
-
-def load_rules(points: Iterable[EntryPoint] | None = None) -> tuple[Rule, ...]:
-    """Find, load and validate every installed rule pack; rules sorted by code."""
-    if points is None:
-        points = entry_points(group=ENTRY_POINT_GROUP)
-    rules: dict[str, Rule] = {}
-    for point in sorted(points, key=lambda p: (p.dist.name if p.dist else "", p.name)):
-        dist = f"{point.dist.name} {point.dist.version}" if point.dist else point.value
-        try:
-            loaded = point.load()
-        except Exception as exc:
-            raise RuleLoadError(
-                f"rule pack {dist} ({point.value}) failed to load: {exc!r}"
-            ) from exc
-        pack = loaded() if callable(loaded) and not isinstance(loaded, Rule) else loaded
-        if isinstance(pack, Rule) or not isinstance(pack, Iterable):
-            raise RuleLoadError(f"rule pack {dist} ({point.value}) is not a sequence of rules")
-        for item in pack:
-            if not isinstance(item, Rule):
-                raise RuleLoadError(
-                    f"rule pack {dist} ({point.value}) contains {item!r}, not a Rule"
-                )
-            validate_rule(item, dist)
-            if item.code in rules:
-                other = rules[item.code].distribution
-                raise RuleLoadError(
-                    f"rule code {item.code} is defined twice: by {other} and by {dist}"
-                )
-            rules[item.code] = Rule(
-                item.code,
-                item.name,
-                item.severity,
-                item.kind,
-                item.func,
-                item.doc,
-                item.title,
-                dist,
-            )
-    return tuple(rules[code] for code in sorted(rules))
-
-
-def validate_rule(rule: Rule, dist: str = "") -> None:
-    where = f" in rule pack {dist}" if dist else ""
-    if not CODE_PATTERN.match(rule.code):
-        raise RuleLoadError(f"malformed rule code {rule.code!r}{where} (expected e.g. ASR201)")
-    if not NAME_PATTERN.match(rule.name):
-        raise RuleLoadError(f"rule {rule.code}{where}: name {rule.name!r} is not kebab-case")
-    sections = doc_sections(rule.doc)
-    absent = [s for s in DOC_SECTIONS if not sections.get(s)]
-    if not rule.title or absent:
-        raise RuleLoadError(
-            f"rule {rule.code}{where}: docstring lacks {', '.join(absent) or 'a title line'}"
-        )
-
-
-def find_rule(rules: Sequence[Rule], code: str) -> Rule:
-    for rule in rules:
-        if rule.code == code.upper():
-            return rule
-    raise UnknownRuleError(code)
+__all__ = [
+    "BUILTIN_PACK",
+    "ENTRY_POINT_GROUP",
+    "Chosen",
+    "Evaluation",
+    "ExitCode",
+    "Pack",
+    "Result",
+    "RuleLoadError",
+    "RuleSet",
+    "Selection",
+    "SelectionError",
+    "UnknownRuleError",
+    "Verdict",
+    "VmVerdict",
+    "builtin_rules",
+    "capped",
+    "choose_rules",
+    "evaluate",
+    "exit_code",
+    "find_rule",
+    "load_rule_set",
+    "load_rules",
+    "result_label",
+    "run_verdict",
+    "select_rules",
+    "unlisted_vms",
+    "validate_rule",
+    "verdict_of",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -185,6 +155,9 @@ class Evaluation:
     rules: tuple[Rule, ...]
     rule_errors: tuple[str, ...] = ()  # rules that raised: "ASR201: KeyError('x') (in …)"
     notes: tuple[str, ...] = field(default=())
+    # why this run cannot be ready whatever its results (VMs not listed, a rule pack that failed
+    # to load); each is also a note. Waivers and gates keep the verdict at best unknown.
+    incomplete: tuple[str, ...] = ()
 
 
 def verdict_of(outcomes: Iterable[Outcome]) -> Verdict:
@@ -203,6 +176,13 @@ def run_verdict(vms: Iterable[VmVerdict]) -> Verdict:
     if not verdicts:
         return Verdict.UNKNOWN  # nothing selected: we cannot say anything is ready
     return max(verdicts, key=_VERDICT_RANK.__getitem__)
+
+
+def capped(verdict: Verdict, incomplete: Sequence[str]) -> Verdict:
+    """The run verdict, at best ``unknown`` when the run is incomplete."""
+    if incomplete and _VERDICT_RANK[verdict] < _VERDICT_RANK[Verdict.UNKNOWN]:
+        return Verdict.UNKNOWN
+    return verdict
 
 
 class ExitCode:
@@ -229,37 +209,86 @@ def exit_code(verdict: Verdict, *, strict: bool = False) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def evaluate(snapshot: Snapshot, plan: Plan, rules: Sequence[Rule]) -> Evaluation:
+def evaluate(
+    snapshot: Snapshot, plan: Plan, rules: Sequence[Rule], *, incomplete: Sequence[str] = ()
+) -> Evaluation:
+    """Every rule on the snapshot. ``incomplete``: notes that keep the run from being ready
+    (``RuleSet.notes()`` for packs that failed to load)."""
     # A run allocates many small objects that all live to its end (results, shared indexes);
     # the cyclic garbage collector would re-scan them again and again (about half the time of
     # the network rules on 10,000 VMs). Rules build no reference cycles: pause it for the run.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _evaluate(snapshot, plan, rules)
+        return _evaluate(snapshot, plan, rules, tuple(incomplete))
     finally:
         if enabled:
             gc.enable()
 
 
-def _evaluate(snapshot: Snapshot, plan: Plan, rules: Sequence[Rule]) -> Evaluation:
-    ctx = RuleContext(snapshot, plan)
+def _evaluate(
+    snapshot: Snapshot, plan: Plan, rules: Sequence[Rule], incomplete: tuple[str, ...]
+) -> Evaluation:
+    base = RuleContext(snapshot, plan)
+    views: dict[str, RuleContext] = {}
     results: list[Result] = []
     errors: list[str] = []
     for rule in rules:
+        ctx = views.get(rule.pack)
+        if ctx is None:
+            ctx = views[rule.pack] = base.for_pack(rule.pack)
         findings, rule_errors = _run(rule, ctx)
         errors.extend(rule_errors)
+        findings, contract = _enforced(rule, findings)
+        errors.extend(contract)
         area = rule.area
         results.extend(_to_result(rule, f, area) for f in findings)
     by_vm: dict[str, list[Outcome]] = {}
     for result in results:
         by_vm.setdefault(result.vm_id, []).append(result.outcome)
     vms = tuple(_vm_verdict(vm, by_vm.get(vm.id, [])) for vm in snapshot.vms)
-    verdict = run_verdict(vms)
-    notes = unlisted_vms(snapshot)
-    if notes and _VERDICT_RANK[verdict] < _VERDICT_RANK[Verdict.UNKNOWN]:
-        verdict = Verdict.UNKNOWN  # VMs that could not be listed cannot be called ready
-    return Evaluation(verdict, vms, tuple(results), tuple(rules), tuple(errors), notes)
+    # VMs that could not be listed, and packs that did not load, keep the run from being ready
+    blocking = (*incomplete, *unlisted_vms(snapshot))
+    verdict = capped(run_verdict(vms), blocking)
+    return Evaluation(verdict, vms, tuple(results), tuple(rules), tuple(errors), blocking, blocking)
+
+
+#: What a rule may answer; ``waived`` is the gate's, never a rule's.
+RULE_OUTCOMES = frozenset({Outcome.PASS, Outcome.FAIL, Outcome.WARN, Outcome.UNKNOWN, Outcome.SKIP})
+
+
+def _enforced(rule: Rule, findings: list[Finding]) -> tuple[list[Finding], list[str]]:
+    """The declared contract: a warn rule's fail is a warn (noted); an outcome a rule may not
+    give is unknown (noted)."""
+    out: list[Finding] = []
+    downgraded = 0
+    invalid: set[str] = set()
+    for finding in findings:
+        outcome = finding.outcome
+        if not isinstance(outcome, str) or outcome not in RULE_OUTCOMES:
+            invalid.add(repr(outcome))
+            msg = f"rule {rule.code} answered {outcome!r}, which is not an outcome a rule may give"
+            finding = Finding(finding.vm, Outcome.UNKNOWN, msg, finding.target, finding.hint)
+        elif outcome == Outcome.FAIL and rule.severity == Severity.WARN:
+            downgraded += 1
+            finding = Finding(
+                finding.vm, Outcome.WARN, finding.message, finding.target, finding.hint
+            )
+        elif not isinstance(outcome, Outcome):
+            finding = Finding(
+                finding.vm, Outcome(outcome), finding.message, finding.target, finding.hint
+            )
+        out.append(finding)
+    notes = []
+    if downgraded:
+        notes.append(
+            f"{rule.code}: declared severity warn, but answered fail for {downgraded} "
+            f"target{'s' if downgraded != 1 else ''}; reported as warn (a warn rule cannot make "
+            "a VM Not ready)"
+        )
+    if invalid:
+        notes.append(f"{rule.code}: answered {', '.join(sorted(invalid))}; reported as unknown")
+    return out, notes
 
 
 def unlisted_vms(snapshot: Snapshot) -> tuple[str, ...]:
@@ -312,10 +341,32 @@ def _guarded(
             ),
             [f"{rule.code} [{vm.name}]: {exc!r} ({where})"],
         )
-    if not isinstance(finding, Finding):
-        msg = f"rule {rule.code} returned {type(finding).__name__}, not a Finding"
+    problem = malformed(finding)
+    if problem is not None:
+        msg = f"rule {rule.code} returned {problem}"
         return Finding(vm, Outcome.UNKNOWN, msg, target), [f"{rule.code} [{vm.name}]: {msg}"]
     return finding, []
+
+
+def malformed(item: object) -> str | None:
+    """Why ``item`` is not a Finding the engine can use, or None: a Finding about a
+    VirtualMachine, with text fields that are text."""
+    if (  # the common case, cheaply (this runs once per result)
+        type(item) is Finding
+        and type(item.vm) is VirtualMachine
+        and type(item.message) is str
+        and type(item.hint) is str
+        and (item.target is None or type(item.target) is str)
+    ):
+        return None
+    if not isinstance(item, Finding):
+        return f"{type(item).__name__}, not a Finding"
+    if not isinstance(item.vm, VirtualMachine):
+        return f"a Finding about {type(item.vm).__name__}, not a VirtualMachine"
+    texts = (item.message, item.hint, "" if item.target is None else item.target)
+    if not all(isinstance(text, str) for text in texts):
+        return "a Finding whose message, hint or target is not text"
+    return None
 
 
 def _checked(rule: Rule, vm: VirtualMachine, finding: Finding) -> Finding:
@@ -366,10 +417,16 @@ def _run_estate(rule: Rule, ctx: RuleContext) -> tuple[list[Finding], list[str]]
             [Finding(vm, Outcome.UNKNOWN, msg, None, hint) for vm in ctx.vms],
             [f"{rule.code}: {exc!r} ({_where(exc)})"],
         )
+    junk = [problem for item in findings if (problem := malformed(item)) is not None]
+    if junk:  # a broken answer covers the whole estate: nothing it said can be trusted
+        msg = f"rule {rule.code} yielded {junk[0]}"
+        hint = "this is a bug in the rule; please report it"
+        return (
+            [Finding(vm, Outcome.UNKNOWN, msg, None, hint) for vm in ctx.vms],
+            [f"{rule.code}: {msg} ({len(junk)} item{'s' if len(junk) != 1 else ''})"],
+        )
     best: dict[str, Finding] = {}
     for finding in findings:
-        if not isinstance(finding, Finding):
-            continue
         kept = best.get(finding.vm.id)
         if kept is None or OUTCOME_RANK[finding.outcome] > OUTCOME_RANK[kept.outcome]:
             best[finding.vm.id] = finding

@@ -7,13 +7,16 @@ Atomic file writes: a reader sees the old file or the new one, never half of one
 
 The data goes to a temporary file in the destination's directory (same filesystem), is flushed
 and fsynced, then renamed over the destination with :func:`os.replace`. On any error the
-temporary file is removed and the destination is left as it was.
+temporary file is removed and the destination is left as it was. With ``overwrite=False`` the
+temporary file is hard-linked to the destination instead, which fails if the name exists at that
+moment (:class:`FileExistsError`), so a file created meanwhile is never clobbered.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -51,21 +54,23 @@ def ensure_writable_dir(directory: Path) -> None:
     os.unlink(probe)
 
 
-def write_text(path: Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically; create the parent directory if needed."""
-    return write_bytes(path, text.encode("utf-8"))
+def write_text(path: Path, text: str, *, overwrite: bool = True) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically; create the parent directory if needed.
+    ``overwrite=False``: FileExistsError if ``path`` exists when the file is put in place."""
+    return write_bytes(path, text.encode("utf-8"), overwrite=overwrite)
 
 
-def write_bytes(path: Path, data: bytes) -> Path:
+def write_bytes(path: Path, data: bytes, *, overwrite: bool = True) -> Path:
     """Write ``data`` to ``path`` atomically; create the parent directory if needed."""
-    with atomic_open(path) as handle:
+    with atomic_open(path, overwrite=overwrite) as handle:
         handle.write(data)
     return path
 
 
 @contextlib.contextmanager
-def atomic_open(path: Path) -> Iterator[IO[bytes]]:
-    """A binary file handle whose content replaces ``path`` only when the block succeeds."""
+def atomic_open(path: Path, *, overwrite: bool = True) -> Iterator[IO[bytes]]:
+    """A binary file handle whose content replaces ``path`` only when the block succeeds
+    (``overwrite=False``: only if ``path`` does not exist then, else FileExistsError)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -74,11 +79,32 @@ def atomic_open(path: Path) -> Iterator[IO[bytes]]:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            _put_new(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _put_new(tmp: str, path: Path) -> None:
+    """Give the finished ``tmp`` the name ``path`` unless that name exists (FileExistsError)."""
+    try:
+        os.link(tmp, path)  # atomic, and never replaces an existing name (not even a symlink)
+    except FileExistsError:
+        raise
+    except OSError:  # a filesystem without hard links: exclusive create, then copy
+        with open(tmp, "rb") as source, open(path, "xb") as target:
+            try:
+                shutil.copyfileobj(source, target)
+                target.flush()
+                os.fsync(target.fileno())
+            except BaseException:
+                os.unlink(path)
+                raise
+    os.unlink(tmp)
 
 
 def _umask() -> int:

@@ -9,7 +9,9 @@ Exit codes (DESIGN.md): 1 = a failure, 3 = readiness unknown, 4 = warnings. The 
 The exit code is that of the most serious gated outcome present among the non-waived results,
 in the order fail (1) > unknown (3) > warn (4); 0 when none is present. With ``--fail-on-new``
 only results marked ``new`` against the baseline count. A run that selected no VM at all is
-``unknown`` (nothing can be said to be ready) and exits 3 whenever ``unknown`` is gated.
+``unknown`` (nothing can be said to be ready) and exits 3 whenever ``unknown`` is gated; so is an
+incomplete run (``Evaluation.incomplete``: VMs that could not be listed, a rule pack that failed
+to load), with or without ``--fail-on-new``.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ def gate_exit_code(
 ) -> int:
     present = {r.outcome for r in evaluation.results if not only_new or r.change == "new"}
     if not evaluation.vms and not only_new:
+        present.add(Outcome.UNKNOWN)
+    if evaluation.incomplete:  # VMs not listed, a rule pack not loaded: never ready silently
         present.add(Outcome.UNKNOWN)
     for outcome in GATEABLE:
         if outcome in gated and outcome in present:

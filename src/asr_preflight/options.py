@@ -8,6 +8,7 @@ callback the caller passes (the CLI renders them as a progress bar; tests pass n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,28 @@ class AzureOptions:
     timeout: float | None = None
     record: Path | None = None  # collect --record DIR: every ARM answer (azure/recording.py)
     record_pseudonymise: bool = False  # --record-pseudonymise: subscription and tenant ids
+
+    def __post_init__(self) -> None:
+        # it goes into ARM's assignedTo('<oid>') filter: an object id, nothing else
+        if self.principal_id is not None and not is_object_id(self.principal_id):
+            raise ValueError(principal_id_problem(self.principal_id, "principal_id"))
+
+
+_OBJECT_ID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+
+
+def is_object_id(value: str) -> bool:
+    """Is ``value`` a Microsoft Entra object id (a GUID)?"""
+    return _OBJECT_ID.fullmatch(value) is not None
+
+
+def principal_id_problem(value: str, name: str = "--principal-id") -> str:
+    """The one-line error for a ``--principal-id`` (``principal_id``) that is not a GUID."""
+    return (
+        f"{name} {value!r}: not an object id (a GUID such as 00000000-0000-0000-0000-000000000000)"
+    )
 
 
 @dataclass(frozen=True)

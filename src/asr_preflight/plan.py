@@ -233,6 +233,63 @@ class Waiver(_Section):
     expires: date
 
 
+PACK_NAME = r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"
+SELECTOR = r"^([A-Za-z]{1,6}[0-9]{0,3}|ALL|all)$"
+
+
+def normalize_pack(name: str) -> str:
+    """A distribution name as packaging compares them (PEP 503): ``Contoso_ASR`` ->
+    ``contoso-asr``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+class PluginsSection(_Section):
+    """``[plugins]``: which rule packs must load, which are off, and each pack's own table.
+
+    ``[plugins.<distribution>]`` tables are the packs' settings (``RuleContext.settings()``);
+    their content is the pack's to validate, only their shape (a table) is checked here."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    require: list[Annotated[str, Field(pattern=PACK_NAME)]] = []
+    disable: list[Annotated[str, Field(pattern=PACK_NAME)]] = []
+
+    @model_validator(mode="after")
+    def _pack_tables(self) -> PluginsSection:
+        for name, value in (self.model_extra or {}).items():
+            if not re.fullmatch(PACK_NAME, name):
+                raise ValueError(f"{name!r} is not a distribution name")
+            if not isinstance(value, dict):
+                raise ValueError(
+                    f"{name!r} is neither require nor disable, nor a [plugins.{name}] table of "
+                    "a pack's settings"
+                )
+        return self
+
+    def settings(self, pack: str) -> dict[str, Any]:
+        """The ``[plugins.<pack>]`` table (names compared as PEP 503 normalises them)."""
+        wanted = normalize_pack(pack)
+        for name, value in (self.model_extra or {}).items():
+            if normalize_pack(name) == wanted and isinstance(value, dict):
+                return value
+        return {}
+
+
+class RulesSection(_Section):
+    """``[rules]``: which rules run, as codes or prefixes (``ASR2``, ``ASR301``), ruff-style."""
+
+    select: list[str] = []  # empty = every rule
+    ignore: list[str] = []
+
+    @field_validator("select", "ignore")
+    @classmethod
+    def _selectors(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not re.fullmatch(SELECTOR, item):
+                raise ValueError(f"{item!r} is not a rule code or prefix (e.g. ASR2, ASR301, ALL)")
+        return [item.upper() for item in value]
+
+
 class Plan(_Section):
     azure: AzureSection = AzureSection()
     select: SelectSection = SelectSection()
@@ -241,6 +298,8 @@ class Plan(_Section):
     groups: list[Group] = []
     guest: GuestSection | None = None
     waivers: list[Waiver] = []
+    rules: RulesSection = RulesSection()
+    plugins: PluginsSection = PluginsSection()
 
     @model_validator(mode="after")
     def _groups_are_distinct(self) -> Plan:

@@ -3,7 +3,11 @@
 Collectors build these; rules read them. They are plain data: no SDK model object, no secret and
 no behaviour beyond lookups ever lives here. A value that could not be gathered is ``None`` (or
 the collection is absent) and a :class:`FactError` next to the facts says why and what to do, so a
-rule can never mistake "not gathered" for "fine".
+rule can never mistake "not gathered" for "fine". A fact gathered on its own defaults to
+``None``, never to an empty value a rule would read as "none" (``tags``, ``os_release``); a
+tuple with an empty default is part of a resource body read as a whole (a VM's ``data_disks``
+come with its storage profile, whose absence is ``os_disk=None``). Snapshots written before a
+default became ``None`` carry the field explicitly, so they read as before.
 
 A snapshot is written by ``asr-preflight collect`` and read back by ``check --snapshot``; its JSON
 carries ``"schema": "asr-preflight/snapshot/v1"``. (De)serialisation and the shipped JSON Schema
@@ -139,7 +143,7 @@ class VirtualMachine:
     size: str
     os_type: Literal["Linux", "Windows"] | None
     zone: str | None = None
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] | None = None  # None = not read ({} = read, no tags)
     # instance view; None = not gathered
     power_state: str | None = None  # "running", "deallocated", "stopped", …
     provisioning_state: str | None = None  # "Succeeded", "Failed", "Updating", …
@@ -679,7 +683,7 @@ class GuestFacts:
 
     vm_id: str
     transport: Literal["ssh", "winrm"]
-    os_release: Mapping[str, str] = field(default_factory=dict)
+    os_release: Mapping[str, str] | None = None  # None = the basic probe did not report
     kernel: str | None = None
     root_certificates: tuple[RootCertificate, ...] | None = None
     proxies: tuple[ProxySetting, ...] | None = None

@@ -44,6 +44,7 @@ def make_vm(name: str = "vm-test-01", **fields: Any) -> VirtualMachine:
         location=SOURCE_REGION,
         size="Standard_D2s_v3",
         os_type="Linux",
+        tags={},  # read, and none set
         power_state="running",
         provisioning_state="Succeeded",
         agent_status="Ready",
@@ -93,7 +94,13 @@ def make_snapshot(
     )
 
 
-def evaluate_rule(rule: Rule, snapshot: Snapshot, plan: Plan | None = None) -> list[Result]:
-    """Run one rule through the real engine (so the fail-closed guarantees apply)."""
+def evaluate_rule(
+    rule: Rule, snapshot: Snapshot, plan: Plan | None = None, *, pack: str | None = None
+) -> list[Result]:
+    """Run one rule through the real engine (so the fail-closed guarantees apply). ``pack``: the
+    distribution name the rule runs as (``RuleContext.pack``: its ``[plugins.<pack>]`` settings
+    and cache namespace), as when the loader found it."""
     use = plan or snapshot.plan or make_plan()
+    if pack is not None:
+        rule = replace(rule, pack=pack, distribution=rule.distribution or pack)
     return list(evaluate(snapshot, use, [rule]).results)

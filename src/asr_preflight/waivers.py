@@ -31,7 +31,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from asr_preflight.api import CODE_PATTERN, Outcome, Rule
-from asr_preflight.engine import Evaluation, Result, VmVerdict, run_verdict, verdict_of
+from asr_preflight.engine import Evaluation, Result, VmVerdict, capped, run_verdict, verdict_of
 from asr_preflight.fsutil import load_input
 from asr_preflight.plan import PlanError, Waiver, locate
 
@@ -299,7 +299,8 @@ def recompute(evaluation: Evaluation, results: Sequence[Result]) -> Evaluation:
         )
         for vm in evaluation.vms
     )
-    return replace(evaluation, verdict=run_verdict(vms), vms=vms, results=tuple(results))
+    verdict = capped(run_verdict(vms), evaluation.incomplete)  # incomplete stays unknown
+    return replace(evaluation, verdict=verdict, vms=vms, results=tuple(results))
 
 
 # ---------------------------------------------------------------------------------------------

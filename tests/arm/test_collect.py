@@ -228,11 +228,10 @@ def test_guest_collection_hook(
     ).collection.guest_skipped
     assert collect(plan, options(fake, guest=True, eligibility=False)).collection.guest_skipped
     assert calls == [6]
-    # the guest collector is not installed: skipped
+    # the guest collector cannot be imported: a bug that ends the run, never "guests skipped"
     monkeypatch.setitem(sys.modules, "asr_preflight.guest.collect", None)
-    assert collect(
-        with_guest, options(fake, guest=True, eligibility=False)
-    ).collection.guest_skipped
+    with pytest.raises(ImportError):
+        collect(with_guest, options(fake, guest=True, eligibility=False))
 
 
 def test_snapshot_round_trip_gives_the_same_results(fake: FakeAzure, plan: Plan) -> None:

@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from arm.conftest import SUB_A, SUB_B, TARGET
 from arm.helpers import assert_read_only
 from asr_preflight import cli
+from asr_preflight.azure import survey
 from asr_preflight.azure.survey import Found, Survey
 from asr_preflight.init_plan import InitRequest, render_plan
 from asr_preflight.plan import parse_plan
@@ -69,6 +72,30 @@ def test_init_refuses_to_overwrite_without_force(fake: FakeAzure, tmp_path: Path
     assert "exists; pass --force" in refused.stderr
     assert out.read_text() == "# mine\n"
     assert fake.arm_requests() == []  # refused before reading anything
+    forced = runner.invoke(cli.app, [*args, "--force", *_cloud(fake)])
+    assert forced.exit_code == 0, forced.output
+    assert parse_plan(out.read_text()).azure.subscriptions == [SUB_A]
+
+
+def test_init_keeps_a_file_created_during_the_survey(
+    fake: FakeAzure, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "plan.toml"
+    real_survey = survey.survey_azure
+
+    def survey_then_someone_writes(*args: Any, **kwargs: Any) -> Found:
+        found = real_survey(*args, **kwargs)
+        out.write_text("# written meanwhile\n")
+        return found
+
+    monkeypatch.setattr(survey, "survey_azure", survey_then_someone_writes)
+    args = ["init", "--subscription", SUB_A, "--target-region", TARGET, "--out", str(out)]
+    refused = runner.invoke(cli.app, [*args, *_cloud(fake)])
+    assert refused.exit_code == 2, refused.output
+    assert "was created while the estate was surveyed" in refused.stderr
+    assert "--force" in refused.stderr
+    assert out.read_text() == "# written meanwhile\n"
+    assert not list(tmp_path.glob(".plan.toml.*"))  # no temporary file left
     forced = runner.invoke(cli.app, [*args, "--force", *_cloud(fake)])
     assert forced.exit_code == 0, forced.output
     assert parse_plan(out.read_text()).azure.subscriptions == [SUB_A]

@@ -103,7 +103,10 @@ def _jwt(claims: dict[str, str]) -> str:
 
 
 def test_principal_from_token() -> None:
-    assert principal_from_token(_jwt({"oid": "abc"})) == "abc"
+    oid = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    assert principal_from_token(_jwt({"oid": oid})) == oid
+    # the oid goes into assignedTo('<oid>'): anything but a GUID is not used
+    assert principal_from_token(_jwt({"oid": "abc') or true or ('"})) is None
     assert principal_from_token(_jwt({"sub": "x"})) is None
     assert principal_from_token("opaque-token") is None
     assert principal_from_token("a.%%%.c") is None

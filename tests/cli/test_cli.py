@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from asr_preflight import __version__, cli, engine
-from asr_preflight.options import CollectOptions
+from asr_preflight import __version__, cli, engine, packs
+from asr_preflight.api import API_VERSION
+from asr_preflight.options import AzureOptions, CollectOptions
 from asr_preflight.plan import Plan
+from asr_preflight.reporters.json import as_v1
 from asr_preflight.snapshot import Snapshot, snapshot_from_json, snapshot_to_json
 from asr_preflight.testing import make_vm
 from reporting_sample import RULES, sample_snapshot
@@ -26,7 +28,8 @@ region = "westus2"
 @pytest.fixture(autouse=True)
 def scripted_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     """`check` runs the scripted rules, so outcomes (and exit codes) are the test's choice."""
-    monkeypatch.setattr(engine, "load_rules", lambda points=None: RULES)
+    loaded = packs.RuleSet((packs.Pack("reporting-sample", "1.0", (), "1.0", RULES),), RULES)
+    monkeypatch.setattr(packs, "load_rule_set", lambda points=None, disable=(): loaded)
 
 
 def _snapshot_file(tmp_path: Path, vms: list | None = None) -> Path:  # type: ignore[type-arg]
@@ -133,20 +136,86 @@ def test_bad_snapshot_is_a_usage_error(tmp_path: Path) -> None:
     assert "snapshot schema" in _error_line(result)
 
 
-def test_rule_pack_errors_are_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(points: object = None) -> tuple[()]:
-        raise engine.RuleLoadError("rule pack contoso 1.0 (contoso:RULES) failed to load")
+def _with_broken_pack(monkeypatch: pytest.MonkeyPatch) -> str:
+    error = "rule pack contoso 1.0 (contoso:RULES) failed to load: ImportError('x')"
+    broken = packs.Pack("contoso", "1.0", ("contoso = contoso:RULES",), error=error)
+    healthy = packs.Pack("reporting-sample", "1.0", (), "1.0", RULES)
+    loaded = packs.RuleSet((healthy, broken), RULES)
+    monkeypatch.setattr(packs, "load_rule_set", lambda points=None, disable=(): loaded)
+    return error
 
-    monkeypatch.setattr(engine, "load_rules", broken)
-    result = runner.invoke(cli.app, ["check", "--snapshot", str(_snapshot_file(tmp_path))])
+
+def test_a_broken_pack_leaves_the_others_running_and_the_run_at_best_unknown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    error = _with_broken_pack(monkeypatch)
+    snapshot = sample_snapshot([make_vm("vm-ok-01")])
+    path = tmp_path / "snap.json"
+    path.write_text(snapshot_to_json(snapshot))
+    out = tmp_path / "reports"
+    args = ["check", "--snapshot", str(path), "--output-dir", str(out), "--select", "TST1"]
+    result = runner.invoke(cli.app, [*args, "--format", "json,markdown,console"])
+    assert result.exit_code == 3, result.output  # every result passes, yet not ready
+    document = as_v1(json.loads((out / "results.json").read_text()))
+    assert document["verdict"] == "unknown"
+    assert {r["outcome"] for r in document["results"]} == {"pass"}
+    assert any(error in note for note in document["notes"])
+    assert "failed to load" in (out / "summary.md").read_text() and "contoso" in result.stdout
+
+
+def test_a_required_pack_that_failed_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _with_broken_pack(monkeypatch)
+    snap = str(_snapshot_file(tmp_path))
+    result = runner.invoke(cli.app, ["check", "--snapshot", snap, "--require-pack", "Contoso"])
     assert result.exit_code == 2
-    assert "contoso" in _error_line(result)
+    assert "required rule pack contoso 1.0" in _error_line(result)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN + "[plugins]\nrequire = ['contoso']\n")
+    result = runner.invoke(cli.app, ["check", "--snapshot", snap, "--plan", str(plan)])
+    assert result.exit_code == 2 and "contoso" in _error_line(result)
+
+
+@pytest.mark.parametrize("command", ["check", "demo"])
+def test_select_and_ignore_leave_rules_out_entirely(
+    tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snapshot = sample_snapshot()
+    assert snapshot.plan is not None
+    monkeypatch.setattr(cli, "load_demo", lambda: (snapshot.plan, snapshot))
+    path = tmp_path / "snap.json"
+    path.write_text(snapshot_to_json(snapshot))
+    source = ["--snapshot", str(path)] if command == "check" else []
+    out = tmp_path / "out"
+    args = [command, *source, "--output-dir", str(out), "--format", "json"]
+    runner.invoke(cli.app, [*args, "--select", "TST2,TST1", "--ignore", "TST201"])
+    codes = {r["rule"] for r in as_v1(json.loads((out / "results.json").read_text()))["results"]}
+    everything = {r.code for r in RULES}
+    assert codes == {c for c in everything if c.startswith(("TST1", "TST2")) and c != "TST201"}
+    assert codes and len(everything) > len(codes) + 1
+    assert {r["code"] for r in json.loads((out / "results.json").read_text())["rules"]} == codes
+
+
+@pytest.mark.parametrize("command", ["check", "demo", "collect"])
+def test_a_selector_that_matches_no_rule_is_a_usage_error(tmp_path: Path, command: str) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    source = {
+        "check": ["--snapshot", str(_snapshot_file(tmp_path))],
+        "demo": [],
+        "collect": ["--plan", str(plan), "--out", str(tmp_path / "s.json")],
+    }[command]
+    result = runner.invoke(cli.app, [command, *source, "--ignore", "TST2,CTS1", "--select", "XYZ9"])
+    assert result.exit_code == 2
+    line = _error_line(result)
+    assert "CTS1, XYZ9" not in line and "XYZ9, CTS1" in line and "no installed rule" in line
 
 
 def test_unexpected_exceptions_are_bugs_with_exit_5(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def boom(*args: object) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.setattr(engine, "evaluate", boom)
@@ -220,18 +289,47 @@ def test_check_collects_with_the_options_given(
     plan = tmp_path / "plan.toml"
     plan.write_text(PLAN)
     args = ["check", "--plan", str(plan), "--output-dir", str(tmp_path), "--format", "json"]
-    flags = ["--no-guest", "--no-eligibility", "--principal-id", "oid-1", "--concurrency", "4"]
+    flags = ["--no-guest", "--no-eligibility", "--principal-id", OID, "--concurrency", "4"]
     more = ["--cloud", "AzureUSGovernment", "--accept-new-host-keys"]
     result = runner.invoke(cli.app, [*args, *flags, *more])
     assert result.exit_code == 0, result.output
     [options] = seen
     azure, guests = options.azure, options.guests
-    assert (guests.enabled, azure.eligibility, azure.principal_id) == (False, False, "oid-1")
+    assert (guests.enabled, azure.eligibility, azure.principal_id) == (False, False, OID)
     assert (azure.concurrency, azure.cloud, guests.accept_new_host_keys) == (
         4,
         "AzureUSGovernment",
         True,
     )
+
+
+OID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+
+@pytest.mark.parametrize("command", ["check", "collect"])
+@pytest.mark.parametrize("bad", ["oid-1", f"{OID}') or true or ('", f"{OID}\n", ""])
+def test_principal_id_must_be_an_object_id(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: str, bad: str
+) -> None:
+    """It goes into ARM's assignedTo('<oid>') filter: a usage error naming the option, before
+    anything is collected."""
+    calls: list[CollectOptions] = []
+    monkeypatch.setattr(cli, "_collect", lambda plan, options: calls.append(options))
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    where = ["--output-dir", str(tmp_path)] if command == "check" else ["--out", "s.json"]
+    result = runner.invoke(cli.app, [command, "--plan", str(plan), *where, "--principal-id", bad])
+    assert result.exit_code == 2, result.output
+    assert "--principal-id" in result.stderr and "not an object id" in result.stderr
+    assert calls == []
+
+
+def test_library_options_refuse_a_principal_id_that_is_not_an_object_id() -> None:
+    with pytest.raises(ValueError, match="principal_id .*not an object id"):
+        AzureOptions(principal_id="x') or true or ('")
+    with pytest.raises(ValueError, match="principal_id"):
+        CollectOptions.flat(principal_id="oid-1")
+    assert AzureOptions(principal_id=OID.upper()).principal_id == OID.upper()
 
 
 def test_collect_writes_the_snapshot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -261,9 +359,13 @@ def test_demo_checks_the_bundled_estate(monkeypatch: pytest.MonkeyPatch, tmp_pat
 def test_rules_list_json_and_explain() -> None:
     listed = runner.invoke(cli.app, ["rules", "list", "--json"])
     assert listed.exit_code == 0
-    entries = json.loads(listed.stdout)
+    document = json.loads(listed.stdout)
+    entries = document["rules"]
     assert [e["code"] for e in entries] == [r.code for r in RULES]
     assert {"code", "name", "title", "severity", "area"} <= entries[0].keys()
+    [pack] = document["packs"]
+    assert pack["name"] == "reporting-sample" and pack["requires_api"] == "1.0"
+    assert document["api_version"] == API_VERSION and document["errors"] == []
 
     table = runner.invoke(cli.app, ["rules", "list"])
     assert table.exit_code == 0 and "TST201" in table.stdout
@@ -328,3 +430,63 @@ def test_an_unwritable_output_location_fails_before_collecting(
     assert result.exit_code == 2
     assert "a-file" in _error_line(result)
     assert collected == []
+
+
+def test_rules_list_names_the_broken_pack(monkeypatch: pytest.MonkeyPatch) -> None:
+    error = _with_broken_pack(monkeypatch)
+    table = runner.invoke(cli.app, ["rules", "list"])
+    assert table.exit_code == 0 and "TST201" in table.stdout
+    assert table.stderr.strip() == f"error: {error}"
+    listed = json.loads(runner.invoke(cli.app, ["rules", "list", "--json"]).stdout)
+    assert listed["errors"] == [error]
+    assert [(p["name"], p["status"]) for p in listed["packs"]] == [
+        ("reporting-sample", "loaded"),
+        ("contoso", "failed"),
+    ]
+
+
+def test_collect_gathers_nothing_only_ignored_rules_read_and_records_the_selection(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[CollectOptions] = []
+
+    def fake(plan: Plan, options: CollectOptions) -> Snapshot:
+        seen.append(options)
+        return replace(sample_snapshot(), plan=plan)
+
+    monkeypatch.setattr(cli, "_collect", fake)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN + "[rules]\nignore = ['TST0']\n")
+    out = tmp_path / "snap.json"
+    base = ["collect", "--plan", str(plan), "--out", str(out)]
+    assert runner.invoke(cli.app, base).exit_code == 0
+    assert runner.invoke(cli.app, [*base, "--ignore", "tst3"]).exit_code == 0
+    assert [o.guests.enabled for o in seen] == [True, False]  # TST301 is the only guest rule
+    assert not any(o.azure.eligibility for o in seen)  # ASR009 is not among the rules run
+    recorded = snapshot_from_json(out.read_text()).plan
+    assert recorded is not None and recorded.rules.ignore == ["TST0", "TST3"]
+    checked = runner.invoke(
+        cli.app,
+        ["check", "--snapshot", str(out), "--output-dir", str(tmp_path), "--format", "json"],
+    )
+    codes = {
+        r["rule"] for r in as_v1(json.loads((tmp_path / "results.json").read_text()))["results"]
+    }
+    assert (
+        checked.exit_code in (1, 3)
+        and codes
+        and not any(c.startswith(("TST0", "TST3")) for c in codes)
+    )
+
+
+def test_collect_warns_about_a_broken_pack_and_still_collects(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    error = _with_broken_pack(monkeypatch)
+    monkeypatch.setattr(cli, "_collect", lambda plan, options: sample_snapshot())
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    out = tmp_path / "snap.json"
+    result = runner.invoke(cli.app, ["collect", "--plan", str(plan), "--out", str(out)])
+    assert result.exit_code == 0 and out.is_file()
+    assert result.stderr.startswith(f"warning: {error}")

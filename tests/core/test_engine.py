@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
-from importlib.metadata import EntryPoint
-
 import pytest
 
 from asr_preflight.api import (
@@ -22,13 +18,9 @@ from asr_preflight.api import (
 )
 from asr_preflight.engine import (
     ExitCode,
-    RuleLoadError,
-    UnknownRuleError,
     Verdict,
     evaluate,
     exit_code,
-    find_rule,
-    load_rules,
     run_verdict,
     verdict_of,
 )
@@ -75,71 +67,6 @@ def crash_on_b(ctx: RuleContext, vm: VirtualMachine) -> Finding:
 def needs_nic(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     nic = ctx.primary_nic(vm)
     return passed(vm, nic.name)
-
-
-# -- discovery -------------------------------------------------------------------------------
-
-
-def _pack(name: str, rules: object) -> EntryPoint:
-    module = types.ModuleType(f"tstpack_{name}")
-    module.RULES = rules  # type: ignore[attr-defined]
-    sys.modules[module.__name__] = module
-    return EntryPoint(name=name, value=f"{module.__name__}:RULES", group="asr_preflight.rules")
-
-
-def test_installed_builtin_pack_loads_sorted_and_unique() -> None:
-    rules = load_rules()
-    codes = [r.code for r in rules]
-    assert "ASR505" in codes
-    assert codes == sorted(codes)
-    assert len(codes) == len(set(codes))
-    assert all(
-        r.distribution.startswith("asr-preflight") for r in rules if r.code.startswith("ASR")
-    )
-
-
-def test_rules_from_several_packs_are_merged_in_code_order() -> None:
-    rules = load_rules([_pack("b", (crash_on_b,)), _pack("a", [always_pass])])
-    assert [r.code for r in rules] == ["TST001", "TST002"]
-
-
-def test_duplicate_code_across_packs_names_both() -> None:
-    with pytest.raises(RuleLoadError, match=r"TST001 is defined twice.*tstpack_dup2"):
-        load_rules([_pack("dup1", (always_pass,)), _pack("dup2", (always_pass,))])
-
-
-def test_malformed_code_is_a_load_error() -> None:
-    bad = vm_rule(code="asr-1", name="bad", severity="fail")(always_pass.func)
-    with pytest.raises(RuleLoadError, match="malformed rule code 'asr-1'.*tstpack_bad"):
-        load_rules([_pack("bad", (bad,))])
-
-
-def test_rule_without_documentation_sections_is_a_load_error() -> None:
-    def undocumented(ctx: RuleContext, vm: VirtualMachine) -> Finding:
-        """Only a title."""
-        return passed(vm, "")
-
-    rule = vm_rule(code="TST009", name="undocumented", severity="warn")(undocumented)
-    with pytest.raises(RuleLoadError, match="TST009.*lacks What it checks"):
-        load_rules([_pack("nodoc", (rule,))])
-
-
-def test_pack_that_fails_to_import_names_itself() -> None:
-    point = EntryPoint(name="x", value="no_such_module_xyz:RULES", group="asr_preflight.rules")
-    with pytest.raises(RuleLoadError, match="no_such_module_xyz:RULES.*failed to load"):
-        load_rules([point])
-
-
-def test_pack_that_is_not_a_sequence_of_rules() -> None:
-    with pytest.raises(RuleLoadError, match="not a Rule"):
-        load_rules([_pack("junk", ("ASR999",))])
-
-
-def test_find_rule_is_case_insensitive_and_raises_for_unknown() -> None:
-    rules = load_rules([_pack("f", (always_pass,))])
-    assert find_rule(rules, "tst001").name == "always-pass"
-    with pytest.raises(UnknownRuleError):
-        find_rule(rules, "TST404")
 
 
 # -- fail-closed evaluation ---------------------------------------------------------------------

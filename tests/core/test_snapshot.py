@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from asr_preflight.snapshot import (
     SkuRestriction,
     SnapshotError,
     Usage,
+    VirtualMachine,
     VmSku,
     load_snapshot,
     snapshot_from_json,
@@ -175,3 +177,34 @@ def test_fact_error_scope_covers_resources_below_it_only() -> None:
     assert err.covers("network", "/subscriptions/aaa")
     assert not err.covers("network", "/subscriptions/aaab/resourceGroups/rg")
     assert not err.covers("vms", "/subscriptions/aaa")
+
+
+def test_facts_that_may_be_ungathered_default_to_none_and_old_snapshots_read_as_before() -> None:
+    vm = make_vm("vm-a", tags=None)
+    bare = VirtualMachine(
+        vm.id, vm.name, vm.subscription_id, "rg", "eastus", "Standard_D2s_v3", None
+    )
+    assert bare.tags is None  # not read: a rule on tags must say unknown, not fail
+    written = json.loads(snapshot_to_json(make_snapshot(vms=[replace(vm, tags={})])))
+    assert written["vms"][0]["tags"] == {}  # every field is written: old snapshots carry it
+    assert snapshot_from_json(json.dumps(written)).vms[0].tags == {}
+    del written["vms"][0]["tags"]  # a snapshot that never read tags
+    assert snapshot_from_json(json.dumps(written)).vms[0].tags is None
+    guest = GuestFacts(vm_id=vm.id, transport="ssh")
+    assert guest.os_release is None
+
+
+def test_an_unimportable_guest_collector_is_an_error_not_guests_skipped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    from asr_preflight import collect as collecting
+    from asr_preflight.azure import orchestrator
+    from asr_preflight.options import CollectOptions
+
+    plan = make_plan(guest={"linux": {"user": "azureuser"}})
+    monkeypatch.setattr(orchestrator, "collect_azure", lambda *a, **k: make_snapshot(plan=plan))
+    monkeypatch.setitem(sys.modules, "asr_preflight.guest.collect", None)  # import fails
+    with pytest.raises(ImportError):
+        collecting.collect(plan, CollectOptions())

@@ -49,7 +49,7 @@ def outbound(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     return passed(vm, f"{vm.name}: outbound is allowed")
 
 
-@vm_rule(code="TST501", name="agent-version", severity="warn")
+@vm_rule(code="TST501", name="agent-version", severity="fail")  # it fails: declared so
 @_doc("The VM agent is recent.", "agent version")
 def agent(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     if "old" in vm.name:

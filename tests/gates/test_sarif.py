@@ -35,7 +35,7 @@ def test_a_mixed_scan_is_valid_sarif_with_one_run(tmp_path: Path) -> None:
     assert rules[0]["fullDescription"]["text"] == "The outbound rules of the VM."
     assert "## How to fix" in rules[0]["help"]["markdown"]
     assert rules[0]["helpUri"].startswith("https://learn.microsoft.com/")
-    assert [r["defaultConfiguration"]["level"] for r in rules] == ["error", "warning"]
+    assert [r["defaultConfiguration"]["level"] for r in rules] == ["error", "error"]
     got = {(r["ruleId"], r["properties"]["vm"]): (r["level"], r["kind"]) for r in run["results"]}
     assert got == {
         ("TST201", "vm-bad"): ("error", "fail"),
@@ -132,3 +132,21 @@ def test_a_plan_path_with_spaces_hash_and_non_ascii_is_a_percent_encoded_uri(
     validate(doc)
     location = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": uri, "uriBaseId": "SRCROOT"}
+
+
+def test_a_warn_rule_is_a_warning_by_default_and_its_findings_are_warnings() -> None:
+    from asr_preflight.api import Finding, RuleContext, VirtualMachine, failed, vm_rule
+    from asr_preflight.engine import evaluate
+    from asr_preflight.testing import make_snapshot, make_vm
+
+    @vm_rule(code="TST502", name="declared-warn", severity="warn")
+    def declared_warn(ctx: RuleContext, vm: VirtualMachine) -> Finding:
+        return failed(vm, "a fail from a warn rule")  # the engine reports it as warn
+
+    snapshot = make_snapshot(vms=[make_vm("vm-a")])
+    assert snapshot.plan is not None
+    doc = sarif.render(evaluate(snapshot, snapshot.plan, [declared_warn]))
+    [run] = doc["runs"]
+    [rule] = run["tool"]["driver"]["rules"]
+    assert rule["defaultConfiguration"]["level"] == "warning"
+    assert [r["level"] for r in run["results"]] == ["warning"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import subprocess
+from typing import Any
 
 import pytest
 import trustme
@@ -14,8 +15,9 @@ from asr_preflight.guest import parse
 from asr_preflight.guest.endpoints import parse_endpoint, required_endpoints
 from asr_preflight.guest.redact import Scrubber, redact_url, strip_credentials
 from asr_preflight.guest.scripts import Invocation, encoded_powershell, script_text
-from asr_preflight.snapshot import ProxySetting
-from asr_preflight.testing import make_plan, make_snapshot
+from asr_preflight.plan import Plan
+from asr_preflight.snapshot import ProxySetting, Snapshot, StorageAccount, VirtualMachine
+from asr_preflight.testing import make_plan, make_snapshot, make_vm
 
 
 def test_redact_url() -> None:
@@ -110,6 +112,70 @@ def test_endpoint_defaults_per_cloud_and_overrides() -> None:
     assert "storage" not in gov_hosts
     with pytest.raises(ValueError, match="not a host name"):
         parse_endpoint("login", "bad host;rm -rf /")
+
+
+def _account(name: str, location: str, **fields: Any) -> StorageAccount:
+    account_id = (
+        "/subscriptions/00000000-0000-0000-0000-0000000000a1/resourceGroups/r"
+        f"/providers/Microsoft.Storage/storageAccounts/{name}"
+    )
+    return StorageAccount(account_id, name, location, **fields)
+
+
+def _storage_hosts(plan: Plan, snapshot: Snapshot | None, *vms: VirtualMachine) -> list[Any]:
+    out = []
+    for vm in vms:
+        hosts = {e.name: e.host for e in required_endpoints(plan, snapshot, vm)}
+        out.append(hosts.get("storage"))
+    return out
+
+
+def test_storage_endpoint_is_the_cache_account_of_the_vms_region() -> None:
+    # eastus: gathered, with an Azure DNS zone endpoint that differs from <name>.blob.<suffix>
+    east = _account(
+        "cacheeast", "eastus", blob_endpoint="https://cacheeast.z13.blob.storage.azure.net/"
+    )
+    west = _account("CacheWest", "westus")  # named in the plan, not gathered
+    plan = make_plan(
+        target={"region": "westus2", "cache_storage_accounts": {"eastus": east.id, "West US": west.id}},
+        guest={},
+    )  # fmt: skip
+    snapshot = make_snapshot(plan=plan, cache_storage_accounts=(east,))
+    vm_east, vm_west = make_vm("a", location="eastus"), make_vm("b", location="westus")
+    vm_north = make_vm("c", location="northeurope")
+    assert _storage_hosts(plan, snapshot, vm_east, vm_west, vm_north) == [
+        "cacheeast.z13.blob.storage.azure.net",  # from the account facts
+        "cachewest.blob.core.windows.net",  # from the name in the plan
+        None,  # no account for northeurope: nothing to probe (ASR210 fails the VM)
+    ]
+    # the other endpoints do not depend on the VM
+    others = {e for e in required_endpoints(plan, snapshot, vm_north)}
+    assert others <= set(required_endpoints(plan, snapshot, vm_east))
+    # without a VM, a per-region plan has no storage endpoint
+    assert "storage" not in {e.name for e in required_endpoints(plan, snapshot)}
+
+
+def test_one_cache_account_serves_every_vm_and_guest_endpoints_override() -> None:
+    cache = _account("cacheone", "eastus", blob_endpoint="https://cacheone.blob.core.windows.net/")
+    plan = make_plan(target={"region": "westus2", "cache_storage_account": cache.id}, guest={})
+    snapshot = make_snapshot(plan=plan, cache_storage=cache)
+    vms = (make_vm("a", location="eastus"), make_vm("b", location="westus"))
+    assert _storage_hosts(plan, snapshot, *vms) == ["cacheone.blob.core.windows.net"] * 2
+    pinned = make_plan(
+        target={"region": "westus2", "cache_storage_accounts": {"eastus": cache.id}},
+        guest={"endpoints": {"storage": "blob.proxy.example.org"}},
+    )
+    assert _storage_hosts(pinned, snapshot, *vms) == ["blob.proxy.example.org"] * 2
+
+
+def test_hostile_blob_endpoint_is_an_error_not_a_probe() -> None:
+    bad = _account("cacheeast", "eastus", blob_endpoint="https://evil host;rm -rf //x/")
+    plan = make_plan(
+        target={"region": "westus2", "cache_storage_accounts": {"eastus": bad.id}}, guest={}
+    )
+    snapshot = make_snapshot(plan=plan, cache_storage_accounts=(bad,))
+    with pytest.raises(ValueError, match="blob endpoint"):
+        required_endpoints(plan, snapshot, make_vm("a", location="eastus"))
 
 
 def test_scripts_ship_as_package_data_and_quote_arguments() -> None:

@@ -53,9 +53,18 @@ BALTIMORE = RootCertificate(
 )
 
 
+#: the hosts required_endpoints gives a guest in westus2 (storage: the CACHE account below)
+HOSTS = {
+    "login": "login.microsoftonline.com",
+    "site_recovery": "wus2.hypervrecoverymanager.windowsazure.com",
+    "service_bus": "servicebus.windows.net",
+    "storage": "cacheacct.blob.core.windows.net",
+}
+
+
 def ep(name: str, **fields: Any) -> EndpointProbe:
     base = EndpointProbe(
-        name, f"{name}.example.net", 443, resolved=True, addresses=("10.9.9.9",), tls_ok=True
+        name, HOSTS[name], 443, resolved=True, addresses=("10.9.9.9",), tls_ok=True
     )
     return replace(base, **fields)
 
@@ -200,8 +209,11 @@ def test_asr302_failed_handshake_names_the_endpoint() -> None:
     )
     result = run(tls_to_endpoints, healthy(endpoints=(bad, *ENDPOINTS[1:])))
     assert result.outcome == Outcome.FAIL
-    assert "login.example.net:443" in result.message and "certificate problem" in result.message
-    assert "site_recovery.example.net" not in result.message
+    assert (
+        "login.microsoftonline.com:443" in result.message
+        and "certificate problem" in result.message
+    )
+    assert "wus2.hypervrecoverymanager" not in result.message
 
 
 def test_asr302_untested_endpoint_is_unknown() -> None:
@@ -220,7 +232,7 @@ def test_asr303_unresolved_fails() -> None:
         dns_resolves_endpoints, healthy(endpoints=(ep("login", resolved=False, tls_ok=False),))
     )
     assert result.outcome == Outcome.FAIL
-    assert "login.example.net" in result.message
+    assert "login.microsoftonline.com" in result.message
 
 
 def test_asr303_resolved_by_proxy_passes() -> None:
@@ -229,7 +241,7 @@ def test_asr303_resolved_by_proxy_passes() -> None:
     )
     result = run(dns_resolves_endpoints, healthy(endpoints=(via, *ENDPOINTS[1:])))
     assert result.outcome == Outcome.PASS
-    assert "login.example.net resolved by the proxy" in result.message
+    assert "login.microsoftonline.com resolved by the proxy" in result.message
 
 
 def test_asr303_unknown_without_probe() -> None:
@@ -487,6 +499,44 @@ def test_planned_cache_storage_must_be_probed(rule: Any) -> None:
     assert result.outcome == Outcome.UNKNOWN, result.message
     assert "storage" in result.message
     assert run(rule, healthy(endpoints=ENDPOINTS), plan=plan).outcome == Outcome.PASS
+
+
+WEST_CACHE = CACHE.replace("cacheacct", "cachewest")
+PER_REGION = make_plan(
+    target={"region": "westus2", "cache_storage_accounts": {"eastus": CACHE, "westus": WEST_CACHE}},
+    guest={},
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("rule", [tls_to_endpoints, dns_resolves_endpoints], ids=lambda r: r.code)
+def test_per_region_plan_expects_the_cache_account_of_the_vms_region(rule: Any) -> None:
+    east, west = make_vm("vm-east", location="eastus"), make_vm("vm-west", location="westus")
+    # the eastus VM probed its own region's account (CACHE): pass
+    assert run(rule, healthy(east), vm=east, plan=PER_REGION).outcome == Outcome.PASS
+    # the westus VM probed the eastus account, not its own: the required one is missing
+    result = run(rule, healthy(west), vm=west, plan=PER_REGION)
+    assert result.outcome == Outcome.UNKNOWN, result.message
+    assert "cachewest.blob.core.windows.net:443" in result.message
+    own = replace(ep("storage"), host="cachewest.blob.core.windows.net")
+    probes = (*ENDPOINTS[:3], own)
+    assert run(rule, healthy(west, endpoints=probes), vm=west, plan=PER_REGION).outcome == (
+        Outcome.PASS
+    )
+
+
+@pytest.mark.parametrize("rule", [tls_to_endpoints, dns_resolves_endpoints], ids=lambda r: r.code)
+def test_vm_whose_region_has_no_cache_account_needs_no_storage_probe(rule: Any) -> None:
+    north = make_vm("vm-north", location="northeurope")
+    without_storage = ENDPOINTS[:3]
+    result = run(rule, healthy(north, endpoints=without_storage), vm=north, plan=PER_REGION)
+    assert result.outcome == Outcome.PASS, result.message
+    assert "no cache storage account for northeurope" in result.message
+    assert "ASR210" in result.message
+    # the note explains a missing storage probe in an unknown too, and a single plan has none
+    partial = run(rule, healthy(north, endpoints=ENDPOINTS[:1]), vm=north, plan=PER_REGION)
+    assert partial.outcome == Outcome.UNKNOWN and "ASR210" in partial.message
+    single = make_plan(target={"region": "westus2", "cache_storage_account": CACHE}, guest={})
+    assert "ASR210" not in run(rule, healthy(north), vm=north, plan=single).message
 
 
 def test_asr302_failure_still_wins_over_missing_endpoints() -> None:

@@ -207,3 +207,51 @@ def test_asr313_a_failure_wins_over_an_unreadable_disk() -> None:
     disks = (GuestDisk(1, "/dev/sdd", 0, None, None, detail="not readable"),)
     result = run(data_disks_initialized, healthy(data_disks=disks))
     assert result.outcome == Outcome.FAIL and "LUN 0: not seen" in result.message
+
+
+# -- ASR312: partial GRUB reads and exact names (review) ---------------------------------------
+
+PARTIAL = {"grub": "not readable by the probe user: /boot/grub2/grubenv, /boot/efi/"}
+
+
+def test_asr312_volume_names_are_case_sensitive() -> None:
+    # LVM (and dracut's rd.lvm.lv=) treat RootVG and rootvg as different volume groups
+    facts = healthy(grub_lvm_volumes=("RootVG/rootlv",))
+    result = run(linux_lvm_root_present, facts)
+    assert result.outcome == Outcome.FAIL and "RootVG/rootlv" in result.message
+
+
+@pytest.mark.parametrize("grub", [("rootvg/rootlv",), ()], ids=["would-pass", "would-skip"])
+def test_asr312_unknown_when_some_grub_files_were_unreadable(grub: Any) -> None:
+    facts = healthy(grub_lvm_volumes=grub, probe_errors=PARTIAL)
+    result = run(linux_lvm_root_present, facts)
+    assert result.outcome == Outcome.UNKNOWN and "/boot/grub2/grubenv" in result.message
+
+
+def test_asr312_a_missing_volume_fails_even_on_a_partial_read() -> None:
+    facts = healthy(logical_volumes=("rootvg/rootlv",), probe_errors=PARTIAL)
+    assert run(linux_lvm_root_present, facts).outcome == Outcome.FAIL
+
+
+# -- ASR313: two guest disks at one LUN (review) -----------------------------------------------
+
+
+@pytest.mark.parametrize("raw_first", [True, False])
+def test_asr313_two_disks_at_one_lun_never_pass_on_the_ready_one(raw_first: bool) -> None:
+    # e.g. a Gen1 temporary disk (NTFS, LUN 0 on another IDE port) and the RAW data disk at LUN 0
+    temp = GuestDisk(0, "Disk 1", 1, "MBR", offline=False)
+    raw = GuestDisk(0, "Disk 2", 0, "RAW", offline=False)
+    pair = (raw, temp) if raw_first else (temp, raw)
+    disks = (*pair, GuestDisk(1, "Disk 3", 1, "GPT", offline=False))
+    result = run(data_disks_initialized, healthy(WINDOWS, data_disks=disks), vm=WINDOWS)
+    assert result.outcome == Outcome.UNKNOWN and "2 guest disks report it" in result.message
+
+
+def test_asr313_two_ready_disks_at_one_lun_pass() -> None:
+    disks = (
+        GuestDisk(0, "Disk 1", 1, "MBR", offline=False),
+        GuestDisk(0, "Disk 2", 1, "GPT", offline=False),
+        GuestDisk(1, "Disk 3", 1, "GPT", offline=False),
+    )
+    result = run(data_disks_initialized, healthy(WINDOWS, data_disks=disks), vm=WINDOWS)
+    assert result.outcome == Outcome.PASS

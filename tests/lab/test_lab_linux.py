@@ -196,6 +196,43 @@ def test_port_20004_pairs(collected: dict[str, Any], guest_lab: Lab) -> None:
     assert fw["ASR305"].outcome == Outcome.PASS
 
 
+def test_each_guest_probes_the_cache_account_of_its_own_region(
+    guest_lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per-region cache accounts: the eastus guest probes labcache (which the lab serves), the
+    westus guest probes its own region's account (which resolves nowhere in the lab)."""
+    monkeypatch.setenv(PASSWORD_ENV, VM_PASSWORD)
+    unpinned = {k: v for k, v in ENDPOINTS.items() if k != "storage"}
+    plan, snapshot = estate(guest_lab, ["healthy", "lvmroot"], endpoints=unpinned)
+    account = "/subscriptions/s/resourceGroups/dr/providers/Microsoft.Storage/storageAccounts/"
+    accounts = {"eastus": account + "labcache", "westus": account + "othercache"}
+    plan = plan.model_copy(
+        update={"target": plan.target.model_copy(update={"cache_storage_accounts": accounts})}
+    )
+    vms = tuple(
+        dataclasses.replace(vm, location="westus") if vm.name == "lvmroot" else vm
+        for vm in snapshot.vms
+    )
+    snapshot = dataclasses.replace(snapshot, plan=plan, vms=vms)
+    result = collect_guests(plan, snapshot, GuestOptions())
+    assert not result.errors, result.errors
+    storage = {
+        g.vm_id.rsplit("/", 1)[-1]: [e.host for e in g.endpoints or () if e.name == "storage"]
+        for g in result.guests
+    }
+    assert storage == {
+        "healthy": ["labcache.blob.core.windows.net"],
+        "lvmroot": ["othercache.blob.core.windows.net"],
+    }
+    rules = [r for r in load_rules() if r.code in ("ASR302", "ASR303")]
+    by = {(r.vm, r.rule): r for r in evaluate(result, plan, rules).results}
+    assert by["healthy", "ASR302"].outcome == Outcome.PASS, by["healthy", "ASR302"].message
+    assert by["healthy", "ASR303"].outcome == Outcome.PASS
+    unresolved = by["lvmroot", "ASR303"]
+    assert unresolved.outcome == Outcome.FAIL and "othercache" in unresolved.message
+    assert by["lvmroot", "ASR302"].outcome == Outcome.FAIL
+
+
 def guest_lab_ip(collected: dict[str, Any], name: str) -> str:
     [vm] = [v for v in collected["snapshot"].vms if v.name == name]
     [nic] = [n for n in collected["snapshot"].network_interfaces if n.id == vm.primary_nic_id]

@@ -66,7 +66,10 @@ def test_wheel_holds_packages_data_and_entry_points(wheel: Path) -> None:
         "asr_preflight/schemas/snapshot-v1.schema.json",
         "asr_preflight/schemas/results-v1.schema.json",
         "asr_preflight_rules/catalogue.py",
+        "asr_preflight_rules/kit.py",
         "asr_preflight_checks/__init__.py",
+        "asr_preflight/py.typed",  # PEP 561: packs type-check against the contract
+        "asr_preflight_rules/py.typed",
     ):
         assert expected in names, expected
     assert "asr-preflight = asr_preflight.cli:main" in points
@@ -81,7 +84,10 @@ def test_installed_cli_runs_from_the_wheel(venv: Path, tmp_path: Path) -> None:
 
     listed = _run(exe, "rules", "list", "--json", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
-    assert "ASR505" in [rule["code"] for rule in json.loads(listed.stdout)]
+    document = json.loads(listed.stdout)
+    assert "ASR505" in [rule["code"] for rule in document["rules"]]
+    builtin = next(p for p in document["packs"] if p["name"] == "asr-preflight")
+    assert builtin["status"] == "loaded" and builtin["requires_api"] and not document["errors"]
 
     explained = _run(exe, "rules", "explain", "ASR505", cwd=tmp_path)
     assert explained.returncode == 0, explained.stderr

@@ -34,6 +34,31 @@ def test_a_failed_first_write_leaves_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("hard_links", [True, False], ids=["link", "no-hard-links"])
+def test_no_overwrite_keeps_a_file_that_appeared_and_leaves_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hard_links: bool
+) -> None:
+    if not hard_links:  # a filesystem without hard links (some network or FUSE mounts)
+
+        def refuse(*_: object) -> None:
+            raise PermissionError(1, "Operation not permitted")
+
+        monkeypatch.setattr(os, "link", refuse)
+    target = tmp_path / "plan.toml"
+    fsutil.write_text(target, "new plan", overwrite=False)
+    assert target.read_text() == "new plan"
+    with pytest.raises(FileExistsError), fsutil.atomic_open(target, overwrite=False) as handle:
+        handle.write(b"another plan")
+        target.write_text("# written by someone else meanwhile\n")
+    assert target.read_text() == "# written by someone else meanwhile\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.toml"]
+    dangling = tmp_path / "link.toml"
+    dangling.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(FileExistsError):
+        fsutil.write_text(dangling, "x", overwrite=False)
+    assert not (tmp_path / "nowhere").exists()
+
+
 def test_permissions_follow_the_umask(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:

@@ -26,12 +26,25 @@ jlist() {  # the lines of stdin as a JSON array of strings
 }
 
 # -- GRUB: rd.lvm.lv=VG/LV and rd_LVM_LV=VG/LV on the kernel line (GRUB 1/2, EFI, BLS entries)
-files=''
+files=''; unreadable=''
 for f in /boot/grub/menu.lst /boot/grub/grub.cfg /boot/grub2/grub.cfg /boot/grub2/grubenv \
          /etc/default/grub /boot/efi/EFI/*/grub.cfg /boot/loader/entries/*.conf; do
-  [ -r "$f" ] && [ -f "$f" ] && files="$files $f"
+  if [ -r "$f" ] && [ -f "$f" ]; then
+    files="$files $f"
+  elif [ -e "$f" ]; then
+    unreadable="$unreadable $f"
+  fi
+done
+# a GRUB file this user cannot read, or a directory it cannot list (/boot/efi is often mounted
+# root-only), may name volumes too: reported, so that a partial read is never a full answer
+for d in /boot/grub /boot/grub2 /boot/efi /boot/efi/EFI /boot/efi/EFI/* /boot/loader/entries; do
+  [ -d "$d" ] || continue
+  { [ -r "$d" ] && [ -x "$d" ]; } || unreadable="$unreadable $d/"
 done
 printf '{'
+if [ -n "$unreadable" ]; then
+  printf '"grub_unreadable":%s,' "$(for f in $unreadable; do echo "$f"; done | jlist)"
+fi
 if [ -z "$files" ]; then
   printf '"grub_files":null,"grub_lvm_volumes":null'
 else
@@ -55,8 +68,11 @@ lvs_out=''; lvs_error=''
 if ! command -v lvs >/dev/null 2>&1; then
   lvs_error='lvs is not installed (package lvm2)'
 else
-  # --readonly: no locks; hints = none: lvs would otherwise rewrite its cache /run/lvm/hints
-  set -- lvs --readonly --config 'devices { hints = "none" }' --noheadings --separator / \
+  # --readonly: no locks; hints = none: lvs would otherwise rewrite its cache /run/lvm/hints;
+  # write_cache_state = 0: LVM 2.02 (RHEL 6/7) rewrites /etc/lvm/cache/.cache after a scan
+  # (LVM 2.03 knows the setting as deprecated and ignores it)
+  set -- lvs --readonly --config 'devices { hints = "none" write_cache_state = 0 }' \
+    --noheadings --separator / \
     -o vg_name,lv_name
   if [ "$(id -u)" != 0 ]; then
     if command -v sudo >/dev/null 2>&1; then

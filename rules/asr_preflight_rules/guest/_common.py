@@ -53,32 +53,52 @@ def unprobed_endpoints(
 ) -> Finding | None:
     """The ``unknown`` when the guest reported no ``what`` for some required endpoint, else None.
 
-    The required endpoints are the ones the collector probes (``required_endpoints``: login,
-    site_recovery, service_bus, and storage when a cache account is planned or in the snapshot);
-    they are compared by name, so a probe list that stopped early never reads as a full pass.
+    The required endpoints are the ones the collector probes for this VM (``required_endpoints``:
+    login, site_recovery, service_bus, and the blob endpoint of the cache account for the VM's
+    region when one is planned or in the snapshot); they are compared by name, host and port, so
+    a probe list that stopped early, or that probed another region's account, never reads as a
+    full pass.
     """
-    required = ctx.cached("guest-required-endpoints", lambda: _required(ctx))
+    region = vm.location.replace(" ", "").lower()
+    required = ctx.cached(f"guest-required-endpoints:{region}", lambda: _required(ctx, vm))
     if isinstance(required, str):
         return unknown(
             vm,
             f"{vm.name}: the required endpoints are not known ({required})",
             hint="fix [guest.endpoints] in the plan",
         )
-    probed = {e.name for e in facts.endpoints or ()}
-    absent = [f"{e.name} ({e.host}:{e.port})" for e in required if e.name not in probed]
+    probed = {(e.name, e.host.lower(), e.port) for e in facts.endpoints or ()}
+    absent = [
+        f"{e.name} ({e.host}:{e.port})" for e in required if (e.name, e.host, e.port) not in probed
+    ]
     if not absent:
         return None
     return unknown(
         vm,
         f"{vm.name}: the guest reported no {what} for {plural(absent)}; every required endpoint "
-        "must be probed",
+        f"must be probed{storage_note(ctx, vm)}",
         hint="re-run `asr-preflight collect`; check the endpoints probe's errors in the snapshot",
     )
 
 
-def _required(ctx: RuleContext) -> tuple[Endpoint, ...] | str:
+def storage_note(ctx: RuleContext, vm: VirtualMachine) -> str:
+    """Why no cache storage endpoint is required of this VM, when the plan names cache accounts
+    per region but none for the VM's region (ASR210 judges that); else empty."""
+    target = ctx.plan.target
+    if not target.cache_storage_accounts or target.cache_account_for(vm.location) is not None:
+        return ""
+    overrides = ctx.plan.guest.endpoints if ctx.plan.guest is not None else None
+    if overrides is not None and overrides.storage:
+        return ""
+    return (
+        f" (no cache storage endpoint required: the plan names no cache storage account for"
+        f" {vm.location}, the VM's region; ASR210 judges that)"
+    )
+
+
+def _required(ctx: RuleContext, vm: VirtualMachine) -> tuple[Endpoint, ...] | str:
     try:
-        return required_endpoints(ctx.plan, ctx.snapshot)
+        return required_endpoints(ctx.plan, ctx.snapshot, vm)
     except ValueError as exc:
         return str(exc)
 

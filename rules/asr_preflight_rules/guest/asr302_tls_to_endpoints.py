@@ -1,7 +1,7 @@
 from asr_preflight.api import Finding, RuleContext, failed, passed, unknown, vm_rule
 from asr_preflight.snapshot import EndpointProbe, VirtualMachine
 
-from ._common import applicable, probe_missing, unprobed_endpoints
+from ._common import applicable, probe_missing, storage_note, unprobed_endpoints
 
 
 @vm_rule(code="ASR302", name="tls-to-endpoints", severity="fail")
@@ -10,11 +10,11 @@ def tls_to_endpoints(ctx: RuleContext, vm: VirtualMachine) -> Finding:
 
     ## What it checks
     The probe opens an HTTPS connection from the guest to each required endpoint (Microsoft
-    Entra ID login, the cache storage account's blob endpoint, the Site Recovery service, the
-    Service Bus used for monitoring), through the proxy the guest is configured with but
-    *without* its credentials, as the Site Recovery agent would, and verifies the server's
-    certificate chain and name with the guest's own trust store. One result per VM names the
-    endpoints whose handshake failed and why.
+    Entra ID login, the blob endpoint of the cache storage account for the VM's region, the Site
+    Recovery service, the Service Bus used for monitoring), through the proxy the guest is
+    configured with but *without* its credentials, as the Site Recovery agent would, and
+    verifies the server's certificate chain and name with the guest's own trust store. One
+    result per VM names the endpoints whose handshake failed and why.
 
     ## Why it matters
     This is the end-to-end proof that replication traffic can leave the VM: it fails when a
@@ -60,7 +60,8 @@ def tls_to_endpoints(ctx: RuleContext, vm: VirtualMachine) -> Finding:
         vm,
         f"{vm.name}: verified TLS handshakes from the guest succeeded to "
         + ", ".join(f"{e.host}:{e.port}" for e in facts.endpoints)
-        + (f" (through {facts.endpoints[0].via_proxy})" if facts.endpoints[0].via_proxy else ""),
+        + (f" (through {facts.endpoints[0].via_proxy})" if facts.endpoints[0].via_proxy else "")
+        + storage_note(ctx, vm),
     )
 
 

@@ -1,7 +1,7 @@
 from asr_preflight.api import Finding, RuleContext, failed, passed, unknown, vm_rule
 from asr_preflight.snapshot import VirtualMachine
 
-from ._common import applicable, probe_missing, unprobed_endpoints
+from ._common import applicable, probe_missing, storage_note, unprobed_endpoints
 
 
 @vm_rule(code="ASR303", name="dns-resolves-endpoints", severity="fail")
@@ -9,7 +9,8 @@ def dns_resolves_endpoints(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     """The guest resolves the name of every endpoint ASR uses.
 
     ## What it checks
-    The probe resolves each required endpoint's name inside the guest (`getent ahosts` on
+    The probe resolves each required endpoint's name (the blob endpoint is that of the cache
+    storage account for the VM's region) inside the guest (`getent ahosts` on
     Linux, `System.Net.Dns` on Windows), with the guest's own resolver configuration. An
     endpoint reached through a proxy that the guest cannot resolve itself still passes when the
     TLS handshake through the proxy worked: the proxy resolves it, as it will for the agent.
@@ -54,4 +55,6 @@ def dns_resolves_endpoints(ctx: RuleContext, vm: VirtualMachine) -> Finding:
         return unknown(vm, f"{vm.name}: name resolution was not reported for {', '.join(missing)}")
     by_proxy = [e.host for e in facts.endpoints if not e.resolved]
     note = f" ({', '.join(by_proxy)} resolved by the proxy)" if by_proxy else ""
-    return passed(vm, f"{vm.name}: the guest resolves every required endpoint{note}")
+    return passed(
+        vm, f"{vm.name}: the guest resolves every required endpoint{note}{storage_note(ctx, vm)}"
+    )

@@ -13,8 +13,10 @@ def linux_lvm_root_present(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     (`/etc/default/grub`, `/boot/grub*/grub.cfg`, `grubenv`, EFI `grub.cfg`, BLS entries under
     `/boot/loader/entries/`) are all listed by `lvs`. The probe runs `lvs --readonly` as root,
     or through `sudo -n` (which never prompts) for another user. Windows VMs are skipped, and so
-    is a guest whose GRUB names no logical volume; when `lvs` is missing or may not run, the
-    verdict is unknown.
+    is a guest whose GRUB names no logical volume; when `lvs` is missing or may not run, or a
+    GRUB file (or a directory holding one, such as a root-only `/boot/efi`) cannot be read by
+    the probe user, the verdict is unknown unless a readable file already names a missing
+    volume. Volume names are compared exactly (LVM names are case-sensitive).
 
     ## Why it matters
     Site Recovery's installer reads the devices on the kernel line; one that does not exist (a
@@ -37,13 +39,17 @@ def linux_lvm_root_present(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     facts = ctx.guest(vm)
     if facts.grub_lvm_volumes is None:
         raise probe_missing(facts, vm, "storage", "the GRUB configuration (for rd.lvm.lv=)")
+    # volumes read from some GRUB files only (others unreadable): a failure stands, nothing else
+    partial = "grub" in facts.probe_errors
     if not facts.grub_lvm_volumes:
+        if partial:
+            raise probe_missing(facts, vm, "grub", "every GRUB file (for rd.lvm.lv=)")
         files = ", ".join(facts.grub_files or ()) or "the GRUB files"
         return skipped(vm, f"{vm.name}: {files} name no LVM logical volume (rd.lvm.lv=)")
     if facts.logical_volumes is None:
         raise probe_missing(facts, vm, "lvs", "the logical volumes (lvs)")
-    present = {v.lower() for v in facts.logical_volumes}
-    missing = [v for v in facts.grub_lvm_volumes if v.lower() not in present]
+    present = set(facts.logical_volumes)  # LVM names are case-sensitive, and so is dracut
+    missing = [v for v in facts.grub_lvm_volumes if v not in present]
     named = ", ".join(facts.grub_lvm_volumes)
     if missing:
         have = ", ".join(facts.logical_volumes) or "none"
@@ -53,4 +59,6 @@ def linux_lvm_root_present(ctx: RuleContext, vm: VirtualMachine) -> Finding:
             f"(volumes: {have})",
             hint="fix rd.lvm.lv= in /etc/default/grub and regenerate grub.cfg",
         )
+    if partial:
+        raise probe_missing(facts, vm, "grub", "every GRUB file (for rd.lvm.lv=)")
     return passed(vm, f"{vm.name}: the logical volumes GRUB names exist ({named})")

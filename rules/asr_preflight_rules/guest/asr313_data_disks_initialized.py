@@ -70,14 +70,25 @@ def data_disks_initialized(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     if facts.data_disks is None:
         raise probe_missing(facts, vm, "disks", "the data disks")
     windows = facts.transport == "winrm" or vm.os_type == "Windows"
-    seen = {d.lun: d for d in facts.data_disks}
+    seen: dict[int, list[GuestDisk]] = {}
+    for guest_disk in facts.data_disks:
+        seen.setdefault(guest_disk.lun, []).append(guest_disk)
     problems: list[str] = []
     unread: list[str] = []
     for lun in luns:
-        disk = seen.get(lun)
-        if disk is None:
+        at_lun = seen.get(lun)
+        if not at_lun:
             problems.append(f"LUN {lun}: not seen in the guest")
             continue
+        if len(at_lun) > 1:  # e.g. a temporary disk on another port: which one is the data disk?
+            if {_state(d, windows) for d in at_lun} != {""}:
+                devices = ", ".join(d.device or "?" for d in at_lun)
+                unread.append(
+                    f"LUN {lun}: {len(at_lun)} guest disks report it ({devices}) and not all "
+                    "are initialized, so the data disk among them cannot be told"
+                )
+            continue
+        disk = at_lun[0]
         state = _state(disk, windows)
         where = f"LUN {lun} ({disk.device})" if disk.device else f"LUN {lun}"
         if state is None:

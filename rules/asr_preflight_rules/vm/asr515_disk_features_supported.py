@@ -4,7 +4,7 @@ from asr_preflight.snapshot import VirtualMachine
 from .._facts import Tally, managed_disks, vm_fact_missing
 
 
-@vm_rule(code="ASR515", name="disk-features-supported", severity="warn")
+@vm_rule(code="ASR515", name="disk-features-supported", severity="fail")
 def disk_features_supported(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     """The VM's disk features are ones Site Recovery carries over.
 

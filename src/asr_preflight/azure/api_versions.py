@@ -267,7 +267,7 @@ PINS: tuple[Pin, ...] = (
         "Microsoft.Authorization/denyAssignments",
         AUTHORIZATION,
         ("DenyAssignments_ListForScope",),
-        f"{_AUTH}/authorization-DenyAssignmentGetCalls.json "
+        f"{_AUTH}/authorization-DenyAssignmentCalls.json "
         "(example examples/GetDenyAssignmentsForResourceGroup.json)",
         "the version of the role assignments",
     ),

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from asr_preflight.azure.clouds import Cloud
+from asr_preflight.options import is_object_id
 
 CHAIN = (
     "environment (AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET or certificate), "
@@ -177,7 +178,8 @@ def principal_from_token(token: str) -> str | None:
     except (ValueError, UnicodeDecodeError):
         return None
     oid = claims.get("oid") if isinstance(claims, dict) else None
-    return oid if isinstance(oid, str) and oid else None
+    # it goes into ARM's assignedTo('<oid>') filter: a GUID or nothing
+    return oid if isinstance(oid, str) and is_object_id(oid) else None
 
 
 #: SDK loggers whose warnings would garble the console: azure-identity prints each failed

@@ -32,6 +32,8 @@ def eligibility(client: Any, vm: VirtualMachine) -> Eligibility:
     errors = props.get("errors") or []
     if not isinstance(errors, list):
         raise ValueError(f"eligibility result of {vm.name}: 'errors' is not a list")
+    if not all(isinstance(e, Mapping) for e in errors):  # never dropped into "no errors"
+        raise ValueError(f"eligibility result of {vm.name}: an entry of 'errors' is not an object")
     return Eligibility(
         vm_id=vm.id,
         errors=tuple(
@@ -43,6 +45,5 @@ def eligibility(client: Any, vm: VirtualMachine) -> Eligibility:
                 status=str(e["status"]) if isinstance(e.get("status"), str) else None,
             )
             for e in errors
-            if isinstance(e, Mapping)
         ),
     )

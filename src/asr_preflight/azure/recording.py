@@ -5,10 +5,14 @@ sees each request once and its final answer, after retries: bulk lists, SDK oper
 ``nextLink`` page alike. It keeps the method, path, query, api-version, status and JSON body;
 never a header (no token, no request id), and values under keys that name secrets (``password``,
 ``primaryKey``, ...) are replaced by ``"<redacted>"`` (asr-preflight reads nothing that carries
-one, this is a second guard). The token authority's answers never pass these pipelines.
+one, this is a second guard), and so are VM extensions' public ``settings`` (CustomScript
+``fileUris`` with SAS signatures, ``commandToExecute``) and their status messages and
+``substatuses`` (what a script printed), which ARM does return and asr-preflight never reads.
+The token authority's answers never pass these pipelines.
 
-With ``pseudonymise``, every subscription id (anything after ``/subscriptions/``) and tenant id
-(the value of any ``tenantId`` key) is replaced, wherever it occurs, by a GUID derived from it
+With ``pseudonymise``, every subscription id (anything after ``/subscriptions/``), tenant id
+(the value of any ``tenantId`` key) and GUID-named management group (the tenant's root group is
+named by the tenant id) is replaced, wherever it occurs, by a GUID derived from it
 with a key drawn for this recording alone: the same id always gets the same pseudonym within one
 recording, and nothing in the recording leads back to the real id. Resource names, addresses and
 object ids of principals are kept.
@@ -42,6 +46,8 @@ if TYPE_CHECKING:
 
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _SUBSCRIPTION = re.compile(rf"/subscriptions/({_GUID})", re.IGNORECASE)
+# a tenant's root management group is named by the tenant id: a GUID-named group is an id too
+_MANAGEMENT_GROUP = re.compile(rf"/managementGroups/({_GUID})", re.IGNORECASE)
 _SECRET_KEYS = frozenset(
     {
         "password",
@@ -59,20 +65,33 @@ _SECRET_KEYS = frozenset(
         "secondaryconnectionstring",
         "sastoken",
         "accountkey",
+        # VM extensions: public settings (CustomScript fileUris with SAS signatures,
+        # commandToExecute) and a script's stdout/stderr; asr-preflight reads neither
+        "settings",
+        "protectedsettings",
+        "substatuses",
     }
 )
+#: Inside an instance view's ``extensions``, status messages carry what an extension printed.
+_EXTENSION_TEXT = frozenset({"message"})
 REDACTED = "<redacted>"
 MAX_TEXT = 1 << 20  # a non-JSON body is kept as text up to 1 MiB
 
 
-def redact(value: Any) -> Any:
-    """``value`` with the values of secret-named keys replaced, at any depth."""
+def redact(value: Any, _in_extensions: bool = False) -> Any:
+    """``value`` with the values of secret-named keys replaced, at any depth (and the status
+    messages of VM extensions)."""
     if isinstance(value, dict):
-        return {
-            k: REDACTED if str(k).lower() in _SECRET_KEYS else redact(v) for k, v in value.items()
-        }
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            key = str(k).lower()
+            if key in _SECRET_KEYS or (_in_extensions and key in _EXTENSION_TEXT):
+                out[k] = REDACTED
+            else:
+                out[k] = redact(v, _in_extensions or key == "extensions")
+        return out
     if isinstance(value, list):
-        return [redact(v) for v in value]
+        return [redact(v, _in_extensions) for v in value]
     return value
 
 
@@ -192,15 +211,18 @@ class Pseudonyms:
 
 def _ids_in(entries: list[dict[str, Any]], plan: dict[str, Any] | None) -> set[str]:
     """Subscription ids (after ``/subscriptions/`` anywhere, ``subscriptionId`` keys, the plan's
-    subscriptions) and tenant ids (``tenantId`` keys)."""
+    subscriptions), tenant ids (``tenantId`` keys) and GUID-named management groups (after
+    ``/managementGroups/``, the plan's): the root group's name is the tenant id."""
     found: set[str] = set()
     blob = json.dumps([entries, plan or {}])
     found.update(m.lower() for m in _SUBSCRIPTION.findall(blob))
+    found.update(m.lower() for m in _MANAGEMENT_GROUP.findall(blob))
     for item in [*entries, plan or {}]:
         _keyed_ids(item, found)
-    for subscription in (plan or {}).get("azure", {}).get("subscriptions", []) or []:
-        if re.fullmatch(_GUID, str(subscription)):
-            found.add(str(subscription).lower())
+    azure = (plan or {}).get("azure", {})
+    for named in [*(azure.get("subscriptions") or ()), *(azure.get("management_groups") or ())]:
+        if re.fullmatch(_GUID, str(named)):
+            found.add(str(named).lower())
     return found
 
 

@@ -136,7 +136,6 @@ OS_RELEASE = {
 def apply(snapshot: Snapshot) -> Snapshot:
     if snapshot.plan is None or snapshot.plan.guest is None:
         return snapshot
-    endpoints = required_endpoints(snapshot.plan, snapshot)
     ips = _private_ips(snapshot)
     facts: list[GuestFacts] = []
     errors: list[FactError] = []
@@ -163,6 +162,7 @@ def apply(snapshot: Snapshot) -> Snapshot:
                 )
             )
             continue
+        endpoints = required_endpoints(snapshot.plan, snapshot, vm)
         facts.append(_guest(vm, snapshot, endpoints, ips))
     return replace(snapshot, guests=tuple(facts), errors=snapshot.errors + tuple(errors))
 

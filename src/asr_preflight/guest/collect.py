@@ -47,6 +47,7 @@ class Target:
     host: str
     port: int | None
     peers: dict[str, list[str]] = field(default_factory=dict)  # peer private IP -> peer VM ids
+    endpoints: tuple[Endpoint, ...] = ()  # what this guest must reach (its region's cache account)
 
 
 class _Job:
@@ -83,23 +84,19 @@ def collect_guests(
         return snapshot
     scrub = _scrubber(guest)
     errors: list[FactError] = []
-    try:
-        endpoints = required_endpoints(plan, snapshot)
-    except ValueError as exc:
-        endpoints = ()
-        errors.extend(
-            FactError("guest", vm.id, str(exc), "fix [guest.endpoints] in the plan")
-            for vm in snapshot.vms
-        )
     targets: list[Target] = []
-    if endpoints or not errors:
-        for vm in snapshot.vms:
-            found = _target(vm, plan, guest, snapshot)
-            if isinstance(found, FactError):
-                errors.append(found)
-            else:
-                targets.append(found)
-    runner = _Runner(guest, options, endpoints, scrub)
+    for vm in snapshot.vms:
+        try:
+            endpoints = required_endpoints(plan, snapshot, vm)
+        except ValueError as exc:
+            errors.append(FactError("guest", vm.id, str(exc), "fix [guest.endpoints] in the plan"))
+            continue
+        found = _target(vm, plan, guest, snapshot)
+        if isinstance(found, FactError):
+            errors.append(found)
+        else:
+            targets.append(replace(found, endpoints=endpoints))
+    runner = _Runner(guest, options, scrub)
     facts: list[GuestFacts] = []
     advance = _progress(progress, len(targets))
     for _done, outcome in runner.run_all(targets, advance):
@@ -204,12 +201,10 @@ class _Runner:
         self,
         guest: GuestSection,
         options: GuestOptions,
-        endpoints: tuple[Endpoint, ...],
         scrub: Scrubber,
     ) -> None:
         self.guest = guest
         self.options = options
-        self.endpoints = endpoints
         self.scrub = scrub
         self._host_keys: Any = None
         self._jump: Any = None
@@ -388,7 +383,7 @@ class _Runner:
         # second round, at once: endpoints (grouped by the proxy each one goes through) and ports
         agent = parse.agent_proxy(proxies or (), windows)
         groups: dict[str | None, list[Endpoint]] = {}
-        for endpoint in self.endpoints:
+        for endpoint in target.endpoints:
             groups.setdefault(parse.proxy_for(agent, endpoint.host), []).append(endpoint)
         second: list[Invocation] = []
         for proxy, members in groups.items():
@@ -415,7 +410,7 @@ class _Runner:
             except (parse.ProbeOutputError, KeyError, TypeError, ValueError) as exc:
                 errors[inv.probe] = f"unexpected output: {exc}"
                 endpoint_ok = endpoint_ok and inv.probe != "endpoints"
-        if self.endpoints and endpoint_ok:
+        if target.endpoints and endpoint_ok:
             values["endpoints"] = tuple(sorted(endpoint_probes, key=lambda e: e.name))
         values["probe_errors"] = {k: self.scrub(v) for k, v in errors.items()}
         facts = GuestFacts(

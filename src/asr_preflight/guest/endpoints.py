@@ -1,10 +1,14 @@
-"""The endpoints a guest must reach, by cloud, target region and cache storage account.
+"""The endpoints a guest must reach, by cloud, target region and the cache storage account of
+the VM's own region.
 
 Defaults (``[guest.endpoints]`` overrides any of them):
 
 - ``login``: the cloud's Entra ID authority host;
-- ``storage``: the cache storage account's blob endpoint (left out when the plan names no cache
-  account and the snapshot has none: ASR then creates one whose name is not known yet);
+- ``storage``: the blob endpoint of the cache storage account for the VM's region (``[target]
+  cache_storage_accounts``, or the one ``cache_storage_account``), read from the gathered
+  account facts, else ``<name>.blob.<suffix>``. Left out when the plan names no cache account
+  and the snapshot has none (ASR then creates one whose name is not known yet), and when the
+  plan names accounts per region but none for the VM's region (ASR210 judges that);
 - ``site_recovery``: ``<geo code of the target region>.hypervrecoverymanager.<suffix>``; the pod
   names behind it are assigned by ASR, so this probes the regional name;
 - ``service_bus``: ``servicebus.<suffix>``; the namespace the agent uses is assigned by ASR, so
@@ -17,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from asr_preflight.plan import Plan
-from asr_preflight.snapshot import Snapshot
+from asr_preflight.snapshot import Snapshot, StorageAccount, VirtualMachine
 
 
 @dataclass(frozen=True)
@@ -97,13 +101,17 @@ def parse_endpoint(name: str, value: str) -> Endpoint:
     return Endpoint(name, host.lower(), number)
 
 
-def required_endpoints(plan: Plan, snapshot: Snapshot | None = None) -> tuple[Endpoint, ...]:
+def required_endpoints(
+    plan: Plan, snapshot: Snapshot | None = None, vm: VirtualMachine | None = None
+) -> tuple[Endpoint, ...]:
+    """The endpoints ``vm``'s guest must reach. Without a VM, the storage endpoint is known only
+    for a plan with one ``cache_storage_account`` (per-region accounts need the VM's region)."""
     cloud = snapshot.collection.cloud if snapshot is not None else plan.azure.cloud
     suffixes = CLOUDS.get(cloud) or CLOUDS.get(plan.azure.cloud) or CLOUDS["AzureCloud"]
     region = plan.target.region
     defaults: dict[str, str | None] = {
         "login": suffixes.login,
-        "storage": _cache_blob_host(plan, snapshot, suffixes),
+        "storage": _cache_blob_host(plan, snapshot, suffixes, vm),
         "site_recovery": f"{GEO_CODES.get(region, region)}.{suffixes.site_recovery}",
         "service_bus": suffixes.service_bus,
     }
@@ -117,13 +125,45 @@ def required_endpoints(plan: Plan, snapshot: Snapshot | None = None) -> tuple[En
     return tuple(out)
 
 
-def _cache_blob_host(plan: Plan, snapshot: Snapshot | None, suffixes: CloudSuffixes) -> str | None:
-    if snapshot is not None and snapshot.cache_storage is not None:
-        endpoint = snapshot.cache_storage.blob_endpoint
-        if endpoint:
-            return endpoint.split("://", 1)[-1].split("/", 1)[0]
-        return f"{snapshot.cache_storage.name}.{suffixes.blob}"
-    account = plan.target.cache_storage_account
-    if account:
-        return f"{account.rstrip('/').rsplit('/', 1)[-1].lower()}.{suffixes.blob}"
-    return None
+def planned_cache_account(plan: Plan, vm: VirtualMachine | None) -> str | None:
+    """The cache storage account id the plan names for ``vm``'s region (None: none named)."""
+    target = plan.target
+    if target.cache_storage_accounts:
+        return target.cache_account_for(vm.location) if vm is not None else None
+    return target.cache_storage_account
+
+
+def _cache_blob_host(
+    plan: Plan, snapshot: Snapshot | None, suffixes: CloudSuffixes, vm: VirtualMachine | None
+) -> str | None:
+    named = planned_cache_account(plan, vm)
+    if named is None:
+        if plan.target.cache_storage_accounts:
+            return None  # none for this region: ASR210 fails the VM, there is nothing to probe
+        account = snapshot.cache_storage if snapshot is not None else None
+        return _blob_host(account, suffixes) if account is not None else None
+    account = _gathered(snapshot, named)
+    if account is not None:
+        return _blob_host(account, suffixes)
+    return f"{named.rstrip('/').rsplit('/', 1)[-1].lower()}.{suffixes.blob}"
+
+
+def _gathered(snapshot: Snapshot | None, account_id: str) -> StorageAccount | None:
+    if snapshot is None:
+        return None
+    wanted = account_id.lower()
+    accounts = (snapshot.cache_storage, *snapshot.cache_storage_accounts)
+    return next((a for a in accounts if a is not None and a.id.lower() == wanted), None)
+
+
+def _blob_host(account: StorageAccount, suffixes: CloudSuffixes) -> str:
+    """The account's blob endpoint host as ARM gave it, else ``<name>.blob.<suffix>``."""
+    if account.blob_endpoint:
+        host = account.blob_endpoint.split("://", 1)[-1].split("/", 1)[0]
+        if not _HOST.match(host.partition(":")[0]):
+            raise ValueError(
+                f"cache storage account {account.name!r}: its blob endpoint"
+                f" {account.blob_endpoint!r} is not a host name"
+            )
+        return host
+    return f"{account.name.lower()}.{suffixes.blob}"

@@ -122,7 +122,7 @@ class StorageFacts:
     grub_lvm_volumes: tuple[str, ...] | None
     logical_volumes: tuple[str, ...] | None
     data_disks: tuple[GuestDisk, ...] | None
-    errors: Mapping[str, str]  # "lvs" / "disks" -> why that part is None
+    errors: Mapping[str, str]  # "lvs" / "disks" -> why that part is None; "grub" -> a partial read
 
 
 def _lv_name(value: str) -> str:
@@ -161,6 +161,9 @@ def parse_storage(data: Mapping[str, Any], windows: bool) -> StorageFacts:
         if grub is not None
         else None
     )
+    unreadable = [_printable(str(f)) for f in _list(data.get("grub_unreadable")) if f]
+    if unreadable:  # the volumes above come from the readable GRUB files only
+        errors["grub"] = f"not readable by the probe user: {', '.join(unreadable)}"
     lvs = data.get("logical_volumes")
     volumes: tuple[str, ...] | None = None
     if lvs is None:

@@ -324,6 +324,8 @@ def write(evaluation: Evaluation, info: RunInfo, out: IO[bytes]) -> None:
     properties = {
         "asr-preflight.version": info.tool_version,
         "verdict": evaluation.verdict.value,
+        # why the run is incomplete or gated (a rule pack that failed to load, VMs not listed)
+        **{f"asr-preflight.note.{i}": _clean(note) for i, note in enumerate(evaluation.notes, 1)},
         "target-region": info.target_region or "",
         "snapshot-created-at": info.snapshot_created_at or "",
         "asr-preflight.cases": form,
