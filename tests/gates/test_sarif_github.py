@@ -16,6 +16,7 @@ import pytest
 from gatekit import build
 from typer.testing import CliRunner
 
+from asr_preflight.api import Outcome
 from asr_preflight.cli import app
 from asr_preflight.reporters import RunInfo, sarif
 
@@ -246,3 +247,21 @@ def test_check_snapshot_without_plan_points_at_the_snapshot_and_takes_a_category
     assert uris == {"demo/snapshot.json"}
     assert doc["runs"][0]["automationDetails"]["id"] == "dr-audit/eastus/"
     assert "note: results.sarif" not in got.output  # the demo is far below the limit
+
+
+def test_grouping_keeps_under_the_limit_when_every_vm_has_its_own_shared_target() -> None:
+    # A problem about a resource other than the VM (a key vault, a resource group) is grouped
+    # under that resource; when each VM has its own, only grouping by rule alone fits the limit.
+    evaluation = build([f"vm-{i:02d}-bad" for i in range(12)])
+    results = tuple(
+        replace(r, target=f"/subscriptions/s/resourceGroups/rg/providers/x/vaults/kv-{r.vm}")
+        if r.outcome is not Outcome.PASS
+        else r
+        for r in evaluation.results
+    )
+    doc = sarif.render(replace(evaluation, results=results), max_results=3)
+    run = doc["runs"][0]
+    assert len(run["results"]) <= 3
+    assert run["properties"]["grouping"]["problems"] == 12
+    [grouped] = run["results"]
+    assert grouped["properties"]["vmCount"] == 12

@@ -18,9 +18,9 @@ in CI).
 
 Size. GitHub keeps at most 25,000 results per run (:data:`MAX_RESULTS`) and shows 5,000. Above
 that, results are grouped: one result per rule, outcome and resource (the shared resource a
-result is about, else the VM's resource group; then its subscription; then the rule alone if
-still too many), listing the affected VMs; the run's ``properties.grouping`` says so and the
-console repeats it.
+result is about, else the VM's resource group; then its subscription; then none; then, if
+still too many, the rule alone even for shared resources), listing the affected VMs; the
+run's ``properties.grouping`` says so and the console repeats it.
 
 ``partialFingerprints`` hold a hash of the result's identity (rule, VM id, target; for a group,
 rule, outcome and resource) so alerts stay stable across scans; ``baselineState`` is set when
@@ -386,11 +386,15 @@ def _result(
 # Grouping above GitHub's limit
 # ---------------------------------------------------------------------------------------------
 
-#: The ways to group, finest first: (name, the resource a problem is grouped under).
-_LEVELS = ("rule and resource group", "rule and subscription", "rule")
+#: The ways to group, finest first: (name, the resource a problem is grouped under). A
+#: problem about a shared resource (quota, vault, NSG…) stays under it but at the last level,
+#: which groups by rule (and outcome) alone and so always fits.
+_LEVELS = ("rule and resource group", "rule and subscription", "rule", "rule alone")
 
 
 def _resource(r: Result, level: str) -> str:
+    if level == "rule alone":
+        return ""
     if r.target and " -> " not in r.target and r.target.lower() != r.vm_id.lower():
         return r.target  # a shared resource (quota, vault, NSG…): group under it
     if level == "rule":
