@@ -355,3 +355,33 @@ def test_grouped_pair_findings_name_each_pair(monkeypatch: pytest.MonkeyPatch) -
     [case] = [c for c in root.iter("testcase") if c.find("failure") is not None]
     assert case.get("name") == f"{pair.rule} {pair.name} [a -> b and 2 more]"
     assert "the same on 2 more: a -> c, b -> a" in (case.find("failure").text or "")
+
+
+def test_pairs_of_vms_with_colliding_names_stay_distinct_cases(tmp_path: Path) -> None:
+    # Two consistency groups named by VM id, each with a "web" and a "db": four pairs, two of
+    # them "web -> db". GitLab would collapse equal names, and a failing pair could hide.
+    from asr_preflight.engine import evaluate
+    from asr_preflight.testing import make_plan, make_snapshot
+    from reporting_sample import PAIR
+
+    vms = [make_vm(n, resource_group=rg) for rg in ("rg-a", "rg-b") for n in ("web", "db")]
+    groups = [
+        {"name": rg, "vms": [vm.id for vm in vms if f"/{rg}/" in vm.id]} for rg in ("rg-a", "rg-b")
+    ]
+    snapshot = make_snapshot(vms=vms, plan=make_plan(groups=groups))
+    assert snapshot.plan is not None
+    evaluation = evaluate(snapshot, snapshot.plan, [PAIR])
+    xml = _parsed(tmp_path, evaluation, sample_info())
+    names = [case.name for suite in xml for case in suite]
+    assert len(names) == 4 and len(set(names)) == 4, names
+    assert "TST009 scripted-pair [rg-a/web -> db]" in names
+
+
+def test_equal_case_names_never_reach_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    # whatever the names, no two cases of a class share a name (a CI would merge them)
+    evaluation = sample_evaluation()
+    twin = next(r for r in evaluation.results if r.outcome is Outcome.FAIL)
+    results = (*evaluation.results, replace(twin, outcome=Outcome.PASS))
+    root = ET.fromstring(junit.render(replace(evaluation, results=results), sample_info()))
+    keys = [(c.get("classname"), c.get("name")) for c in root.iter("testcase")]
+    assert len(keys) == len(set(keys))

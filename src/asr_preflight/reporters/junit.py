@@ -120,9 +120,13 @@ def _sub(resource_id: str) -> str:
 
 
 def case_name(result: Result, labels: dict[str, str]) -> str:
-    """``ASR201 outbound-storage [vm-web-01]``; a pair keeps ``vm-a -> vm-b``."""
+    """``ASR201 outbound-storage [vm-web-01]``; a pair keeps ``vm-a -> vm-b`` (its first VM
+    named as in :func:`vm_labels`: ``rg-a/web -> db`` when two selected VMs are "web")."""
     if " -> " in result.target:
-        return result.label
+        first, _, peer = result.target.partition(" -> ")
+        if first == result.vm:
+            first = labels.get(result.vm_id, first)
+        return f"{result.rule} {result.name} [{first} -> {peer}]"
     return f"{result.rule} {result.name} [{labels.get(result.vm_id, result.vm)}]"
 
 
@@ -144,6 +148,17 @@ class _Suite:
         self.errors = 0
         self.skipped = 0
         self.size = 0  # bytes so far
+        self.names: set[tuple[str, str]] = set()  # (classname, name) of the cases so far
+
+    def unique(self, classname: str, name: str) -> str:
+        """``name``, or ``name #2``… if a case of ``classname`` has it already: a CI merges
+        equal names (GitLab), and a failure could hide behind a pass."""
+        candidate, n = name, 1
+        while (classname, candidate) in self.names:
+            n += 1
+            candidate = f"{name} #{n}"
+        self.names.add((classname, candidate))
+        return candidate
 
     def append(self, case: str) -> None:
         data = case.encode("utf-8")
@@ -214,7 +229,7 @@ def _add(
         body = f"<system-out>{_text('warning: ' + details)}</system-out>"
     else:
         body = ""
-    suite.append(_case(name, classname, body))
+    suite.append(_case(suite.unique(classname, name), classname, body))
 
 
 def _grouped(
@@ -232,7 +247,8 @@ def _grouped(
         if passes.get(code):
             text = f"passed on {passes[code]} of {vm_count} VMs (results.json lists them)"
             body = f"<system-out>{_text(text)}</system-out>"
-            suite.append(_case(f"{code} {names[code]} [passing VMs]", classname, body))
+            name = suite.unique(classname, f"{code} {names[code]} [passing VMs]")
+            suite.append(_case(name, classname, body))
         if code in reasons:
             total = sum(reasons[code].values())
             top = "; ".join(f"{why} ({n} VMs)" for why, n in reasons[code].most_common(5))
@@ -241,7 +257,8 @@ def _grouped(
                 top += f"; {more} more reasons in results.json"
             message = f"skipped on {total} VMs: {top}"
             body = _element("skipped", "skip", message, message)
-            suite.append(_case(f"{code} {names[code]} [skipped VMs]", classname, body))
+            name = suite.unique(classname, f"{code} {names[code]} [skipped VMs]")
+            suite.append(_case(name, classname, body))
             suite.skipped += 1
 
 
