@@ -218,7 +218,7 @@ def _rename_all(staged: list[tuple[str, Path]]) -> None:
             link = f"{tmp}.old"
             old: str | None = link
             try:
-                os.link(path, link)
+                os.link(path, link, follow_symlinks=False)  # a symlink is put back as such
                 links.append(link)
             except FileNotFoundError:
                 old = None  # no previous file: a rollback removes the new one
