@@ -265,3 +265,19 @@ def test_grouping_keeps_under_the_limit_when_every_vm_has_its_own_shared_target(
     assert run["properties"]["grouping"]["problems"] == 12
     [grouped] = run["results"]
     assert grouped["properties"]["vmCount"] == 12
+
+
+def test_a_grouped_result_counts_vms_of_the_same_name_apart() -> None:
+    from gatekit import RULES
+
+    from asr_preflight.engine import evaluate
+    from asr_preflight.testing import make_snapshot, make_vm
+
+    vms = [make_vm("vm-bad", resource_group=rg) for rg in ("rg-a", "rg-b")] + [make_vm("x-bad")]
+    snapshot = make_snapshot(vms=vms)
+    assert snapshot.plan is not None
+    doc = sarif.render(evaluate(snapshot, snapshot.plan, RULES), max_results=1)
+    [grouped] = doc["runs"][0]["results"]
+    assert grouped["properties"]["vmCount"] == 3
+    assert grouped["properties"]["vms"] == ["rg-a/vm-bad", "rg-b/vm-bad", "x-bad"]
+    assert grouped["message"]["text"].startswith("TST201 on 3 VMs of ")

@@ -238,7 +238,9 @@ def write_to(
             if (item := _result(r, index, where, include_passing)) is not None
         )
     else:
-        items = _grouped(problems, index, where, grouping)
+        from asr_preflight.reporters.junit import vm_labels
+
+        items = _grouped(problems, index, where, grouping, vm_labels(evaluation.vms))
     first = True
     for item in items:
         out.write(b"\n" if first else b",\n")
@@ -420,8 +422,13 @@ def _grouping(problems: Sequence[Result], max_results: int) -> str | None:
 
 
 def _grouped(
-    problems: Sequence[Result], index: dict[str, int], where: _Where, level: str
+    problems: Sequence[Result],
+    index: dict[str, int],
+    where: _Where,
+    level: str,
+    labels: Mapping[str, str],
 ) -> Iterator[dict[str, Any]]:
+    """One result per group; ``labels`` name each VM (``rg/vm`` when two share a name)."""
     groups: dict[tuple[str, str, str, str], list[Result]] = {}
     for r in problems:
         groups.setdefault(_group_key(r, level), []).append(r)
@@ -429,7 +436,7 @@ def _grouped(
         first = members[0]
         outcome = _outcome(first)
         resource = _resource(first, level) or "the estate"
-        vms = sorted({m.vm for m in members})
+        vms = sorted({labels.get(m.vm_id, m.vm) for m in members})  # distinct VMs, by id
         text = first.message
         if outcome is Outcome.UNKNOWN:
             text = f"Readiness unknown: {text}"
