@@ -69,10 +69,11 @@ def diff(
     except BaselineError as exc:
         err.print(f"[red]error:[/] {escape(printable(exc))}")
         raise typer.Exit(ExitCode.USAGE) from None
-    if fmt is DiffFormat.JSON:
-        typer.echo(json.dumps(comparison_to_json(comparison), indent=2, ensure_ascii=False))
-    elif fmt is DiffFormat.MARKDOWN:
-        typer.echo(diff_markdown(comparison, limit=limit), nl=False)
+    if fmt is DiffFormat.JSON:  # ASCII: C1 and bidi controls as \u escapes, same JSON value
+        typer.echo(json.dumps(comparison_to_json(comparison), indent=2, ensure_ascii=True))
+    elif fmt is DiffFormat.MARKDOWN:  # Markdown escaping keeps ESC and C1: escape them per line
+        text = diff_markdown(comparison, limit=limit)
+        typer.echo("\n".join(printable(line) for line in text.split("\n")), nl=False)
     else:
         for line in diff_lines(comparison, limit=limit):
             typer.echo(printable(line))  # VM names and messages from the scans: escaped

@@ -157,7 +157,8 @@ class CollectFlags:
         typer.Option(
             "--principal-id",
             metavar="OID",
-            help="Object id whose permissions ASR4xx check (default: the signed-in principal).",
+            help="Object id (a GUID) whose permissions ASR4xx check "
+            "(default: the signed-in principal).",
             rich_help_panel=COLLECT_PANEL,
         ),
     ] = None
@@ -175,9 +176,10 @@ class CollectFlags:
         typer.Option(
             "--timeout",
             metavar="SECONDS",
-            min=1,
+            min=0,
             help="Time limit for the whole collection (Azure and guests); past it what was not "
-            "read is unknown and the reports are written (default: none).",
+            "read is unknown and the reports are written (default: 1800 s for the Azure part, "
+            "the guests their budgets; 0: no limit).",
             rich_help_panel=COLLECT_PANEL,
         ),
     ] = None

@@ -31,7 +31,7 @@ def collect(plan: Plan, options: CollectOptions, *, credential: Any = None) -> S
 
     started = time.monotonic()
     snapshot = collect_azure(plan, options.azure, options.progress, credential=credential)
-    if options.azure.timeout is not None:  # --timeout covers the guests too
+    if options.azure.timeout:  # an explicit --timeout covers the guests too (0: no limit)
         limited = replace(options.guests, deadline=started + options.azure.timeout)
         options = replace(options, guests=limited)
     if not (options.guests.enabled and plan.guest is not None):

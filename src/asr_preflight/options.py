@@ -47,7 +47,8 @@ class AzureOptions:
     concurrency: int = 16  # parallel ARM requests
     retry_total: int | None = None  # ARM retries per request (None = azure/guard.py's, 5)
     read_timeout: float | None = None  # seconds per read of an ARM answer (None = guard's, 60)
-    # --timeout: seconds for the whole collection, Azure and guests (None = no limit); past it
+    # --timeout: seconds for the whole collection, Azure and guests (None = not given: the Azure
+    # part gets azure/guard.py's DEFAULT_TIMEOUT, the guests their budgets; 0 = no limit); past it
     # nothing more is requested and what is missing is `unknown`
     timeout: float | None = None
     record: Path | None = None  # collect --record DIR: every ARM answer (azure/recording.py)

@@ -100,6 +100,27 @@ def test_check_with_timeout_against_a_hung_arm_ends_with_reports(
     assert "time limit of 3 s (--timeout) passed" in result.stdout
 
 
+def test_check_timeout_zero_is_no_limit_and_the_default_applies_without_it(
+    fake: FakeAzure, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--timeout 0 is accepted and means no limit; without --timeout guard.DEFAULT_TIMEOUT
+    applies (shortened here so that the hung read ends it)."""
+    from asr_preflight.azure import guard
+
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    out = tmp_path / "reports"
+    args = ["check", "--plan", str(plan), *_cloud(fake), "--output-dir", str(out)]
+    unlimited = runner.invoke(cli.app, [*args, "--timeout", "0"])
+    assert unlimited.exit_code in (0, 1), unlimited.output  # a verdict, nothing cut short
+    assert "time limit" not in unlimited.stdout
+    monkeypatch.setattr(guard, "DEFAULT_TIMEOUT", 2.0)
+    fake.fail("/subscriptions/", kind="hang", times=None)
+    default = runner.invoke(cli.app, args)
+    assert default.exit_code == 3, default.output
+    assert "time limit of 2 s (--timeout) passed" in default.stdout
+
+
 def test_a_hostile_token_error_cannot_drive_the_terminal(fake: FakeAzure, tmp_path: Path) -> None:
     evil = "AADSTS7000215: bad\x1b]0;owned\x07\x1b[2J secret\r\nRun verdict: Ready (exit code 0)"
     fake.fail(

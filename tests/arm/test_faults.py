@@ -5,12 +5,15 @@ The fault matrix, by file:
 - here: throttling, 5xx, resets, slow and malformed answers, refused scopes, an unreadable VM,
   credentials;
 - ``test_faults_hostile.py``: a nextLink to another host (raw pager, SDK pager, redirect) that is
-  never followed, nextLink loops, the page cap, oversized answers, a hung ARM or token authority
-  and a long Retry-After against the collection's deadline;
+  never followed, nextLink loops, the page cap, oversized answers, an answer dripping in byte by
+  byte, a hung ARM or token authority and a long Retry-After against the collection's deadline
+  (``--timeout`` or the default one), eligibility errors that are not objects;
 - ``test_faults_nsg.py``: malformed NSG rules and securityRules, NUL bytes in prefixes;
-- ``test_cli_e2e.py``: ``check --timeout`` against a hung ARM, a hostile token error text;
+- ``test_cli_e2e.py``: ``check --timeout`` (and ``--timeout 0``, and none) against a hung ARM, a
+  hostile token error text;
 - ``tests/network/test_netsec_hostile.py``: the evaluator's own guard for snapshot files;
 - ``tests/guest/test_hostile_guests.py``: streaming, dripping and banner-less guests;
+  ``tests/guest/test_winrm_bounds.py``: one endless or dripping WinRM answer;
 - ``tests/cli/test_terminal_injection.py``: ESC sequences and newlines on a pty.
 """
 

@@ -211,6 +211,47 @@ def test_an_answer_without_length_stops_at_the_limit() -> None:
     assert _Chunked.sent < 64 * 1024 * 1024  # reading stopped; the sender was cut off
 
 
+class _Drip(BaseHTTPRequestHandler):
+    """Announces 1 MB and sends it a byte at a time, each well inside the read timeout (a
+    stalling proxy, or a hostile one that would keep a run alive past its deadline)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "1000000")
+        self.end_headers()
+        try:
+            for _ in range(200):  # 10 s, then the connection is dropped
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.05)
+        except OSError:
+            return
+
+
+def test_an_answer_dripping_in_stops_at_the_deadline() -> None:
+    import requests
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    session = requests.Session()
+    session.mount("http://", BoundedAdapter(Deadline(1.0)))
+    started = time.monotonic()
+    try:
+        with pytest.raises(guard.DeadlinePassed):
+            session.get(f"http://127.0.0.1:{server.server_address[1]}/drip", timeout=10)
+    finally:
+        session.close()
+        server.shutdown()
+        server.server_close()
+    assert time.monotonic() - started < 5
+
+
 # -- a hung or stalling ARM: the collection ends within its deadline ----------------------------
 
 DEADLINE = 3.0
@@ -227,6 +268,26 @@ def test_a_hung_list_ends_within_the_deadline_as_unknown(fake: FakeAzure, plan: 
     evaluation = run(snap, plan)
     assert {outcomes(evaluation, "TST902")[vm] for vm in A_VMS} == {Outcome.UNKNOWN}
     assert evaluation.verdict is not Verdict.READY
+
+
+def test_without_timeout_a_hung_arm_ends_at_the_default_limit(
+    fake: FakeAzure, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No --timeout: the collection still has a deadline (guard.DEFAULT_TIMEOUT, shortened here);
+    without it, two 20 s read timeouts would pass before the list gave up."""
+    monkeypatch.setattr(guard, "DEFAULT_TIMEOUT", DEADLINE)
+    fake.fail(NICS, kind="hang", times=None)
+    started = time.monotonic()
+    snap = collect(plan, options(fake, eligibility=False, read_timeout=20, retry_total=1))
+    assert time.monotonic() - started < BOUND
+    [err] = [e for e in snap.errors if e.kind == "network" and e.scope == f"/subscriptions/{SUB_A}"]
+    assert "time limit of 3 s (--timeout) passed" in err.cause
+
+
+def test_timeout_zero_means_no_limit_and_none_the_default() -> None:
+    assert guard.collection_limit(None) == guard.DEFAULT_TIMEOUT == 1800.0
+    assert guard.collection_limit(0) is None
+    assert guard.collection_limit(5.0) == 5.0
 
 
 def test_a_hung_arm_everywhere_still_ends(fake: FakeAzure, plan: Plan) -> None:
@@ -318,3 +379,15 @@ def test_a_token_authority_that_hangs_mid_run_ends_within_the_deadline(
     causes = {e.cause for e in snap.errors if e.kind == "vms"}
     assert any("token authority" in c and "did not answer" in c for c in causes), causes
     assert fake.arm_requests() == []  # no request went out without its token
+
+
+def test_an_eligibility_error_that_is_not_an_object_is_not_read_as_none(
+    fake: FakeAzure, plan: Plan
+) -> None:
+    """``errors: ["A2A…"]`` is no list of error objects: the VM's eligibility is not gathered
+    (ASR009 unknown), never "no errors" (a pass)."""
+    body = {"properties": {"errors": ["A2AOperatingSystemNotSupported"]}}
+    fake.fail("/replicationeligibilityresults/default", status=200, body=body, times=None)
+    snap = collect(plan, options(fake))
+    assert snap.vms and not snap.eligibility
+    assert {e.kind for e in snap.errors} >= {"eligibility"}

@@ -117,3 +117,22 @@ def test_vault_access_reads_older_sdk_models_too() -> None:
     )
     with pytest.raises(ValueError, match="cannot read"):
         vault_access(object())
+
+
+@pytest.mark.parametrize(
+    ("shared", "soft_delete", "expected"),
+    [
+        ("false", False, (None, False)),  # a string is no boolean: not gathered, not "allowed"
+        (0, False, (None, False)),
+        (False, "true", (False, None)),  # a string is no boolean: not "off" either
+        (None, None, (True, False)),  # absent: allowed (the spec's null), no policy: off
+    ],
+)
+def test_storage_booleans_that_are_not_booleans_are_not_gathered(
+    shared: object, soft_delete: object, expected: tuple[object, object]
+) -> None:
+    body = example("StorageAccountGetProperties.json")
+    body["properties"]["allowSharedKeyAccess"] = shared
+    blob = {"properties": {"deleteRetentionPolicy": {"enabled": soft_delete}}}
+    account = to_storage_account(body, blob)
+    assert (account.allow_shared_key_access, account.blob_soft_delete_enabled) == expected

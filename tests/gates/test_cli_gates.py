@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import typer
 from gatekit import build, results_json
 from typer.testing import CliRunner
@@ -114,3 +115,18 @@ def test_diff_escapes_control_characters_from_the_scans(tmp_path: Path) -> None:
     assert "\x1b" not in got.output and "\x07" not in got.output
     assert "vm-\\x1b]0;owned\\x07\\nFORGED: all fixed" in got.output
     assert not any(line.startswith("FORGED") for line in got.output.splitlines())
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "json"])
+def test_diff_formats_escape_control_characters_too(tmp_path: Path, fmt: str) -> None:
+    """--format markdown and json print to the terminal as well: no raw ESC, BEL, C1 or bidi."""
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    evil = "vm-\x1b]0;owned\x07\x9b2J\u202e"
+    old.write_text(json.dumps(results_json(build(["vm-a"]))))
+    new.write_text(json.dumps(results_json(build(["vm-a", evil]))))
+    got = runner.invoke(app, ["diff", "--format", fmt, str(old), str(new)])
+    assert got.exit_code == 0, got.output
+    for raw in ("\x1b", "\x07", "\x9b", "\u202e"):
+        assert raw not in got.output, (fmt, raw)
+    if fmt == "json":
+        assert json.loads(got.output)["vms"]["added"] == [evil]  # the same value, escaped

@@ -132,3 +132,24 @@ def test_a_zone_list_that_failed_is_unknown_not_fail() -> None:
     error = FactError("private_link", "/subscriptions/x", "403 on privateDnsZones", "Reader")
     result = judge(private_dns_zones=(), errors=(error,))
     assert result.outcome == "unknown" and "could not all be read" in result.message
+
+
+def test_the_zone_must_be_linked_to_the_mapped_target_vnet_too() -> None:
+    """RULES.md: linked to the VM's VNet "and to the target VNet when known" (the vault's
+    network mapping for the VM's VNet names it)."""
+    from asr_preflight.snapshot import NetworkMapping
+
+    target_vnet = (
+        f"/subscriptions/{SUBSCRIPTION}/resourceGroups/dr-rg/providers/"
+        "Microsoft.Network/virtualNetworks/vnet-dr"
+    )
+    mapped = vault(network_mappings=(NetworkMapping(VNET_ID, target_vnet),))
+    result = judge(vault=mapped)
+    assert result.outcome == "fail", result.message
+    assert "vnet-dr" in result.message
+    both = (replace(LINKED[0], linked_vnet_ids=(VNET_ID, target_vnet)),)
+    assert judge(vault=mapped, private_dns_zones=both).outcome == "pass"
+    # another VNet's mapping does not concern this VM; no mappings read: not known, not judged
+    other = vault(network_mappings=(NetworkMapping(target_vnet + "-x", target_vnet),))
+    assert judge(vault=other).outcome == "pass"
+    assert judge(vault=vault(network_mappings=None)).outcome == "pass"

@@ -356,3 +356,15 @@ def test_asr108_names_the_set_without_a_target() -> None:
 
 def test_asr511_documentation_names_the_tables_date() -> None:
     assert trusted_launch_limits().read in security_type_supported.doc
+
+
+def test_asr512_planned_set_whose_subscription_could_not_be_listed_is_unknown() -> None:
+    """The collector lists the planned set's subscription; when that list failed, the plan's
+    word is not enough to pass (the set may be missing or in another region)."""
+    planned = make_plan(
+        target={"region": "westus2", "disk_encryption_sets": {SOURCE_DES: TARGET_DES}}
+    )
+    err = FactError("disk_encryption_sets", SUB, "403 AuthorizationFailed", "grant Reader")
+    result = run(cmk_disk_encryption_set, CMK_VM, plan=planned, errors=(err,))
+    assert (result.outcome, result.hint) == ("unknown", "grant Reader"), result.message
+    assert "des-west" in result.message

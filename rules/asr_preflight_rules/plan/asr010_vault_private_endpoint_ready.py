@@ -42,8 +42,9 @@ def vault_private_endpoint_ready(ctx: RuleContext, vm: VirtualMachine) -> Findin
     access Disabled):
     - every Site Recovery private endpoint connection is `Approved` (and there is one);
     - a private DNS zone `privatelink.siterecovery.windowsazure.com` is linked (link state
-      Completed) to the VM's VNet; zones are looked for in the subscriptions the plan lists,
-      the vault's and the target's;
+      Completed) to the VM's VNet, and to the target VNet when the vault's network mapping for
+      the VM's VNet names one; zones are looked for in the subscriptions the plan lists, the
+      vault's and the target's;
     - the vault's system-assigned managed identity holds Contributor and Storage Blob Data
       Contributor (or their actions: `storageAccounts/read`, `listKeys/action`,
       `containers/write`; blob data `read`, `write`, `delete`) on the cache storage account for
@@ -58,7 +59,7 @@ def vault_private_endpoint_ready(ctx: RuleContext, vm: VirtualMachine) -> Findin
 
     ## How to fix
     Approve the private endpoint connection on the vault; link the private DNS zone
-    `privatelink.siterecovery.windowsazure.com` to the VM's VNet (and the target VNet); enable
+    `privatelink.siterecovery.windowsazure.com` to the VM's VNet and the target VNet; enable
     the vault's system-assigned identity and grant it Contributor and Storage Blob Data
     Contributor on the cache storage account.
 
@@ -100,6 +101,7 @@ def vault_private_endpoint_ready(ctx: RuleContext, vm: VirtualMachine) -> Findin
                 )
             )
     problems.extend(_dns(ctx, vm))
+    problems.extend(_target_dns(ctx, vm, vault))
     problems.extend(_identity(ctx, vm, vault))
     if not problems:
         return passed(
@@ -149,6 +151,41 @@ def _dns(ctx: RuleContext, vm: VirtualMachine) -> list[tuple[Outcome, str]]:
             " target's and the cache accounts' subscriptions)",
         )
     ]
+
+
+def _target_dns(ctx: RuleContext, vm: VirtualMachine, vault: Vault) -> list[tuple[Outcome, str]]:
+    """The zone linked to the target VNet too, when the vault's network mapping for the VM's
+    VNet names one (the failed-over VM resolves the vault there); not judged when unknown."""
+    zones = ctx.snapshot.private_dns_zones or ()
+    source = placement(ctx, vm).vnet.id.lower()
+    targets = [
+        m.target_vnet_id
+        for m in vault.network_mappings or ()
+        if m.source_vnet_id.lower().rstrip("/") == source
+    ]
+    out: list[tuple[Outcome, str]] = []
+    for target in targets:
+        key = target.lower().rstrip("/")
+        if any(key in {v.lower() for v in z.linked_vnet_ids} for z in zones):
+            continue
+        name = target.rstrip("/").rsplit("/", 1)[-1]
+        if any(e.kind == "private_link" for e in ctx.snapshot.errors):
+            out.append(
+                (
+                    Outcome.UNKNOWN,
+                    f"no Site Recovery private DNS zone linked to target VNet {name} was found,"
+                    " but private DNS zones could not all be read",
+                )
+            )
+        else:
+            out.append(
+                (
+                    Outcome.FAIL,
+                    f"the private DNS zone is not linked (link state Completed) to target VNet"
+                    f" {name}, which the vault's network mapping names for the VM's VNet",
+                )
+            )
+    return out
 
 
 def _identity(ctx: RuleContext, vm: VirtualMachine, vault: Vault) -> list[tuple[Outcome, str]]:

@@ -32,7 +32,8 @@ def cmk_disk_encryption_set(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     that set exists in the target region when asr-preflight listed its subscription; or, with no
     mapping, a disk encryption set of the same encryption type exists in the target subscription
     and target region (listed once per subscription). Skipped for a VM without such disks;
-    unknown when the disks or the target subscription's disk encryption sets were not read.
+    unknown when the disks, the target subscription's disk encryption sets or the planned set's
+    subscription's sets were not read.
 
     ## Why it matters
     Site Recovery cannot create a disk encryption set: the replica and failover disks of a
@@ -74,6 +75,13 @@ def cmk_disk_encryption_set(ctx: RuleContext, vm: VirtualMachine) -> Finding:
             named_sub = "/".join(named.lower().split("/")[:3])
             if des is None and named_sub in listed:
                 missing.append(f"{disk.name}: the planned set {leaf(named)} does not exist")
+            elif des is None and ctx.error_for("disk_encryption_sets", named_sub) is not None:
+                # its subscription's list failed: the plan's word alone is no pass
+                raise ctx.missing(
+                    "disk_encryption_sets",
+                    named_sub,
+                    f"the planned disk encryption set {leaf(named)}",
+                )
             elif des is not None and not same_region(des.location, region):
                 missing.append(
                     f"{disk.name}: the planned set {des.name} is in {des.location}, not {region}"

@@ -10,9 +10,10 @@ reads answers through :class:`BoundedAdapter`. Together:
   sent: :class:`ForeignHost`.
 - **Bounded time.** Each request has a connect timeout and a read timeout (:data:`CONNECT_TIMEOUT`,
   :data:`READ_TIMEOUT`), both clamped to what is left of the collection's :class:`Deadline`
-  (``--timeout``); past the deadline no request is sent (:class:`DeadlinePassed`). A
-  ``Retry-After`` is honoured up to :data:`MAX_RETRY_AFTER` seconds; a longer one (or one that
-  would outlast the deadline) ends that request: :class:`RetryAfterTooLong`.
+  (``--timeout``, else :data:`DEFAULT_TIMEOUT`); past the deadline no request is sent
+  (:class:`DeadlinePassed`). A ``Retry-After`` is honoured up to :data:`MAX_RETRY_AFTER`
+  seconds; a longer one (or one that would outlast the deadline) ends that request:
+  :class:`RetryAfterTooLong`.
 - **Bounded memory.** One answer may hold at most :data:`MAX_RESPONSE_BYTES` (after decompression):
   the body is read in chunks and reading stops past the limit (:class:`ResponseTooLarge`).
 - **Bounded paging** (:mod:`raw` and :func:`sdk_items`): a list stops at a ``nextLink`` it has
@@ -43,6 +44,10 @@ CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
 #: Retries of one request (throttling, 5xx, connection failures) unless --retries says otherwise.
 RETRY_TOTAL = 5
+#: The Azure collection's time limit when ``--timeout`` is not given (seconds): far above what a
+#: 10,000-VM estate needs, but an ARM that hangs or drips answers cannot keep a run alive longer.
+#: ``--timeout 0`` removes the limit.
+DEFAULT_TIMEOUT = 1800.0
 _CHUNK = 256 * 1024
 #: The attribute :class:`asr_preflight.azure.clients.Clients` sets on each management client.
 ARM_ENDPOINT_ATTR = "asr_preflight_arm_endpoint"
@@ -111,6 +116,14 @@ class TokenTimeout(ArmGuardError):
             f"the token authority ({authority}) did not answer within {seconds:g} s",
             "check the network path to it (proxy, firewall), or raise --timeout",
         )
+
+
+def collection_limit(timeout: float | None) -> float | None:
+    """The collection's time limit for ``--timeout``: not given (None) is
+    :data:`DEFAULT_TIMEOUT`, 0 (or less) is no limit."""
+    if timeout is None:
+        return DEFAULT_TIMEOUT
+    return timeout if timeout > 0 else None
 
 
 class Deadline:
@@ -251,8 +264,16 @@ def _chunks(response: Any) -> Iterator[bytes]:
     import requests
     from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
 
+    raw = response.raw
+    # read1: at most one socket read per chunk, so the deadline is checked between reads even
+    # when an answer drips in a byte at a time (stream() blocks until a whole chunk has come)
+    read1 = getattr(raw, "read1", None)
     try:
-        yield from response.raw.stream(_CHUNK, decode_content=True)
+        if read1 is None:  # urllib3 1.x
+            yield from raw.stream(_CHUNK, decode_content=True)
+            return
+        while data := read1(_CHUNK, decode_content=True):
+            yield data
     except ProtocolError as exc:
         raise requests.exceptions.ChunkedEncodingError(exc) from exc
     except DecodeError as exc:

@@ -59,7 +59,7 @@ from asr_preflight.azure.credential import (
 )
 from asr_preflight.azure.eligibility import eligibility as get_eligibility
 from asr_preflight.azure.errors import fact_error
-from asr_preflight.azure.guard import Deadline
+from asr_preflight.azure.guard import Deadline, collection_limit
 from asr_preflight.azure.ids import ResourceId, resource_group_id, sub_scope, subscription_of
 from asr_preflight.azure.network_join import join_network
 from asr_preflight.azure.protection import submit_protection
@@ -112,7 +112,8 @@ def collect_azure(
     cloud = cloud_for(plan, options)
     if credential is None:
         credential = make_credential(cloud)
-    deadline = Deadline(options.timeout)  # --timeout: every request and wait stays inside it
+    # --timeout (default guard.DEFAULT_TIMEOUT, 0 = none): every request and wait stays inside it
+    deadline = Deadline(collection_limit(options.timeout))
     token = acquire_token(credential, cloud, timeout=deadline.remaining())
     principal = options.principal_id or principal_from_token(token)
     recorder = Recorder(cloud.arm_endpoint) if options.record is not None else None

@@ -86,8 +86,9 @@ def to_storage_account(account: Json, blob: Json) -> StorageAccount:
         location=normalize(account.get("location")),
         kind=str(account["kind"]) if account.get("kind") else None,
         sku=str(dig(account, "sku", "name") or "") or None,
-        blob_soft_delete_enabled=bool(retention),  # absent policy = soft delete off
-        allow_shared_key_access=True if shared is None else bool(shared),
+        # absent policy = soft delete off; a value that is no boolean is not gathered (unknown)
+        blob_soft_delete_enabled=False if retention is None else _flag(retention),
+        allow_shared_key_access=True if shared is None else _flag(shared),
         network_default_action=default_action if default_action in ("Allow", "Deny") else None,
         network_bypass=tuple(
             p.strip() for p in bypass.split(",") if p.strip() and p.strip() != "None"
@@ -114,3 +115,8 @@ def to_storage_account(account: Json, blob: Json) -> StorageAccount:
         ),
         private_endpoint_connections=connections(props.get("privateEndpointConnections")),
     )
+
+
+def _flag(value: Any) -> bool | None:
+    """A JSON boolean; anything else (``"false"``, ``0``) is not read as one (None)."""
+    return value if isinstance(value, bool) else None

@@ -21,6 +21,7 @@ from typing import Any
 
 from asr_preflight.azure.api_versions import api_version
 from asr_preflight.azure.clients import Clients
+from asr_preflight.azure.guard import Deadline, collection_limit
 from asr_preflight.azure.ids import sub_scope
 from asr_preflight.azure.raw import COMPUTE_API, list_all
 from asr_preflight.azure.runner import Progress, Runner, value
@@ -180,13 +181,15 @@ def survey_azure(
         raise PlanError(f"--cloud: {exc}") from None
     if credential is None:
         credential = make_credential(cloud)
-    acquire_token(credential, cloud)
+    deadline = Deadline(collection_limit(options.timeout))  # as collect's (guard.py)
+    acquire_token(credential, cloud, timeout=deadline.remaining())
     clients = Clients(
         credential,
         cloud,
         pool_size=options.concurrency,
         retry_total=options.retry_total,
         read_timeout=options.read_timeout,
+        deadline=deadline,
     )
     try:
         with quiet_sdk_logs():

@@ -21,6 +21,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from requests.adapters import HTTPAdapter
+
 from asr_preflight.guest.scripts import Invocation, encoded_powershell
 from asr_preflight.guest.transport import (
     MAX_PROBE_OUTPUT,
@@ -105,12 +107,14 @@ class WinrmTransport:
             kwargs["cert_pem"] = os.path.expanduser(config.cert_pem)
             kwargs["cert_key_pem"] = os.path.expanduser(config.cert_key_pem)
         try:
-            return Protocol(**kwargs)
+            protocol = Protocol(**kwargs)
         except Exception as exc:  # noqa: BLE001 - e.g. "kerberos requested but not installed"
             raise GuestAccessError(
                 f"WinRM {config.transport} auth is not available: {exc}",
                 f"install the extra it needs (pip install 'pywinrm[{config.transport}]')",
             ) from None
+        _bound(protocol.transport, self.deadline)
+        return protocol
 
     def connect(self) -> None:
         timeout = max(1, int(self.deadline.clamp(self.connect_timeout)))
@@ -216,6 +220,87 @@ class WinrmTransport:
                 self.protocol.close_shell(self.shell_id)
         self.protocol = None
         self.shell_id = None
+
+
+#: One WinRM HTTP answer may hold at most this much: a Receive of a probe's whole
+#: :data:`MAX_PROBE_OUTPUT` is ~1.4 MiB in base64 and SOAP (Windows sends 500 KB by default).
+MAX_WINRM_RESPONSE = 4 * MAX_PROBE_OUTPUT
+#: A 401 challenge is passed on unread (its socket serves NTLM channel binding) only with a
+#: declared length up to this (Windows sends none).
+MAX_CHALLENGE_BODY = 4096
+
+
+def _bound(transport: Any, deadline: Deadline) -> None:
+    """Mount :class:`_BoundedAdapter` on the session pywinrm builds (auth, certificate
+    validation and proxies as pywinrm sets them), before its first message: before the
+    message-encryption handshake too, whose NTLM context belongs to the connection."""
+    build, setup = transport.build_session, transport.setup_encryption
+
+    def mount(session: Any) -> None:
+        if not isinstance(session.get_adapter("https://"), _BoundedAdapter):
+            adapter = _BoundedAdapter(deadline)
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+
+    def setup_encryption(session: Any) -> None:
+        mount(session)
+        setup(session)
+
+    def build_session() -> Any:
+        session = build()
+        mount(session)
+        return session
+
+    transport.setup_encryption = setup_encryption
+    transport.build_session = build_session
+
+
+class _BoundedAdapter(HTTPAdapter):
+    """Reads each answer one socket read at a time: at most :data:`MAX_WINRM_RESPONSE` bytes
+    (else OutputTooLarge) and not past the host's budget (else TimeoutError)."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def send(  # type: ignore[override]
+        self, request: Any, stream: bool = False, **kwargs: Any
+    ) -> Any:
+        response = super().send(request, stream=True, **kwargs)
+        if response.status_code == 401:
+            # an auth challenge: requests-ntlm reads its TLS socket (channel binding), which a
+            # read to the end would close; Windows sends it empty, so only a short one is read
+            try:
+                declared = int(response.headers.get("Content-Length", ""))
+            except ValueError:
+                declared = -1
+            if not 0 <= declared <= MAX_CHALLENGE_BODY:
+                response.close()
+                raise OutputTooLarge(MAX_CHALLENGE_BODY)
+            return response
+        chunks: list[bytes] = []
+        size = 0
+        raw = response.raw
+        read1 = getattr(raw, "read1", None)  # urllib3 2: one socket read, so drips end too
+        reads = (
+            iter(lambda: read1(256 * 1024, decode_content=True), b"")
+            if read1 is not None
+            else raw.stream(256 * 1024, decode_content=True)
+        )
+        try:
+            for chunk in reads:
+                size += len(chunk)
+                if size > MAX_WINRM_RESPONSE:
+                    raise OutputTooLarge(MAX_WINRM_RESPONSE)
+                if self.deadline.expired:
+                    raise TimeoutError("the host's time budget ran out")
+                chunks.append(chunk)
+        except (OutputTooLarge, TimeoutError):
+            response.close()
+            raise
+        response._content = b"".join(chunks)
+        response._content_consumed = True
+        return response
 
 
 def _clean(stderr: bytes) -> str:
