@@ -72,10 +72,14 @@ lvs_out=''; lvs_error=''
 if ! command -v lvs >/dev/null 2>&1; then
   lvs_error='lvs is not installed (package lvm2)'
 else
-  # --readonly: no locks; hints = none: lvs would otherwise rewrite its cache /run/lvm/hints;
+  # --readonly: read the metadata as it is; locking_type = 0: no lock files (LVM 2.03 would
+  # otherwise create /run/lock/lvm; it reads the setting as --nolocking, with a warning on
+  # stderr that the parser skips; --nolocking itself is unknown to LVM 2.02);
+  # hints = none: lvs would otherwise rewrite its cache /run/lvm/hints;
   # write_cache_state = 0: LVM 2.02 (RHEL 6/7) rewrites /etc/lvm/cache/.cache after a scan
   # (LVM 2.03 knows the setting as deprecated and ignores it)
-  set -- lvs --readonly --config 'devices { hints = "none" write_cache_state = 0 }' \
+  set -- lvs --readonly \
+    --config 'global { locking_type = 0 } devices { hints = "none" write_cache_state = 0 }' \
     --noheadings --separator / \
     -o vg_name,lv_name
   if [ "$(id -u)" != 0 ]; then
