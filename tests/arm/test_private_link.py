@@ -3,7 +3,10 @@ with the real SDK pipeline from the fake ARM and judged by ASR010, ASR210 and AS
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+import pytest
 
 from arm.conftest import CACHE, SUB_A, VAULT, options
 from arm.helpers import assert_read_only, outcomes, run
@@ -147,3 +150,32 @@ def test_an_ip_based_backend_pool_member_is_matched_to_its_nic(fake: FakeAzure, 
     assert asr211["vm-ip-01"] is Outcome.FAIL  # in the IP-based pool of a Standard ILB
     assert asr211["vm-ip-02"] is Outcome.PASS  # not a member: default outbound access
     assert_read_only(fake)
+
+
+@pytest.mark.parametrize("malformed", ["false", 0, 1, None, {"value": False}, []])
+def test_a_malformed_default_outbound_access_is_that_subnets_fact_error(
+    fake: FakeAzure, plan: Plan, malformed: Any
+) -> None:
+    """Only a JSON boolean or absence is read: the string "false" or a number read as absent
+    would mean default outbound on, and ASR211 could pass."""
+    b = EstateBuilder(fake.estate)
+    subnet_id, _ = b.network(SUB_A, "rg-odd", "eastus")
+    vnets = fake.estate.lists[sub_list(SUB_A, "Microsoft.Network/virtualNetworks").lower()]
+    vnet = next(v for v in vnets if v["name"] == "rg-odd-vnet")
+    other = json.loads(json.dumps(vnet["properties"]["subnets"][0]))
+    other.update({"id": subnet_id.replace("/default", "/other"), "name": "other"})
+    vnet["properties"]["subnets"].append(other)
+    subnet = vnet["properties"]["subnets"][0]["properties"]
+    subnet.pop("routeTable")  # no route to the firewall
+    subnet["defaultOutboundAccess"] = malformed
+    b.vm(SUB_A, VmSpec("vm-odd-01", "rg-odd"))
+    select = plan.select.model_copy(update={"resource_groups": ["rg-odd", "rg-shop-prod"]})
+    chosen = plan.model_copy(update={"select": select, "groups": []})
+    snap = collect(chosen, options(fake, eligibility=False))
+    [error] = [e for e in snap.errors if e.kind == "network"]
+    assert error.scope == subnet_id and "defaultOutboundAccess" in error.cause
+    assert subnet_id not in {s.id for s in snap.subnets}
+    assert other["id"] in {s.id for s in snap.subnets}  # the VNet's other subnet stays
+    result = run(snap, chosen)
+    assert outcomes(result, "ASR211")["vm-odd-01"] is Outcome.UNKNOWN
+    assert outcomes(result, "ASR211")["vm-web-01"] is Outcome.PASS  # another VNet
