@@ -67,7 +67,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-cli_rules.register(app)  # `rules list` and `rules explain`
+cli_rules.register(app)  # `rules list`, `rules packs` and `rules explain`
 cli_gates.register(app)  # `diff` and `waivers check` (docs/gates.md)
 cli_init.register(app)  # `init` (a commented plan from a read-only survey)
 

@@ -157,7 +157,8 @@ class CollectFlags:
         typer.Option(
             "--principal-id",
             metavar="OID",
-            help="Object id whose permissions ASR4xx check (default: the signed-in principal).",
+            help="Object id (a GUID) whose permissions ASR4xx check "
+            "(default: the signed-in principal).",
             rich_help_panel=COLLECT_PANEL,
         ),
     ] = None

@@ -359,13 +359,24 @@ def test_demo_checks_the_bundled_estate(monkeypatch: pytest.MonkeyPatch, tmp_pat
 def test_rules_list_json_and_explain() -> None:
     listed = runner.invoke(cli.app, ["rules", "list", "--json"])
     assert listed.exit_code == 0
-    document = json.loads(listed.stdout)
-    entries = document["rules"]
+    entries = json.loads(listed.stdout)  # a list of rule objects, as scripts have read it
+    assert isinstance(entries, list)
     assert [e["code"] for e in entries] == [r.code for r in RULES]
-    assert {"code", "name", "title", "severity", "area"} <= entries[0].keys()
-    [pack] = document["packs"]
-    assert pack["name"] == "reporting-sample" and pack["requires_api"] == "1.0"
-    assert document["api_version"] == API_VERSION and document["errors"] == []
+    old_keys = {"code", "name", "title", "severity", "area", "kind", "distribution"}
+    assert all(old_keys <= e.keys() for e in entries) and entries
+    assert {(e["pack"], e["requires_api"], e["api_version"]) for e in entries} == {
+        ("reporting-sample", "1.0", API_VERSION)
+    }
+    for args in (["rules", "list", "--json", "--packs"], ["rules", "packs", "--json"]):
+        packs = runner.invoke(cli.app, args)
+        assert packs.exit_code == 0, args
+        document = json.loads(packs.stdout)
+        [pack] = document["packs"]
+        assert pack["name"] == "reporting-sample" and pack["requires_api"] == "1.0"
+        assert pack["rules"] == [r.code for r in RULES]
+        assert document["api_version"] == API_VERSION and document["errors"] == []
+    packs_table = runner.invoke(cli.app, ["rules", "packs"])
+    assert packs_table.exit_code == 0 and "reporting-sample" in packs_table.stdout
 
     table = runner.invoke(cli.app, ["rules", "list"])
     assert table.exit_code == 0 and "TST201" in table.stdout
@@ -437,12 +448,18 @@ def test_rules_list_names_the_broken_pack(monkeypatch: pytest.MonkeyPatch) -> No
     table = runner.invoke(cli.app, ["rules", "list"])
     assert table.exit_code == 0 and "TST201" in table.stdout
     assert table.stderr.strip() == f"error: {error}"
-    listed = json.loads(runner.invoke(cli.app, ["rules", "list", "--json"]).stdout)
-    assert listed["errors"] == [error]
-    assert [(p["name"], p["status"]) for p in listed["packs"]] == [
-        ("reporting-sample", "loaded"),
-        ("contoso", "failed"),
-    ]
+    as_list = runner.invoke(cli.app, ["rules", "list", "--json"])
+    assert as_list.stderr.strip() == f"error: {error}"
+    assert {r["pack"] for r in json.loads(as_list.stdout)} == {"reporting-sample"}
+    for args in (["rules", "list", "--json", "--packs"], ["rules", "packs", "--json"]):
+        listed = runner.invoke(cli.app, args)
+        assert listed.stderr.strip() == f"error: {error}"
+        document = json.loads(listed.stdout)
+        assert document["errors"] == [error]
+        assert [(p["name"], p["status"]) for p in document["packs"]] == [
+            ("reporting-sample", "loaded"),
+            ("contoso", "failed"),
+        ]
 
 
 def test_collect_gathers_nothing_only_ignored_rules_read_and_records_the_selection(

@@ -119,13 +119,20 @@ def test_the_example_pack_is_listed_with_its_api_and_explained(
 ) -> None:
     listed = _cli("rules", "list", "--json", path=installed, cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
-    document = json.loads(listed.stdout)
+    rules = {r["code"]: r for r in json.loads(listed.stdout)}  # a list of rules, as always
+    assert (rules["CTS001"]["pack"], rules["CTS001"]["requires_api"]) == (
+        "contoso-asr-rules",
+        "1.0",
+    )
+    assert rules["ASR505"]["pack"] == "asr-preflight"
+    packed = _cli("rules", "packs", "--json", path=installed, cwd=tmp_path)
+    assert packed.returncode == 0, packed.stderr
+    document = json.loads(packed.stdout)
     packs = {p["name"]: p for p in document["packs"]}
     assert packs["contoso-asr-rules"]["status"] == "loaded"
     assert packs["contoso-asr-rules"]["requires_api"] == "1.0"
     assert packs["contoso-asr-rules"]["rules"] == ["CTS001"]
-    codes = [r["code"] for r in document["rules"]]
-    assert "CTS001" in codes and "ASR505" in codes and not document["errors"]
+    assert not document["errors"]
     explained = _cli("rules", "explain", "cts001", path=installed, cwd=tmp_path)
     assert explained.returncode == 0 and "contoso-asr-rules 1.0.0" in explained.stdout
 
@@ -183,9 +190,12 @@ def test_broken_packs_are_named_and_leave_the_others_working(
     assert any("bad-signature 0.1" in e and "takes (vm)" in e for e in errors)
     assert "ASR505" in listed.stdout and "CTS001" in listed.stdout
     # the broken pack prints at import: never into the JSON on stdout
-    as_json = json.loads(_cli("rules", "list", "--json", path=with_broken, cwd=tmp_path).stdout)
-    codes = {r["code"] for r in as_json["rules"]}
+    as_list = json.loads(_cli("rules", "list", "--json", path=with_broken, cwd=tmp_path).stdout)
+    codes = {r["code"] for r in as_list}
     assert {"ASR505", "CTS001"} <= codes and "BAD001" not in codes
+    packed = _cli("rules", "list", "--json", "--packs", path=with_broken, cwd=tmp_path)
+    as_json = json.loads(packed.stdout)
+    assert len(as_json["errors"]) == 3
     statuses = {p["name"]: p["status"] for p in as_json["packs"]}
     assert statuses["contoso-asr-rules"] == "loaded" and statuses["asr-preflight"] == "loaded"
     assert [statuses[n] for n in ("broken-import", "zz-duplicate", "bad-signature")] == [

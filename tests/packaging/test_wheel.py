@@ -84,8 +84,12 @@ def test_installed_cli_runs_from_the_wheel(venv: Path, tmp_path: Path) -> None:
 
     listed = _run(exe, "rules", "list", "--json", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
-    document = json.loads(listed.stdout)
-    assert "ASR505" in [rule["code"] for rule in document["rules"]]
+    rules = json.loads(listed.stdout)
+    assert "ASR505" in [rule["code"] for rule in rules]
+    assert {rule["pack"] for rule in rules} == {"asr-preflight"}
+    packed = _run(exe, "rules", "packs", "--json", cwd=tmp_path)
+    assert packed.returncode == 0, packed.stderr
+    document = json.loads(packed.stdout)
     builtin = next(p for p in document["packs"] if p["name"] == "asr-preflight")
     assert builtin["status"] == "loaded" and builtin["requires_api"] and not document["errors"]
 
