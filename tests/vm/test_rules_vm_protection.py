@@ -314,6 +314,18 @@ def test_asr515_lists_every_feature_at_the_worst_outcome() -> None:
     assert "Premium SSD v2 disks v2" in result.message and "Premium_ZRS" in result.message
 
 
+def test_asr515_shared_disk_hint_fits_the_os() -> None:
+    data = (disk("sbd", lun=0, max_shares=2),)
+    linux = run(disk_features_supported, make_vm(os_disk=disk(), data_disks=data))
+    assert "non-Windows" in linux.message
+    assert linux.hint is not None and "failover cluster together" not in linux.hint
+    assert "detach the shared disk" in linux.hint
+    windows = run(
+        disk_features_supported, make_vm(os_disk=disk(), data_disks=data, os_type="Windows")
+    )
+    assert windows.hint is not None and "Windows failover cluster together" in windows.hint
+
+
 # -- ASR108 placement-mappable -----------------------------------------------------------------
 
 AVSET = f"{RG}/providers/Microsoft.Compute/availabilitySets/avset-app"
