@@ -223,6 +223,18 @@ def test_asr513_message_names_the_lock_and_where() -> None:
     assert "150225" in result.message
 
 
+def test_asr513_warning_names_the_error_once() -> None:
+    result = run(
+        no_blocking_locks,
+        VM,
+        management_locks=(lock(RG, "CanNotDelete", "keep"),),
+        listings=(LOCKS,),
+    )
+    assert result.outcome == "warn"
+    assert result.message.count("150225") == 1, result.message
+    assert "disabling replication later would leave stale links" in result.message
+
+
 # -- ASR514 no-target-leftovers ----------------------------------------------------------------
 
 TARGET_RG = f"{SUB}/resourceGroups/prod-rg-asr"
