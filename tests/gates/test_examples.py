@@ -68,6 +68,22 @@ def test_github_workflow_keeps_the_previous_results_as_baseline_and_publishes() 
     assert junit["with"]["report_paths"] == "reports/results.xml"
     for step in (upload, sarif, junit):
         assert "always()" in step["if"], step  # publish even when the gate failed
+    # results.sarif names its category (automationDetails.id, --sarif-category); the upload
+    # action's `category` input does not override it, so setting it there would mislead
+    assert "category" not in sarif["with"]
+
+
+def test_github_job_outlives_the_collection_deadline() -> None:
+    """The job's timeout leaves check's collection deadline (--timeout) room for the reports."""
+    job = load("github-actions.yml")["jobs"]["readiness"]
+    command = check_command(
+        next(s["run"] for s in job["steps"] if s.get("name") == "Check readiness")
+    )
+    match = re.search(r"--timeout (\d+)", command)
+    from asr_preflight.azure.guard import DEFAULT_TIMEOUT
+
+    deadline = int(match.group(1)) if match else DEFAULT_TIMEOUT
+    assert job["timeout-minutes"] * 60 >= deadline + 600
 
 
 # -- Azure Pipelines ---------------------------------------------------------------------------
