@@ -136,3 +136,21 @@ def test_the_example_waiver_file_is_valid() -> None:
     assert [w.waiver.rule for w in loaded] == ["ASR505", "ASR3*"]
     findings = lint_waivers(loaded, load_rules(), date(2026, 11, 25))
     assert findings == []  # the guest rules are installed, so ASR3* matches them
+
+
+def test_examples_check_the_dr_operator_not_the_scan_identity() -> None:
+    """The scan identity has Reader only: ASR401-404 must judge whoever enables replication."""
+    gh = next(
+        s
+        for s in load("github-actions.yml")["jobs"]["readiness"]["steps"]
+        if s.get("name") == "Check readiness"
+    )
+    assert gh["env"]["DR_OPERATOR_OBJECT_ID"] == "${{ vars.DR_OPERATOR_OBJECT_ID }}"
+    assert '--principal-id "$DR_OPERATOR_OBJECT_ID"' in gh["run"]
+    assert '"${operator[@]}"' in check_command(gh["run"])
+    pipe = load("azure-pipelines.yml")
+    assert "drOperatorObjectId" in pipe["variables"]
+    [cli] = [s for s in pipe["steps"] if s.get("task") == "AzureCLI@2"]
+    script = cli["inputs"]["inlineScript"]
+    assert '--principal-id "$(drOperatorObjectId)"' in script
+    assert '"${operator[@]}"' in check_command(script)
