@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -194,6 +195,9 @@ class GuestLinux(_Section):
     password_env: str | None = None  # name of the environment variable holding the password
     known_hosts: str = "~/.ssh/known_hosts"
     jump_host: str | None = None  # user@host[:port]
+    # run `sudo -n lvs` (ASR312) when the user is not root; off by default: a refused sudo logs
+    # a failed authentication and writes its timestamp file in the guest
+    sudo: StrictBool = False
 
 
 class GuestWindows(_Section):

@@ -345,6 +345,10 @@ class LoadBalancer:
     snat_rule_pool_ids: tuple[str, ...] = ()  # pools of LB rules without disableOutboundSnat
     # backendIPConfigurations of each pool (NIC IP configuration ids), as the LB lists them
     pool_members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # IP-based members of each pool (loadBalancerBackendAddresses): (VNet id, private IP)
+    pool_addresses: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # pools with a member that could not be read exactly: the members' VNets (() = unknown)
+    unresolved_pools: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,44 @@ def test_load_balancer_example_and_outbound_rules() -> None:
         to_load_balancer({"properties": {}})
 
 
+def test_load_balancer_ip_based_backend_addresses() -> None:
+    """LoadBalancerBackendAddressPropertiesFormat (loadBalancer.json): IP-based members are
+    (VNet, IP); a member that cannot be matched exactly makes its pool unresolved."""
+    item = example("LoadBalancerListAll.json")["value"][0]
+    item["sku"] = {"name": "Standard"}
+    pool = item["properties"]["backendAddressPools"][0]
+    vnet = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v"
+    pool["properties"]["loadBalancerBackendAddresses"] = [
+        {"name": "a1", "properties": {"ipAddress": "10.0.0.4", "virtualNetwork": {"id": vnet}}},
+        {
+            "name": "a2",
+            "properties": {"ipAddress": "10.0.0.5", "subnet": {"id": f"{vnet}/subnets/s"}},
+        },
+        {"name": "n", "properties": {"networkInterfaceIPConfiguration": {"id": "/nic/ipc/x"}}},
+        {"name": "r", "properties": {"loadBalancerFrontendIPConfiguration": {"id": "/lb2/fe"}}},
+    ]
+    lb = to_load_balancer(item)
+    pool_id = lb.pool_ids[0]
+    assert lb.pool_addresses[pool_id] == ((vnet, "10.0.0.4"), (vnet, "10.0.0.5"))
+    assert "/nic/ipc/x" in lb.pool_members[pool_id]
+    assert lb.unresolved_pools == {}
+    for broken, scope in [
+        ({"ipAddress": "10.0.0.x", "virtualNetwork": {"id": vnet}}, (vnet,)),
+        ({"ipAddress": 167772164, "virtualNetwork": {"id": vnet}}, (vnet,)),
+        ({"ipAddress": "10.0.0.6"}, ()),  # no VNet: any VM may be the member
+        ({"virtualNetwork": {"id": vnet}}, (vnet,)),
+        ("not an object", ()),
+    ]:
+        addresses = pool["properties"]["loadBalancerBackendAddresses"]
+        pool["properties"]["loadBalancerBackendAddresses"] = [
+            addresses[0],
+            broken if isinstance(broken, str) else {"name": "b", "properties": broken},
+        ]
+        lb = to_load_balancer(item)
+        assert lb.unresolved_pools == {pool_id: scope}, broken
+        assert lb.pool_addresses[pool_id] == ((vnet, "10.0.0.4"),)
+
+
 def test_private_endpoint_example() -> None:
     auto, manual = (to_private_endpoint(i) for i in example("PrivateEndpointList.json")["value"])
     assert auto.subnet_id and auto.subnet_id.endswith("/subnets/mySubnet")

@@ -3,7 +3,10 @@ with the real SDK pipeline from the fake ARM and judged by ASR010, ASR210 and AS
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+import pytest
 
 from arm.conftest import CACHE, SUB_A, VAULT, options
 from arm.helpers import assert_read_only, outcomes, run
@@ -122,3 +125,57 @@ def test_a_failed_load_balancer_list_is_unknown_not_pass(fake: FakeAzure, plan: 
     assert any(e.kind == "outbound" for e in snap.errors)
     asr211 = outcomes(run(snap, chosen), "ASR211")
     assert asr211["vm-priv-01"] is Outcome.UNKNOWN
+
+
+def test_an_ip_based_backend_pool_member_is_matched_to_its_nic(fake: FakeAzure, plan: Plan) -> None:
+    """A Standard internal load balancer whose pool lists the VM only by VNet and private IP
+    (an IP-based pool; the NIC lists no pool) turns default outbound access off: fail, not
+    "relies on default outbound access"."""
+    b = EstateBuilder(fake.estate)
+    b.network(SUB_A, "rg-ipbased", "eastus")
+    vnets = fake.estate.lists[sub_list(SUB_A, "Microsoft.Network/virtualNetworks").lower()]
+    vnet = next(v for v in vnets if v["name"] == "rg-ipbased-vnet")
+    vnet["properties"]["subnets"][0]["properties"].pop("routeTable")  # no route to a firewall
+    b.vm(SUB_A, VmSpec("vm-ip-01", "rg-ipbased"))
+    b.vm(SUB_A, VmSpec("vm-ip-02", "rg-ipbased"))
+    nic = rid(SUB_A, "rg-ipbased", "Microsoft.Network", "networkInterfaces", "vm-ip-01-nic")
+    b.load_balancer(SUB_A, "rg-ipbased", "ilb-ip", [nic], outbound_rule=False, ip_based=True)
+    select = plan.select.model_copy(update={"resource_groups": ["rg-ipbased"]})
+    chosen = plan.model_copy(update={"select": select, "groups": []})
+    snap = collect(chosen, options(fake, eligibility=False))
+    assert snap.load_balancers is not None
+    [lb] = [lb for lb in snap.load_balancers if lb.name == "ilb-ip"]
+    assert lb.pool_members[lb.pool_ids[0]] == () and lb.pool_addresses[lb.pool_ids[0]]
+    asr211 = outcomes(run(snap, chosen), "ASR211")
+    assert asr211["vm-ip-01"] is Outcome.FAIL  # in the IP-based pool of a Standard ILB
+    assert asr211["vm-ip-02"] is Outcome.PASS  # not a member: default outbound access
+    assert_read_only(fake)
+
+
+@pytest.mark.parametrize("malformed", ["false", 0, 1, None, {"value": False}, []])
+def test_a_malformed_default_outbound_access_is_that_subnets_fact_error(
+    fake: FakeAzure, plan: Plan, malformed: Any
+) -> None:
+    """Only a JSON boolean or absence is read: the string "false" or a number read as absent
+    would mean default outbound on, and ASR211 could pass."""
+    b = EstateBuilder(fake.estate)
+    subnet_id, _ = b.network(SUB_A, "rg-odd", "eastus")
+    vnets = fake.estate.lists[sub_list(SUB_A, "Microsoft.Network/virtualNetworks").lower()]
+    vnet = next(v for v in vnets if v["name"] == "rg-odd-vnet")
+    other = json.loads(json.dumps(vnet["properties"]["subnets"][0]))
+    other.update({"id": subnet_id.replace("/default", "/other"), "name": "other"})
+    vnet["properties"]["subnets"].append(other)
+    subnet = vnet["properties"]["subnets"][0]["properties"]
+    subnet.pop("routeTable")  # no route to the firewall
+    subnet["defaultOutboundAccess"] = malformed
+    b.vm(SUB_A, VmSpec("vm-odd-01", "rg-odd"))
+    select = plan.select.model_copy(update={"resource_groups": ["rg-odd", "rg-shop-prod"]})
+    chosen = plan.model_copy(update={"select": select, "groups": []})
+    snap = collect(chosen, options(fake, eligibility=False))
+    [error] = [e for e in snap.errors if e.kind == "network"]
+    assert error.scope == subnet_id and "defaultOutboundAccess" in error.cause
+    assert subnet_id not in {s.id for s in snap.subnets}
+    assert other["id"] in {s.id for s in snap.subnets}  # the VNet's other subnet stays
+    result = run(snap, chosen)
+    assert outcomes(result, "ASR211")["vm-odd-01"] is Outcome.UNKNOWN
+    assert outcomes(result, "ASR211")["vm-web-01"] is Outcome.PASS  # another VNet

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import termios
 import time
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,6 +41,29 @@ def test_printable_escapes_every_control_character() -> None:
         "a\\x1b[31mb\\nc\\rd\\te\\x00f\\x7fg\\x9bh\\u2028i\\u202ej"
     )
     assert printable("vm-web-01 ünïcode ✓") == "vm-web-01 ünïcode ✓"
+
+
+# Every Unicode bidirectional formatting character (UAX #9: marks, embeddings and overrides,
+# isolates) and the byte order mark / zero width no-break space.
+BIDI_AND_BOM = [
+    "\u061c",  # ARABIC LETTER MARK
+    "\u200e",  # LEFT-TO-RIGHT MARK
+    "\u200f",  # RIGHT-TO-LEFT MARK
+    *(chr(c) for c in range(0x202A, 0x202F)),  # LRE RLE PDF LRO RLO
+    *(chr(c) for c in range(0x2066, 0x206A)),  # LRI RLI FSI PDI
+    "\ufeff",  # BYTE ORDER MARK (ZERO WIDTH NO-BREAK SPACE)
+]
+
+
+@pytest.mark.parametrize("char", BIDI_AND_BOM, ids=lambda c: f"U+{ord(c):04X}")
+def test_printable_escapes_bidi_marks_and_the_bom(char: str) -> None:
+    assert printable(f"vm{char}-01") == f"vm\\u{ord(char):04x}-01"
+
+
+def test_printable_escapes_every_explicit_bidi_formatting_character() -> None:
+    explicit = {"LRE", "RLE", "PDF", "LRO", "RLO", "LRI", "RLI", "FSI", "PDI"}
+    found = [chr(c) for c in range(0x110000) if unicodedata.bidirectional(chr(c)) in explicit]
+    assert found and all(printable(c) != c for c in found)
 
 
 def _hostile_snapshot(tmp_path: Path) -> Path:

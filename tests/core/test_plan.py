@@ -120,6 +120,19 @@ def test_errors_name_the_key_and_line(needle: str, replacement: str, expected: s
     assert _error(FULL.replace(needle, replacement, 1)).startswith(expected)
 
 
+def test_guest_linux_sudo_is_off_unless_the_plan_says_true() -> None:
+    plan = parse_plan(FULL)
+    assert plan.guest is not None and plan.guest.linux is not None
+    assert plan.guest.linux.sudo is False
+    known = 'known_hosts = "~/.ssh/known_hosts"'
+    on = parse_plan(FULL.replace(known, known + "\nsudo = true", 1))
+    assert on.guest is not None and on.guest.linux is not None and on.guest.linux.sudo is True
+    # a string is not a boolean (no "yes" / "false" that would read as truthy)
+    assert _error(FULL.replace(known, known + '\nsudo = "false"', 1)).startswith(
+        "p.toml:35: [guest.linux] sudo: Input should be a valid boolean"
+    )
+
+
 def test_unknown_key_in_the_second_group_names_that_group() -> None:
     text = FULL + '\n[[groups]]\nname = "web"\nvmz = ["a"]\n'
     message = _error(text)

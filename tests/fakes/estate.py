@@ -529,10 +529,19 @@ class EstateBuilder:
     # -- outbound paths and private link (ASR010, ASR210, ASR211) ----------------------------------
 
     def load_balancer(
-        self, sub: str, rg: str, name: str, nic_ids: list[str], *, outbound_rule: bool
+        self,
+        sub: str,
+        rg: str,
+        name: str,
+        nic_ids: list[str],
+        *,
+        outbound_rule: bool,
+        ip_based: bool = False,
     ) -> str:
         """A Standard internal load balancer (LoadBalancerListAll's first item) whose backend
-        pool holds the NICs' first IP configurations, with an outbound rule or without."""
+        pool holds the NICs' first IP configurations, with an outbound rule or without.
+        ``ip_based``: the pool lists them only as ``loadBalancerBackendAddresses`` (VNet and
+        private IP, as ARM serves an IP-based pool), and the NICs list no pool."""
         lb = example("LoadBalancerListAll.json")["value"][0]
         lb_id = rid(sub, rg, "Microsoft.Network", "loadBalancers", name)
         text = json.dumps(lb).replace(
@@ -543,12 +552,26 @@ class EstateBuilder:
         lb.update({"id": lb_id, "name": name, "location": "eastus", "sku": {"name": "Standard"}})
         pool = lb["properties"]["backendAddressPools"][0]
         members = [{"id": f"{n}/ipConfigurations/ipconfig1"} for n in nic_ids]
-        pool["properties"]["backendIPConfigurations"] = members
+        pool["properties"]["backendIPConfigurations"] = [] if ip_based else members
+        addresses = pool["properties"].setdefault("loadBalancerBackendAddresses", [])
         for item in self.estate.lists.get(
             sub_list(sub, "Microsoft.Network/networkInterfaces").lower(), []
         ):
-            if item["id"] in nic_ids:  # the NIC side lists the pool too
-                ipc = item["properties"]["ipConfigurations"][0]["properties"]
+            if item["id"] not in nic_ids:
+                continue
+            ipc = item["properties"]["ipConfigurations"][0]["properties"]
+            if ip_based:
+                vnet = ipc["subnet"]["id"].split("/subnets/")[0]
+                addresses.append(
+                    {
+                        "name": f"{item['name']}-address",
+                        "properties": {
+                            "ipAddress": ipc["privateIPAddress"],
+                            "virtualNetwork": {"id": vnet},
+                        },
+                    }
+                )
+            else:  # the NIC side lists the pool too
                 ipc.setdefault("loadBalancerBackendAddressPools", []).append({"id": pool["id"]})
         if outbound_rule:
             lb["properties"]["outboundRules"] = [

@@ -113,6 +113,27 @@ def test_the_plan_location_is_relative_to_the_working_directory(tmp_path: Path) 
     assert "originalUriBaseIds" not in doc["runs"][0]
 
 
+def test_a_plan_path_with_spaces_hash_and_non_ascii_is_a_percent_encoded_uri(
+    tmp_path: Path,
+) -> None:
+    # SARIF's artifactLocation.uri is an RFC 3986 URI reference: a raw space is not allowed and
+    # "#" would start a fragment (GitHub would point at "snap shot"); the category stays readable.
+    from urllib.parse import unquote, urlsplit
+
+    from asr_preflight.reporters import RunInfo
+
+    plan = tmp_path / "my plans" / "plán" / "snap shot#1.toml"
+    uri = sarif.plan_uri_of(plan, cwd=tmp_path)
+    assert uri == "my%20plans/pl%C3%A1n/snap%20shot%231.toml"
+    assert unquote(urlsplit(uri).path) == "my plans/plán/snap shot#1.toml"
+    info = RunInfo("t", "2026-11-25T00:00:00Z", plan_path=uri)
+    assert sarif.category_of(info) == "asr-preflight/my plans/plán/snap shot#1"
+    doc = sarif.render(build(["vm-bad"]), info=info)
+    validate(doc)
+    location = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": uri, "uriBaseId": "SRCROOT"}
+
+
 def test_a_warn_rule_is_a_warning_by_default_and_its_findings_are_warnings() -> None:
     from asr_preflight.api import Finding, RuleContext, VirtualMachine, failed, vm_rule
     from asr_preflight.engine import evaluate

@@ -16,6 +16,7 @@ import pytest
 from gatekit import build
 from typer.testing import CliRunner
 
+from asr_preflight.api import Outcome
 from asr_preflight.cli import app
 from asr_preflight.reporters import RunInfo, sarif
 
@@ -246,3 +247,37 @@ def test_check_snapshot_without_plan_points_at_the_snapshot_and_takes_a_category
     assert uris == {"demo/snapshot.json"}
     assert doc["runs"][0]["automationDetails"]["id"] == "dr-audit/eastus/"
     assert "note: results.sarif" not in got.output  # the demo is far below the limit
+
+
+def test_grouping_keeps_under_the_limit_when_every_vm_has_its_own_shared_target() -> None:
+    # A problem about a resource other than the VM (a key vault, a resource group) is grouped
+    # under that resource; when each VM has its own, only grouping by rule alone fits the limit.
+    evaluation = build([f"vm-{i:02d}-bad" for i in range(12)])
+    results = tuple(
+        replace(r, target=f"/subscriptions/s/resourceGroups/rg/providers/x/vaults/kv-{r.vm}")
+        if r.outcome is not Outcome.PASS
+        else r
+        for r in evaluation.results
+    )
+    doc = sarif.render(replace(evaluation, results=results), max_results=3)
+    run = doc["runs"][0]
+    assert len(run["results"]) <= 3
+    assert run["properties"]["grouping"]["problems"] == 12
+    [grouped] = run["results"]
+    assert grouped["properties"]["vmCount"] == 12
+
+
+def test_a_grouped_result_counts_vms_of_the_same_name_apart() -> None:
+    from gatekit import RULES
+
+    from asr_preflight.engine import evaluate
+    from asr_preflight.testing import make_snapshot, make_vm
+
+    vms = [make_vm("vm-bad", resource_group=rg) for rg in ("rg-a", "rg-b")] + [make_vm("x-bad")]
+    snapshot = make_snapshot(vms=vms)
+    assert snapshot.plan is not None
+    doc = sarif.render(evaluate(snapshot, snapshot.plan, RULES), max_results=1)
+    [grouped] = doc["runs"][0]["results"]
+    assert grouped["properties"]["vmCount"] == 3
+    assert grouped["properties"]["vms"] == ["rg-a/vm-bad", "rg-b/vm-bad", "x-bad"]
+    assert grouped["message"]["text"].startswith("TST201 on 3 VMs of ")

@@ -9,6 +9,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from importlib.resources import files
@@ -195,3 +196,53 @@ def test_powershell_probes_call_only_reading_cmdlets(probe: str) -> None:
     unquoted = re.sub(r"'[^']*'", "''", code)  # regexes in strings: (?<name>...)
     assert not re.search(r"(?<![-=])>\s*[$\w\\\"']", unquoted), "a redirection into a file"
     assert "Out-File" not in code and "Set-Content" not in code
+
+
+# -- no sudo unless the plan opts in ([guest.linux] sudo = true) ---------------------------------
+
+
+def _storage_as_nobody(tmp_path: Path, *args: str) -> tuple[str, dict[str, object]]:
+    """The real storage probe as user nobody under ``strace -e trace=execve``, with a stand-in
+    ``sudo`` first on PATH that refuses like sudo does (so the opt-in run touches no real sudo
+    state here): the trace log and the probe's JSON."""
+    if os.geteuid() != 0 or not (shutil.which("strace") and shutil.which("setpriv")):
+        pytest.skip("needs root, strace and setpriv (util-linux) to run the probe as nobody")
+    bin_dir = Path(tempfile.mkdtemp(prefix="asr-nosudo-", dir="/tmp"))
+    try:
+        bin_dir.chmod(0o755)
+        fake = bin_dir / "sudo"
+        fake.write_text("#!/bin/sh\necho 'sudo: a password is required' >&2\nexit 1\n")
+        fake.chmod(0o755)
+        log = tmp_path / "execve.log"
+        env = {"PATH": f"{bin_dir}:{os.environ['PATH']}"}
+        done = subprocess.run(
+            ["strace", "-f", "-qq", "-e", "trace=execve", "-o", str(log),
+             "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+             "sh", str(LINUX / "storage.sh"), *args],
+            env=env, capture_output=True, text=True, timeout=60, check=True, cwd="/",
+        )  # fmt: skip
+        return log.read_text(), json.loads(done.stdout)
+    finally:
+        shutil.rmtree(bin_dir)
+
+
+def _sudo_calls(log: str) -> list[str]:
+    return [line for line in log.splitlines() if "execve(" in line and '/sudo"' in line]
+
+
+def test_storage_probe_never_runs_sudo_without_the_opt_in(tmp_path: Path) -> None:
+    """A refused `sudo -n` still logs a failed authentication and writes /run/sudo/ts/<user>:
+    without `[guest.linux] sudo = true` the probe must not even try it."""
+    log, data = _storage_as_nobody(tmp_path)
+    assert "execve(" in log  # sanity: the trace saw the probe's commands
+    assert _sudo_calls(log) == []
+    assert data["logical_volumes"] is None
+    assert "[guest.linux] sudo = false" in str(data["lvs_error"])
+
+
+def test_storage_probe_runs_exactly_sudo_n_lvs_with_the_opt_in(tmp_path: Path) -> None:
+    log, data = _storage_as_nobody(tmp_path, "sudo")
+    [call] = _sudo_calls(log)
+    assert '"-n", "lvs", "--readonly"' in call, call
+    assert data["logical_volumes"] is None
+    assert "sudo -n refused: sudo: a password is required" in str(data["lvs_error"])

@@ -397,6 +397,17 @@ def test_asr308_unknown_without_grub_and_skip_on_windows() -> None:
     assert run(linux_grub_persistent_names, healthy(WINDOWS), vm=WINDOWS).outcome == Outcome.SKIP
 
 
+def test_asr308_partial_grub_read_is_unknown_unless_a_readable_file_fails() -> None:
+    partial = {"grub": "not readable by the probe user: /boot/grub2/grub.cfg, /boot/efi/"}
+    result = run(linux_grub_persistent_names, healthy(probe_errors=partial))
+    assert result.outcome == Outcome.UNKNOWN and "/boot/grub2/grub.cfg" in result.message
+    stale = healthy(grub_device_names=("root=/dev/sda1",), probe_errors=partial)
+    assert run(linux_grub_persistent_names, stale).outcome == Outcome.FAIL
+    nothing = healthy(grub_device_names=None, grub_files=None, probe_errors=partial)
+    result = run(linux_grub_persistent_names, nothing)
+    assert result.outcome == Outcome.UNKNOWN and "/boot/efi/" in result.message
+
+
 def test_asr309_disabled_vss_fails() -> None:
     services = (ServiceState("COMSysApp", "Manual"), ServiceState("VSS", "Disabled"))
     result = run(windows_vss_complus, healthy(WINDOWS, services=services), vm=WINDOWS)

@@ -149,6 +149,15 @@ def test_asr312_unknown_when_lvs_may_not_run() -> None:
     assert result.outcome == Outcome.UNKNOWN and "a password is required" in result.message
 
 
+def test_asr312_unknown_without_the_sudo_opt_in_says_how_to_enable_it() -> None:
+    why = "lvs needs root: the probe user is not root and sudo is off ([guest.linux] sudo = false)"
+    facts = healthy(logical_volumes=None, probe_errors={"lvs": why})
+    result = run(linux_lvm_root_present, facts)
+    assert result.outcome == Outcome.UNKNOWN and "sudo is off" in result.message
+    assert result.hint is not None and "[guest.linux] sudo = true" in result.hint
+    assert "NOPASSWD: /usr/sbin/lvs" in result.hint
+
+
 def test_asr312_unknown_without_grub_files() -> None:
     facts = healthy(grub_lvm_volumes=None, grub_files=None)
     assert run(linux_lvm_root_present, facts).outcome == Outcome.UNKNOWN
@@ -201,6 +210,17 @@ def test_asr313_unknown_without_the_lun_links() -> None:
     why = "no /dev/disk/azure/scsi1 or /dev/disk/azure/data/by-lun directory"
     result = run(data_disks_initialized, healthy(data_disks=None, probe_errors={"disks": why}))
     assert result.outcome == Outcome.UNKNOWN and "scsi1" in result.message
+
+
+@pytest.mark.parametrize("vm", [LINUX, WINDOWS])
+def test_asr313_unknown_names_the_storage_probes_own_error_when_it_failed(vm: Any) -> None:
+    why = "exit status 2: storage.sh: 1: Syntax error: end of file unexpected"
+    facts = healthy(vm, data_disks=None, probe_errors={"storage": why})
+    result = run(data_disks_initialized, facts, vm=vm)
+    assert result.outcome == Outcome.UNKNOWN
+    assert f"storage probe: {why}" in result.message, result.message
+    assert "disks" not in result.message.split("(", 1)[1]  # no "disks probe" that never ran
+    assert result.hint is not None and "storage probe fails again" in result.hint
 
 
 def test_asr313_a_failure_wins_over_an_unreadable_disk() -> None:

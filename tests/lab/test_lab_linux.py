@@ -70,6 +70,7 @@ def estate(lab: Lab, names: list[str] | None = None, **guest: Any) -> tuple[Any,
             "user": "azureuser",
             "password_env": PASSWORD_ENV,
             "known_hosts": str(lab.known_hosts),
+            "sudo": True,  # `sudo -n lvs` where the guest allows it (lvmroot, lvmstale; nosudo)
         },
         "endpoints": ENDPOINTS,
     }
@@ -373,6 +374,28 @@ def test_lvs_without_root_and_an_unreadable_disk_are_unknown(collected: dict[str
     assert "udev has no record" in results["ASR313"].message
 
 
+def test_without_the_sudo_opt_in_lvs_is_unknown_even_where_sudo_would_work(
+    guest_lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lvmroot's sudoers rule allows `sudo -n lvs`, but the plan does not say `sudo = true`:
+    the probe must not call sudo (a refusal elsewhere would log a failed authentication), so
+    ASR312 is unknown with a hint naming the plan key."""
+    monkeypatch.setenv(PASSWORD_ENV, VM_PASSWORD)
+    linux = {
+        "user": "azureuser",
+        "password_env": PASSWORD_ENV,
+        "known_hosts": str(guest_lab.known_hosts),
+    }
+    plan, snapshot = estate(guest_lab, ["lvmroot"], linux=linux)
+    result = collect_guests(plan, snapshot, GuestOptions())
+    [facts] = result.guests
+    assert facts.logical_volumes is None and "sudo is off" in facts.probe_errors["lvs"]
+    [rule] = [r for r in load_rules() if r.code == "ASR312"]
+    [finding] = evaluate(result, plan, [rule]).results
+    assert finding.outcome == Outcome.UNKNOWN
+    assert "[guest.linux] sudo = true" in (finding.hint or "")
+
+
 def test_guests_without_the_azure_udev_rules_report_no_luns(collected: dict[str, Any]) -> None:
     facts = guest_facts(collected, "stale")
     assert facts.data_disks is None and "/dev/disk/azure" in facts.probe_errors["disks"]
@@ -410,7 +433,9 @@ def test_storage_probe_writes_nothing_inside_a_guest(guest_lab: Lab) -> None:
     done = subprocess.run(
         ["nsenter", "-t", str(pid), "-m", "-u", "-n", "-p", "--",
          "strace", "-f", "-qq", "-e", f"trace={calls}", "-o", "/dev/stderr",
-         "sh", str(sys_path)],
+         "sh", "-s"],
+        # the script goes in on stdin: a checkout under /tmp (CI's) is hidden inside the guest
+        input=sys_path.read_text(encoding="utf-8"),
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     data = json.loads(done.stdout)

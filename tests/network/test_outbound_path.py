@@ -11,7 +11,7 @@ import pytest
 from asr_preflight.snapshot import FactError, LoadBalancer, Route, RouteTable
 from asr_preflight.testing import SUBSCRIPTION, evaluate_rule, make_vm
 from asr_preflight_rules.network.asr211_outbound_path_exists import outbound_path_exists
-from network.netsec_facts import estate, nic_for, subnet, vnet
+from network.netsec_facts import VNET_ID, estate, nic_for, subnet, vnet
 
 LB = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/prod-rg/providers/Microsoft.Network/loadBalancers/ilb"
 POOL = f"{LB}/backendAddressPools/pool"
@@ -113,3 +113,40 @@ def test_a_failed_load_balancer_list_is_unknown() -> None:
     assert result.outcome == "unknown" and result.hint == "grant Reader"
     # a path found is a pass whatever else failed
     assert judge(public_ip=True, errors=(error,)).outcome == "pass"
+
+
+OTHER_VNET = VNET_ID.replace("vnet-prod", "vnet-other")
+
+
+@pytest.mark.parametrize(
+    ("lb", "outcome", "words"),
+    [
+        # IP-based pool: the NIC is matched by (VNet, private IP), the NIC side lists nothing
+        (internal_lb(pool_addresses={POOL: ((VNET_ID, "10.1.1.4"),)}), "fail", "ilb"),
+        (internal_lb(pool_addresses={POOL: ((VNET_ID.upper(), "10.1.1.4"),)}), "fail", "ilb"),
+        (
+            internal_lb(
+                pool_addresses={POOL: ((VNET_ID, "10.1.1.4"),)}, outbound_rule_pool_ids=(POOL,)
+            ),
+            "pass",
+            "outbound rule of load balancer ilb",
+        ),
+        # the same IP in another VNet, or another IP in this VNet, is another machine
+        (internal_lb(pool_addresses={POOL: ((OTHER_VNET, "10.1.1.4"),)}), "pass", "default"),
+        (internal_lb(pool_addresses={POOL: ((VNET_ID, "10.1.1.5"),)}), "pass", "default"),
+        # members that could not be read exactly: never a pass by default outbound access
+        (internal_lb(unresolved_pools={POOL: ()}), "unknown", "could not be matched"),
+        (internal_lb(unresolved_pools={POOL: (VNET_ID,)}), "unknown", "pool of load balancer"),
+        (internal_lb(pool_addresses={POOL: ((VNET_ID, "10.1.1.x"),)}), "unknown", "ilb"),
+        (internal_lb(unresolved_pools={POOL: (OTHER_VNET,)}), "pass", "default"),
+    ],
+)
+def test_ip_based_backend_pools(lb: LoadBalancer, outcome: str, words: str) -> None:
+    result = judge(lbs=(lb,))
+    assert result.outcome == outcome, result.message
+    assert words in result.message
+
+
+def test_an_explicit_path_passes_whatever_pool_is_unresolved() -> None:
+    result = judge(public_ip=True, lbs=(internal_lb(unresolved_pools={POOL: ()}),))
+    assert result.outcome == "pass"

@@ -114,3 +114,48 @@ def test_a_renderer_failing_midway_through_its_stream_leaves_the_previous_set(
     assert [p.name for p in written] == ["a.txt", "c.txt"]
     assert (tmp_path / "a.txt").read_text() == "new, written piece by piece"
     assert (tmp_path / "b.txt").read_text() == "old"
+
+
+def test_a_full_disk_names_the_report_it_could_not_write(tmp_path: Path) -> None:
+    # write(2) raises ENOSPC without a file name; the CLI turns an OSError with a file name into
+    # "<file>: No space left on device" (exit 2), and one without into "internal error, a bug".
+    import errno
+    from typing import IO
+
+    from asr_preflight.reporters import FileReporter, write_reports
+
+    def fills_the_disk(evaluation: object, info: object, out: IO[bytes]) -> None:
+        out.write(b"half a report")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    (tmp_path / "a.txt").write_text("old")
+    table = {"a": FileReporter("a.txt", stream=fills_the_disk)}
+    with pytest.raises(OSError, match="No space left") as caught:
+        write_reports(None, None, ["a"], tmp_path, table)  # type: ignore[arg-type]
+    assert caught.value.errno == errno.ENOSPC
+    assert caught.value.filename == str(tmp_path / "a.txt")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+    assert (tmp_path / "a.txt").read_text() == "old"
+
+
+def test_a_rename_failing_after_others_succeeded_restores_the_previous_set(
+    tmp_path: Path,
+) -> None:
+    # Only the renames remain after every file is written; one can still fail (here a directory
+    # in the way): the files already renamed go back to the previous run's.
+    from typing import IO
+
+    from asr_preflight.reporters import FileReporter, write_reports
+
+    def streams(evaluation: object, info: object, out: IO[bytes]) -> None:
+        out.write(b"new")
+
+    (tmp_path / "a.txt").write_text("old")
+    (tmp_path / "b.txt").mkdir()
+    (tmp_path / "b.txt" / "keep").write_text("x")
+    table = {"a": FileReporter("a.txt", stream=streams), "b": FileReporter("b.txt", stream=streams)}
+    table["c"] = FileReporter("c.txt", stream=streams)
+    with pytest.raises(OSError):
+        write_reports(None, None, ["c", "a", "b"], tmp_path, table)  # type: ignore[arg-type]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]  # no c, no temp
+    assert (tmp_path / "a.txt").read_text() == "old"

@@ -294,3 +294,94 @@ def test_a_small_estate_past_the_size_limit_is_grouped_too(monkeypatch: pytest.M
     root = ET.fromstring(junit.render(evaluation, sample_info()))
     form = root.find(".//property[@name='asr-preflight.cases']").get("value")
     assert form == "per-finding"
+
+
+def _only_form(monkeypatch: pytest.MonkeyPatch, form: str) -> None:
+    monkeypatch.setattr(junit, "FORMS", (form,))
+    monkeypatch.setattr(junit, "GROUP_ABOVE_VMS", 10**9)
+
+
+def test_one_case_per_rule_and_outcome_does_not_call_different_messages_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _only_form(monkeypatch, "per-rule-and-outcome")
+    evaluation = _large(6, message="blocked by rule {i}")  # every VM its own reason
+    root = ET.fromstring(junit.render(evaluation, sample_info()))
+    [case] = [c for c in root.iter("testcase") if c.find("failure") is not None]
+    text = case.find("failure").text or ""
+    assert "blocked by rule 0" in text
+    assert "the same on" not in text  # rules 2 and 4 are other reasons
+    assert "2 more VMs" in text and "vm-00002, vm-00004" in text
+    assert "results.json" in text
+    same = _large(6, message="{vm}: blocked by nsg-1")  # the same finding on every VM
+    root = ET.fromstring(junit.render(same, sample_info()))
+    [case] = [c for c in root.iter("testcase") if c.find("failure") is not None]
+    assert "the same on 2 more VMs: vm-00002, vm-00004" in (case.find("failure").text or "")
+
+
+def test_one_case_per_finding_keeps_waived_failures_and_unknowns_apart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _only_form(monkeypatch, "per-finding")
+    evaluation = _large(4, message="blocked", fail_every=1)
+    results = tuple(
+        replace(
+            r,
+            outcome=Outcome.WAIVED,
+            waiver="accepted",
+            original=Outcome.FAIL if r.vm in ("vm-00000", "vm-00001") else Outcome.UNKNOWN,
+        )
+        if r.rule == "TST201"
+        else r
+        for r in evaluation.results
+    )
+    root = ET.fromstring(junit.render(replace(evaluation, results=results), sample_info()))
+    waived = [c for c in root.iter("testcase") if "TST201" in (c.get("name") or "")]
+    texts = sorted((c.find("skipped").text or "").split("\n")[1] for c in waived)
+    assert texts == ["fail: blocked", "unknown: blocked"]
+
+
+def test_grouped_pair_findings_name_each_pair(monkeypatch: pytest.MonkeyPatch) -> None:
+    _only_form(monkeypatch, "per-finding")
+    base = sample_evaluation()
+    pair = next(r for r in base.results if " -> " in r.target)
+    results = tuple(
+        replace(
+            pair, vm=a, vm_id=f"/x/{a}", target=f"{a} -> {b}", outcome=Outcome.FAIL, message="m"
+        )
+        for a, b in (("a", "b"), ("a", "c"), ("b", "a"))
+    )
+    root = ET.fromstring(junit.render(replace(base, results=results), sample_info()))
+    [case] = [c for c in root.iter("testcase") if c.find("failure") is not None]
+    assert case.get("name") == f"{pair.rule} {pair.name} [a -> b and 2 more]"
+    assert "the same on 2 more: a -> c, b -> a" in (case.find("failure").text or "")
+
+
+def test_pairs_of_vms_with_colliding_names_stay_distinct_cases(tmp_path: Path) -> None:
+    # Two consistency groups named by VM id, each with a "web" and a "db": four pairs, two of
+    # them "web -> db". GitLab would collapse equal names, and a failing pair could hide.
+    from asr_preflight.engine import evaluate
+    from asr_preflight.testing import make_plan, make_snapshot
+    from reporting_sample import PAIR
+
+    vms = [make_vm(n, resource_group=rg) for rg in ("rg-a", "rg-b") for n in ("web", "db")]
+    groups = [
+        {"name": rg, "vms": [vm.id for vm in vms if f"/{rg}/" in vm.id]} for rg in ("rg-a", "rg-b")
+    ]
+    snapshot = make_snapshot(vms=vms, plan=make_plan(groups=groups))
+    assert snapshot.plan is not None
+    evaluation = evaluate(snapshot, snapshot.plan, [PAIR])
+    xml = _parsed(tmp_path, evaluation, sample_info())
+    names = [case.name for suite in xml for case in suite]
+    assert len(names) == 4 and len(set(names)) == 4, names
+    assert "TST009 scripted-pair [rg-a/web -> db]" in names
+
+
+def test_equal_case_names_never_reach_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    # whatever the names, no two cases of a class share a name (a CI would merge them)
+    evaluation = sample_evaluation()
+    twin = next(r for r in evaluation.results if r.outcome is Outcome.FAIL)
+    results = (*evaluation.results, replace(twin, outcome=Outcome.PASS))
+    root = ET.fromstring(junit.render(replace(evaluation, results=results), sample_info()))
+    keys = [(c.get("classname"), c.get("name")) for c in root.iter("testcase")]
+    assert len(keys) == len(set(keys))

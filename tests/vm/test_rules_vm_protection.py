@@ -106,7 +106,9 @@ def test_asr511_messages() -> None:
 
 def des(name: str, location: str, sub: str = SUBSCRIPTION, **fields: Any) -> DiskEncryptionSet:
     des_id = f"/subscriptions/{sub}/resourceGroups/dr-rg/providers/Microsoft.Compute/diskEncryptionSets/{name}"
-    return DiskEncryptionSet(des_id, name, location, **fields)
+    return DiskEncryptionSet(
+        des_id, name, location, **{"provisioning_state": "Succeeded", **fields}
+    )
 
 
 CMK_VM = make_vm(os_disk=disk(encryption_type=CMK, disk_encryption_set_id=SOURCE_DES))
@@ -171,6 +173,45 @@ def test_asr512_plan_mapping() -> None:
         **listed,
     )
     assert elsewhere.outcome == "fail" and "centralus" in elsewhere.message
+
+
+@pytest.mark.parametrize(
+    ("states", "expected", "words"),
+    [
+        (("Failed",), "fail", "des-0 is in provisioning state Failed"),
+        (("Updating",), "fail", "provisioning state Updating"),
+        (("Failed", "Succeeded"), "pass", "des-1"),  # the Succeeded one serves
+        ((None,), "unknown", "provisioning state of disk encryption set(s) des-0"),
+        (("Failed", None), "unknown", "des-1"),  # the stateless one might serve
+        (("Succeeded", None), "pass", "des-0"),
+    ],
+)
+def test_asr512_only_a_succeeded_set_counts(
+    states: tuple[str | None, ...], expected: str, words: str
+) -> None:
+    sets = tuple(
+        des(f"des-{i}", "westus2", provisioning_state=state) for i, state in enumerate(states)
+    )
+    result = run(cmk_disk_encryption_set, CMK_VM, disk_encryption_sets=sets, listings=(DES_LISTED,))
+    assert result.outcome == expected, result.message
+    assert words in result.message
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"), [("Succeeded", "pass"), ("Failed", "fail"), (None, "unknown")]
+)
+def test_asr512_a_planned_set_must_have_succeeded(state: str | None, expected: str) -> None:
+    planned = make_plan(
+        target={"region": "westus2", "disk_encryption_sets": {SOURCE_DES: TARGET_DES}}
+    )
+    result = run(
+        cmk_disk_encryption_set,
+        CMK_VM,
+        plan=planned,
+        disk_encryption_sets=(des("des-west", "westus2", provisioning_state=state),),
+        listings=(DES_LISTED,),
+    )
+    assert result.outcome == expected, result.message
 
 
 def test_asr512_unknown_names_the_collectors_cause() -> None:

@@ -1,4 +1,5 @@
-# asr-preflight probe "facts": OS release (and /etc/debian_version), kernel, free space on /, GRUB root=/resume= names, clock.
+# asr-preflight probe "facts": OS release (and /etc/debian_version), kernel, free space on /, GRUB root=/resume= names
+# (and the GRUB files it could not read), clock.
 # POSIX sh + coreutils. Read-only: it reads files and runs uname, df and date; it writes nothing.
 # Prints one JSON object.
 LC_ALL=C; export LC_ALL
@@ -32,12 +33,28 @@ free_kb=$(df -Pk / 2>/dev/null | awk 'NR==2 {print $4}')
 case $free_kb in ''|*[!0-9]*) printf ',"root_free_bytes":null' ;;
   *) printf ',"root_free_bytes":%s' "$((free_kb * 1024))" ;; esac
 
-# GRUB: kernel parameters root= and resume= (not GRUB's own "set root=" variable)
-files=''
-for f in /boot/grub/menu.lst /boot/grub/grub.cfg /boot/grub2/grub.cfg /etc/default/grub \
-         /boot/efi/EFI/*/grub.cfg; do
-  [ -r "$f" ] && files="$files $f"
+# GRUB: kernel parameters root= and resume= (not GRUB's own "set root=" variable), also in
+# grubenv's kernelopts= and BLS entries' options lines (RHEL 8+)
+files=''; unreadable=''
+for f in /boot/grub/menu.lst /boot/grub/grub.cfg /boot/grub2/grub.cfg /boot/grub2/grubenv \
+         /etc/default/grub /boot/efi/EFI/*/grub.cfg /boot/loader/entries/*.conf; do
+  if [ -r "$f" ] && [ -f "$f" ]; then
+    files="$files $f"
+  elif [ -e "$f" ]; then
+    unreadable="$unreadable $f"
+  fi
 done
+# a GRUB file this user cannot read, or a directory it cannot list (/boot/efi is often mounted
+# root-only), may name devices too: reported, so that a partial read is never a full answer
+for d in /boot/grub /boot/grub2 /boot/efi /boot/efi/EFI /boot/efi/EFI/* /boot/loader/entries; do
+  [ -d "$d" ] || continue
+  { [ -r "$d" ] && [ -x "$d" ]; } || unreadable="$unreadable $d/"
+done
+if [ -n "$unreadable" ]; then
+  printf ',"grub_unreadable":['
+  sep=''; for f in $unreadable; do printf '%s%s' "$sep" "$(js "$f")"; sep=','; done
+  printf ']'
+fi
 if [ -z "$files" ]; then
   printf ',"grub_files":null,"grub_device_names":null'
 else
@@ -50,9 +67,9 @@ else
     /^[ \t]*set[ \t]+root=/ { next }
     {
       line = $0
-      while (match(line, /(^|[ \t"'"'"'])(root|resume)=[^ \t"'"'"']+/)) {
+      while (match(line, /(^|[ \t"'"'"'=])(root|resume)=[^ \t"'"'"']+/)) {
         token = substr(line, RSTART, RLENGTH)
-        sub(/^[ \t"'"'"']/, "", token)
+        sub(/^[ \t"'"'"'=]/, "", token)
         if (!(token in seen)) { seen[token] = 1; print token }
         line = substr(line, RSTART + RLENGTH)
       }

@@ -1,8 +1,12 @@
 # asr-preflight probe "storage": the LVM logical volumes GRUB's kernel line names and the ones
 # lvs lists (ASR312), and the Azure data disks by LUN with their partitions and signatures (ASR313).
-# POSIX sh. Read-only: it reads files and symlinks and runs `lvs --readonly` (through `sudo -n`,
-# which never prompts, when the probe user is not root), lsblk and `blkid -p` (only on a device
-# it may read, else the udev database); it writes nothing. Prints one JSON object.
+# POSIX sh. Read-only: it reads files and symlinks and runs `lvs --readonly` (as root; for another
+# user through `sudo -n lvs …`, which never prompts, and only when the first argument is "sudo",
+# i.e. the plan says `[guest.linux] sudo = true`: a sudo that is refused still logs a failed
+# authentication and writes its timestamp file, so sudo is never tried uninvited), lsblk and
+# `blkid -p` (only on a device it may read, else the udev database); it writes nothing.
+# Prints one JSON object.
+use_sudo=${1:-}
 LC_ALL=C; export LC_ALL
 LVM_SUPPRESS_FD_WARNINGS=1; export LVM_SUPPRESS_FD_WARNINGS
 PATH=$PATH:/usr/sbin:/sbin; export PATH
@@ -68,14 +72,20 @@ lvs_out=''; lvs_error=''
 if ! command -v lvs >/dev/null 2>&1; then
   lvs_error='lvs is not installed (package lvm2)'
 else
-  # --readonly: no locks; hints = none: lvs would otherwise rewrite its cache /run/lvm/hints;
+  # --readonly: read the metadata as it is; locking_type = 0: no lock files (LVM 2.03 would
+  # otherwise create /run/lock/lvm; it reads the setting as --nolocking, with a warning on
+  # stderr that the parser skips; --nolocking itself is unknown to LVM 2.02);
+  # hints = none: lvs would otherwise rewrite its cache /run/lvm/hints;
   # write_cache_state = 0: LVM 2.02 (RHEL 6/7) rewrites /etc/lvm/cache/.cache after a scan
   # (LVM 2.03 knows the setting as deprecated and ignores it)
-  set -- lvs --readonly --config 'devices { hints = "none" write_cache_state = 0 }' \
+  set -- lvs --readonly \
+    --config 'global { locking_type = 0 } devices { hints = "none" write_cache_state = 0 }' \
     --noheadings --separator / \
     -o vg_name,lv_name
   if [ "$(id -u)" != 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
+    if [ "$use_sudo" != sudo ]; then
+      lvs_error='lvs needs root: the probe user is not root and sudo is off ([guest.linux] sudo = false)'
+    elif command -v sudo >/dev/null 2>&1; then
       set -- sudo -n "$@"
     else
       lvs_error='lvs needs root and the probe user is not root (no sudo)'

@@ -35,17 +35,28 @@ def applicable(
     return None
 
 
-def probe_missing(facts: GuestFacts, vm: VirtualMachine, probe: str, what: str) -> MissingFact:
-    """The ``unknown`` for a guest that answered but whose ``probe`` reported nothing."""
+def probe_missing(
+    facts: GuestFacts, vm: VirtualMachine, probe: str, what: str, hint: str | None = None
+) -> MissingFact:
+    """The ``unknown`` for a guest that answered but whose ``probe`` reported nothing (``hint``:
+    what to do about the probe's error, when the rule knows better than the generic one)."""
     why = facts.probe_errors.get(probe)
     if why:
         return MissingFact(
             f"{vm.name}: {what} could not be read in the guest ({probe} probe: {why})",
-            "check that the probe user can read the files involved (see docs/guest.md)",
+            hint or "check that the probe user can read the files involved (see docs/guest.md)",
         )
     return MissingFact(
         f"{vm.name}: {what} was not reported by the guest", "re-run `asr-preflight collect`"
     )
+
+
+#: The hint when a whole probe failed (exit status, timeout, output that is no JSON object).
+PROBE_FAILED_HINT = (
+    "re-run `asr-preflight collect`; if the {probe} probe fails again, run it by hand in the "
+    "guest to see why (asr_preflight_checks/linux/{probe}.sh with sh, or windows/{probe}.ps1; "
+    "see docs/guest.md)"
+)
 
 
 def unprobed_endpoints(

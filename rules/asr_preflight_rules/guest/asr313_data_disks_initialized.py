@@ -1,7 +1,7 @@
 from asr_preflight.api import Finding, MissingFact, RuleContext, failed, passed, skipped, vm_rule
 from asr_preflight.snapshot import GuestDisk, VirtualMachine
 
-from ._common import applicable, probe_missing
+from ._common import PROBE_FAILED_HINT, applicable, probe_missing
 
 
 def _state(disk: GuestDisk, windows: bool) -> str | None:
@@ -68,6 +68,10 @@ def data_disks_initialized(ctx: RuleContext, vm: VirtualMachine) -> Finding:
         )
     facts = ctx.guest(vm)
     if facts.data_disks is None:
+        if "disks" not in facts.probe_errors and facts.probe_errors.get("storage"):
+            # the whole storage probe failed: its error, not the disks part's (there is none)
+            hint = PROBE_FAILED_HINT.format(probe="storage")
+            raise probe_missing(facts, vm, "storage", "the data disks", hint)
         raise probe_missing(facts, vm, "disks", "the data disks")
     windows = facts.transport == "winrm" or vm.os_type == "Windows"
     seen: dict[int, list[GuestDisk]] = {}

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import ipaddress
+from dataclasses import dataclass, field
+
 from asr_preflight.api import (
     Finding,
     MissingFact,
@@ -8,7 +11,7 @@ from asr_preflight.api import (
     passed,
     vm_rule,
 )
-from asr_preflight.snapshot import LoadBalancer, VirtualMachine
+from asr_preflight.snapshot import LoadBalancer, NetworkInterface, VirtualMachine
 
 from ._common import missing, placement
 
@@ -28,7 +31,10 @@ def outbound_path_exists(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     outbound access is off: the subnet has `defaultOutboundAccess: false` (a private subnet), or
     the NIC sits in a Standard load balancer's backend pool (which switches default outbound
     access off) without an outbound rule. A VNet that uses a peer's gateway (a default route may
-    be learned over BGP) makes that case unknown. Relying on default outbound access passes,
+    be learned over BGP) makes that case unknown. A NIC is in a pool when either side lists it,
+    or when the pool's IP-based backend addresses name the NIC's VNet and private IP; a pool
+    whose members cannot all be read that way (no VNet, no valid IP) makes the VM unknown when
+    no other path is found. Relying on default outbound access passes,
     with a note (Azure retires it for new virtual networks).
 
     ## Why it matters
@@ -56,9 +62,7 @@ def outbound_path_exists(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     public = [ipc.name for ipc in nic.ip_configurations if ipc.public_ip_id]
     if public:
         paths.append(f"a public IP on NIC {nic.name}")
-    pools = _pools_of(
-        ctx, nic.id, [(ipc.name, ipc.load_balancer_pool_ids) for ipc in nic.ip_configurations]
-    )
+    pools, maybe = _pools_of(ctx, nic)
     by_pool = ctx.cached("network.lb-by-pool", lambda: _by_pool(balancers))
     unread: list[str] = []
     members: list[LoadBalancer] = []
@@ -88,6 +92,18 @@ def outbound_path_exists(ctx: RuleContext, vm: VirtualMachine) -> Finding:
             f"{vm.name}'s NIC is in a backend pool of load balancer(s) {', '.join(unread)},"
             " which were not read (another subscription?)",
             "add the load balancer's subscription to [azure] subscriptions, with Reader",
+        )
+    if maybe:
+        names = ", ".join(
+            f"{_leaf(p)} of load balancer {_leaf(p.split('/backendAddressPools/')[0])}"
+            for p in maybe
+        )
+        raise MissingFact(
+            f"{vm.name}: no outbound path found, but backend pool(s) {names} list members"
+            " (IP-based backend addresses) that could not be matched to NICs exactly;"
+            f" NIC {nic.name} may be in them",
+            "check the pool's backend addresses (az network lb address-pool show): each needs"
+            " a virtual network and a private IP address",
         )
     standard = [lb.name for lb in members if (lb.sku or "").lower() == "standard"]
     hint = (
@@ -119,24 +135,72 @@ def outbound_path_exists(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     return failed(vm, f"{vm.name}: no outbound path: {off_reason} (error 151196)", hint=hint)
 
 
-def _pools_of(
-    ctx: RuleContext, nic_id: str, configs: list[tuple[str, tuple[str, ...]]]
-) -> list[str]:
-    """Backend pools the NIC is in: as the NIC lists them, and as load balancers list it."""
-    pools = [p for _, ids in configs for p in ids]
-    members = ctx.cached("network.lb-members", lambda: _members(ctx))
-    for name, _ in configs:
-        pools.extend(members.get(f"{nic_id}/ipConfigurations/{name}".lower(), ()))
-    return list(dict.fromkeys(pools))
+def _pools_of(ctx: RuleContext, nic: NetworkInterface) -> tuple[list[str], list[str]]:
+    """Backend pools the NIC is in: as the NIC lists them, as load balancers list its IP
+    configurations, and IP-based members matched by (VNet, private IP). Second: the pools it
+    may be in, whose members could not all be matched exactly (never taken as "not in")."""
+    pools = [p for ipc in nic.ip_configurations for p in ipc.load_balancer_pool_ids]
+    index = ctx.cached("network.lb-members", lambda: _members(ctx))
+    maybe: list[str] = []
+    for ipc in nic.ip_configurations:
+        pools.extend(index.by_ipc.get(f"{nic.id}/ipConfigurations/{ipc.name}".lower(), ()))
+        vnet = _vnet_of(ipc.subnet_id)
+        if vnet is None:
+            continue
+        maybe.extend(index.unresolved_any)
+        maybe.extend(index.unresolved_by_vnet.get(vnet, ()))
+        ip = _normalized_ip(ipc.private_ip)
+        if ip is None:  # an unreadable private IP may be any IP-based member of its VNet
+            maybe.extend(index.ip_pools_by_vnet.get(vnet, ()))
+        else:
+            pools.extend(index.by_address.get((vnet, ip), ()))
+    found = list(dict.fromkeys(pools))
+    known = {p.lower() for p in found}
+    return found, [p for p in dict.fromkeys(maybe) if p.lower() not in known]
 
 
-def _members(ctx: RuleContext) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
+@dataclass
+class _Members:
+    by_ipc: dict[str, list[str]] = field(default_factory=dict)  # NIC IP configuration id
+    by_address: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (VNet, IP)
+    ip_pools_by_vnet: dict[str, list[str]] = field(default_factory=dict)
+    unresolved_by_vnet: dict[str, list[str]] = field(default_factory=dict)
+    unresolved_any: list[str] = field(default_factory=list)  # a member's VNet unknown
+
+
+def _members(ctx: RuleContext) -> _Members:
+    out = _Members()
     for lb in ctx.snapshot.load_balancers or ():
         for pool, ipcs in lb.pool_members.items():
             for ipc in ipcs:
-                out.setdefault(ipc.lower(), []).append(pool)
+                out.by_ipc.setdefault(ipc.lower(), []).append(pool)
+        for pool, addresses in lb.pool_addresses.items():
+            for vnet, ip in addresses:
+                address = _normalized_ip(ip)
+                if address is None:
+                    out.unresolved_by_vnet.setdefault(vnet.lower(), []).append(pool)
+                    continue
+                out.by_address.setdefault((vnet.lower(), address), []).append(pool)
+                out.ip_pools_by_vnet.setdefault(vnet.lower(), []).append(pool)
+        for pool, vnets in lb.unresolved_pools.items():
+            if not vnets:
+                out.unresolved_any.append(pool)
+            for vnet in vnets:
+                out.unresolved_by_vnet.setdefault(vnet.lower(), []).append(pool)
     return out
+
+
+def _vnet_of(subnet_id: str | None) -> str | None:
+    if not subnet_id or "/subnets/" not in subnet_id.lower():
+        return None
+    return subnet_id[: subnet_id.lower().rindex("/subnets/")].lower()
+
+
+def _normalized_ip(text: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text or ""))
+    except ValueError:
+        return None
 
 
 def _by_pool(balancers: tuple[LoadBalancer, ...]) -> dict[str, LoadBalancer]:

@@ -1,4 +1,12 @@
-from asr_preflight.api import Finding, RuleContext, failed, passed, skipped, vm_rule
+from asr_preflight.api import (
+    Finding,
+    MissingFact,
+    RuleContext,
+    failed,
+    passed,
+    skipped,
+    vm_rule,
+)
 from asr_preflight.snapshot import Disk, DiskEncryptionSet, VirtualMachine
 
 from .._facts import leaf, managed_disks, require_listing, same_region, vm_fact_missing
@@ -12,6 +20,14 @@ _FIX = (
 
 def uses_customer_key(disk: Disk) -> bool:
     return "customerkey" in (disk.encryption_type or "").lower()
+
+
+def _succeeded(des: DiskEncryptionSet) -> bool:
+    return (des.provisioning_state or "").lower() == "succeeded"
+
+
+def _not_ready(des: DiskEncryptionSet) -> str:
+    return f"{des.name} is in provisioning state {des.provisioning_state}"
 
 
 def _compatible(des: DiskEncryptionSet, disk: Disk) -> bool:
@@ -33,7 +49,10 @@ def cmk_disk_encryption_set(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     mapping, a disk encryption set of the same encryption type exists in the target subscription
     and target region (listed once per subscription). Skipped for a VM without such disks;
     unknown when the disks, the target subscription's disk encryption sets or the planned set's
-    subscription's sets were not read.
+    subscription's sets were not read. Only a set in provisioning state `Succeeded` counts: a
+    `Failed` (or `Updating`, `Deleting`…) set is named and does not count. ARM always serves
+    the (read-only) `provisioningState`; a set without it is not taken as usable: when such a set
+    is the only one that could serve, the result is unknown, not pass.
 
     ## Why it matters
     Site Recovery cannot create a disk encryption set: the replica and failover disks of a
@@ -67,6 +86,7 @@ def cmk_disk_encryption_set(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     listed = {s.scope.lower() for s in ctx.snapshot.listings if s.kind == "disk_encryption_sets"}
     missing: list[str] = []
     found: list[str] = []
+    stateless: list[str] = []  # sets that would serve, their provisioning state not read
     for disk in cmk:
         source_des = (disk.disk_encryption_set_id or "").lower()
         named = mapping.get(source_des)
@@ -86,6 +106,10 @@ def cmk_disk_encryption_set(ctx: RuleContext, vm: VirtualMachine) -> Finding:
                 missing.append(
                     f"{disk.name}: the planned set {des.name} is in {des.location}, not {region}"
                 )
+            elif des is not None and des.provisioning_state is None:
+                stateless.append(des.name)
+            elif des is not None and not _succeeded(des):
+                missing.append(f"{disk.name}: the planned set {_not_ready(des)}")
             else:
                 found.append(f"{disk.name} -> {leaf(named)} (from the plan)")
             continue
@@ -95,20 +119,28 @@ def cmk_disk_encryption_set(ctx: RuleContext, vm: VirtualMachine) -> Finding:
             f"/subscriptions/{target_sub}",
             f"the disk encryption sets of subscription {target_sub}",
         )
-        candidates = sorted(
-            d.name
-            for d in ctx.snapshot.disk_encryption_sets
-            if d.id.lower().startswith(f"/subscriptions/{target_sub.lower()}/")
-            and same_region(d.location, region)
-            and _compatible(d, disk)
+        in_region = sorted(
+            (
+                d
+                for d in ctx.snapshot.disk_encryption_sets
+                if d.id.lower().startswith(f"/subscriptions/{target_sub.lower()}/")
+                and same_region(d.location, region)
+                and _compatible(d, disk)
+            ),
+            key=lambda d: d.name,
         )
+        candidates = [d.name for d in in_region if _succeeded(d)]
         if candidates:
             found.append(f"{disk.name} -> {' or '.join(candidates)} (found in {region})")
+        elif any(d.provisioning_state is None for d in in_region):
+            stateless.extend(d.name for d in in_region if d.provisioning_state is None)
         else:
+            not_ready = "".join(f"; {_not_ready(d)}" for d in in_region)
             missing.append(
                 f"{disk.name} ({disk.encryption_type}, set "
                 f"{leaf(disk.disk_encryption_set_id or '') or 'unknown'}): no disk encryption set "
                 f"of that type in {region} in subscription {target_sub}"
+                + (f" in provisioning state Succeeded{not_ready}" if not_ready else "")
             )
     if missing:
         return failed(
@@ -119,6 +151,12 @@ def cmk_disk_encryption_set(ctx: RuleContext, vm: VirtualMachine) -> Finding:
         )
     if unread:
         raise ctx.missing("disks", vm.id, f"the encryption of {', '.join(unread)}")
+    if stateless:
+        raise MissingFact(
+            f"{vm.name}: the provisioning state of disk encryption set(s)"
+            f" {', '.join(dict.fromkeys(stateless))} was not read; only a Succeeded set serves",
+            "check the set's provisioning state (az disk-encryption-set show)",
+        )
     return passed(
         vm, f"{vm.name}'s customer-managed-key disks have target sets: {'; '.join(found)}"
     )

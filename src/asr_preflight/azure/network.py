@@ -185,7 +185,9 @@ def to_nsg(item: Json) -> NetworkSecurityGroup:
     )
 
 
-def to_vnet(item: Json) -> tuple[VirtualNetwork, list[Subnet]]:
+def to_vnet(item: Json) -> tuple[VirtualNetwork, list[Subnet], dict[str, ValueError]]:
+    """The VNet, its readable subnets, and the error of each subnet that is not readable (by
+    subnet id: that subnet's FactError, the VNet and its other subnets stay)."""
     vnet_id = _required(item, "id")
     props = item.get("properties") or {}
     peered: list[str] = []
@@ -212,8 +214,14 @@ def to_vnet(item: Json) -> tuple[VirtualNetwork, list[Subnet]]:
         uses_remote_gateways=remote_gateways,
     )
     subnets = []
+    unreadable: dict[str, ValueError] = {}
     for s in props.get("subnets") or ():
         p = s.get("properties") or {}
+        try:
+            default_outbound = _optional_bool(p, "defaultOutboundAccess")
+        except ValueError as exc:
+            unreadable[_required(s, "id")] = ValueError(f"subnet {s.get('name')!r}: {exc}")
+            continue
         subnets.append(
             Subnet(
                 id=_required(s, "id"),
@@ -228,14 +236,21 @@ def to_vnet(item: Json) -> tuple[VirtualNetwork, list[Subnet]]:
                     str(e["service"]) for e in (p.get("serviceEndpoints") or ()) if e.get("service")
                 ),
                 nat_gateway_id=ref(p, "natGateway"),
-                default_outbound_access=_optional_bool(p.get("defaultOutboundAccess")),
+                default_outbound_access=default_outbound,
             )
         )
-    return vnet, subnets
+    return vnet, subnets, unreadable
 
 
-def _optional_bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
+def _optional_bool(props: Json, name: str) -> bool | None:
+    """A JSON boolean, or None when absent; anything else (the string "false", a number,
+    null) is a ValueError: read as absent it would mean "on", a guess that can pass."""
+    if name not in props:
+        return None
+    value = props[name]
+    if isinstance(value, bool):
+        return value
+    raise ValueError(f"{name} is {value!r}, not a boolean")
 
 
 def to_route_table(item: Json) -> RouteTable:

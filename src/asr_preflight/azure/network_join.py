@@ -69,10 +69,12 @@ def join_network(
             model = raw["vnets"].get(vnet_id)
             if model is not None and vnet_id not in net.vnets:
                 try:
-                    vnet, subnets = network.to_vnet(model)
+                    vnet, subnets, unreadable = network.to_vnet(model)
                 except Exception as exc:  # noqa: BLE001
                     runner.record(fact_error(exc, "network", vnet_id, READER))
                     continue
+                for subnet_id, problem in unreadable.items():  # that subnet only
+                    runner.record(fact_error(problem, "network", subnet_id, READER))
                 net.vnets[vnet_id] = vnet
                 net.subnets.update({s.id.lower(): s for s in subnets})
         used = [net.subnets[s] for s in subnet_ids if s in net.subnets]

@@ -335,8 +335,11 @@ class _Runner:
         family = target.family
         windows = family == "windows"
         t = self.guest.probe_timeout_seconds
+        # sudo only when the plan allows it ([guest.linux] sudo = true): see storage.sh
+        sudo = not windows and (self.guest.linux or GuestLinux()).sudo
         first = transport.run_many(
-            [Invocation(p, family) for p in ("facts", "trust", "proxy", "storage")],
+            [Invocation(p, family) for p in ("facts", "trust", "proxy")]
+            + [Invocation("storage", family, ("sudo",) if sudo else ())],
             LOCAL_PROBE_TIMEOUT,
             together=True,
         )
@@ -354,6 +357,8 @@ class _Runner:
                     grub_files=basic.grub_files, services=basic.services, clock_utc=basic.clock_utc,
                     hotfixes=basic.hotfixes,
                 )  # fmt: skip
+                if basic.grub_unreadable:  # the storage probe reports the same files (ASR312)
+                    errors["grub"] = parse.grub_partial(basic.grub_unreadable)
             except (parse.ProbeOutputError, KeyError, TypeError, ValueError) as exc:
                 errors["facts"] = f"unexpected output: {exc}"
         if (storage_data := data.get("storage")) is not None:

@@ -70,6 +70,13 @@ class BasicFacts:
     services: tuple[ServiceState, ...] | None
     clock_utc: str | None
     hotfixes: tuple[str, ...] | None = None
+    grub_unreadable: tuple[str, ...] = ()  # GRUB files/directories the probe user cannot read
+
+
+def grub_partial(unreadable: Sequence[str]) -> str:
+    """The probe error ``grub``: some GRUB files were not readable, so what the GRUB files name
+    (root=/resume= for ASR308, rd.lvm.lv= for ASR312) is a partial answer."""
+    return f"not readable by the probe user: {', '.join(unreadable)}"
 
 
 _START_TYPES = {"auto": "Automatic", "automatic": "Automatic", "manual": "Manual",
@@ -109,6 +116,7 @@ def parse_facts(data: Mapping[str, Any], windows: bool) -> BasicFacts:
             if windows and "hotfixes" in data
             else None
         ),
+        grub_unreadable=tuple(_printable(str(f)) for f in _list(data.get("grub_unreadable")) if f),
     )
 
 
@@ -163,7 +171,7 @@ def parse_storage(data: Mapping[str, Any], windows: bool) -> StorageFacts:
     )
     unreadable = [_printable(str(f)) for f in _list(data.get("grub_unreadable")) if f]
     if unreadable:  # the volumes above come from the readable GRUB files only
-        errors["grub"] = f"not readable by the probe user: {', '.join(unreadable)}"
+        errors["grub"] = grub_partial(unreadable)
     lvs = data.get("logical_volumes")
     volumes: tuple[str, ...] | None = None
     if lvs is None:

@@ -77,7 +77,8 @@ class FileReporter:
         if self.stream is not None:
             self.stream(evaluation, info, handle)
         elif self.render is not None:
-            handle.write(self.render(evaluation, info).encode("utf-8"))
+            # a lone surrogate from hostile input becomes "?" rather than a crash
+            handle.write(self.render(evaluation, info).encode("utf-8", "replace"))
         else:
             raise TypeError(f"the reporter of {self.file_name} neither renders nor streams")
 
@@ -185,19 +186,58 @@ def _write_all(
             path = output_dir / reporter.file_name
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=output_dir)
             staged.append((tmp, path))
-            with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
-                reporter.write(evaluation, info, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
+            try:
+                with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
+                    reporter.write(evaluation, info, handle)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except OSError as exc:
+                if exc.filename is None and exc.errno is not None:
+                    # write(2) names no file (a full disk, a quota): name the report, so the
+                    # CLI says "<file>: No space left on device" rather than "a bug".
+                    raise OSError(exc.errno, exc.strerror, str(path)) from exc
+                raise
             os.chmod(tmp, 0o666 & ~_umask())
-        for tmp, path in staged:
-            os.replace(tmp, path)
+        _rename_all(staged)
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
         raise
     return [path for _, path in staged]
+
+
+def _rename_all(staged: list[tuple[str, Path]]) -> None:
+    """Rename every temp file over its destination; should one rename fail (a directory in
+    the way, a sticky directory), put back the files already replaced: the previous set stays
+    whole. The previous files are kept as hard links until every rename has succeeded."""
+    links: list[str] = []
+    done: list[tuple[Path, str | None]] = []  # replaced: (destination, its old file's link)
+    try:
+        for tmp, path in staged:
+            link = f"{tmp}.old"
+            old: str | None = link
+            try:
+                os.link(path, link, follow_symlinks=False)  # a symlink is put back as such
+                links.append(link)
+            except FileNotFoundError:
+                old = None  # no previous file: a rollback removes the new one
+            except OSError:
+                old = ""  # no link (a directory, a file system without them): left as is
+            os.replace(tmp, path)
+            done.append((path, old))
+    except BaseException:
+        for path, old in reversed(done):
+            with contextlib.suppress(OSError):
+                if old:
+                    os.replace(old, path)
+                elif old is None:
+                    os.unlink(path)
+        raise
+    finally:
+        for link in links:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(link)
 
 
 @contextlib.contextmanager

@@ -90,7 +90,7 @@ def render(evaluation: Evaluation, info: RunInfo) -> str:
 def write(evaluation: Evaluation, info: RunInfo, out: IO[bytes]) -> None:
     """Write the page to ``out`` as the template produces it."""
     for chunk in _chunks(evaluation, info):
-        out.write(chunk.encode("utf-8"))
+        out.write(chunk.encode("utf-8", "replace"))  # a lone surrogate from hostile input: "?"
 
 
 def _chunks(evaluation: Evaluation, info: RunInfo) -> Iterator[str]:

@@ -120,9 +120,13 @@ def _sub(resource_id: str) -> str:
 
 
 def case_name(result: Result, labels: dict[str, str]) -> str:
-    """``ASR201 outbound-storage [vm-web-01]``; a pair keeps ``vm-a -> vm-b``."""
+    """``ASR201 outbound-storage [vm-web-01]``; a pair keeps ``vm-a -> vm-b`` (its first VM
+    named as in :func:`vm_labels`: ``rg-a/web -> db`` when two selected VMs are "web")."""
     if " -> " in result.target:
-        return result.label
+        first, _, peer = result.target.partition(" -> ")
+        if first == result.vm:
+            first = labels.get(result.vm_id, first)
+        return f"{result.rule} {result.name} [{first} -> {peer}]"
     return f"{result.rule} {result.name} [{labels.get(result.vm_id, result.vm)}]"
 
 
@@ -144,6 +148,17 @@ class _Suite:
         self.errors = 0
         self.skipped = 0
         self.size = 0  # bytes so far
+        self.names: set[tuple[str, str]] = set()  # (classname, name) of the cases so far
+
+    def unique(self, classname: str, name: str) -> str:
+        """``name``, or ``name #2``… if a case of ``classname`` has it already: a CI merges
+        equal names (GitLab), and a failure could hide behind a pass."""
+        candidate, n = name, 1
+        while (classname, candidate) in self.names:
+            n += 1
+            candidate = f"{name} #{n}"
+        self.names.add((classname, candidate))
+        return candidate
 
     def append(self, case: str) -> None:
         data = case.encode("utf-8")
@@ -168,13 +183,27 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _add(suite: _Suite, result: Result, name: str, warnings: str, also: Sequence[str] = ()) -> None:
-    """One case for ``result`` (and, grouped, for the VMs in ``also`` with the same finding)."""
+def _add(
+    suite: _Suite,
+    result: Result,
+    name: str,
+    warnings: str,
+    also: Sequence[str] = (),
+    same: bool = True,
+) -> None:
+    """One case for ``result`` and, grouped, for the VMs (or pairs) in ``also``: with the same
+    finding, or (``same`` false) the same rule and outcome but not all the same message."""
     classname = f"asr-preflight.{result.area.value}.{result.rule}"
     outcome = result.outcome
     details = _details(result)
-    if also:
-        details += f"\nthe same on {len(also)} more VMs: {', '.join(also)}"
+    what = "more" if " -> " in result.target else "more VMs"
+    if also and same:
+        details += f"\nthe same on {len(also)} {what}: {', '.join(also)}"
+    elif also:
+        details += (
+            f"\n{outcome.value} on {len(also)} {what} too, not all for this reason "
+            f"(results.json has each): {', '.join(also)}"
+        )
     if outcome is Outcome.FAIL:
         body = _element("failure", result.severity.value, result.message, details)
         suite.failures += 1
@@ -200,7 +229,7 @@ def _add(suite: _Suite, result: Result, name: str, warnings: str, also: Sequence
         body = f"<system-out>{_text('warning: ' + details)}</system-out>"
     else:
         body = ""
-    suite.append(_case(name, classname, body))
+    suite.append(_case(suite.unique(classname, name), classname, body))
 
 
 def _grouped(
@@ -218,7 +247,8 @@ def _grouped(
         if passes.get(code):
             text = f"passed on {passes[code]} of {vm_count} VMs (results.json lists them)"
             body = f"<system-out>{_text(text)}</system-out>"
-            suite.append(_case(f"{code} {names[code]} [passing VMs]", classname, body))
+            name = suite.unique(classname, f"{code} {names[code]} [passing VMs]")
+            suite.append(_case(name, classname, body))
         if code in reasons:
             total = sum(reasons[code].values())
             top = "; ".join(f"{why} ({n} VMs)" for why, n in reasons[code].most_common(5))
@@ -227,7 +257,8 @@ def _grouped(
                 top += f"; {more} more reasons in results.json"
             message = f"skipped on {total} VMs: {top}"
             body = _element("skipped", "skip", message, message)
-            suite.append(_case(f"{code} {names[code]} [skipped VMs]", classname, body))
+            name = suite.unique(classname, f"{code} {names[code]} [skipped VMs]")
+            suite.append(_case(name, classname, body))
             suite.skipped += 1
 
 
@@ -242,7 +273,8 @@ def _finding_key(r: Result, form: str) -> tuple[str, ...]:
         return (r.rule, r.outcome.value)
     masked = r.message.replace(r.vm, "\x00") if r.vm else r.message
     target = "" if r.target == r.vm_id or " -> " in r.target else r.target
-    return (r.rule, r.outcome.value, masked, r.hint, target, r.waiver)
+    original = r.original.value if r.original else ""  # a waived failure is not a waived unknown
+    return (r.rule, r.outcome.value, masked, r.hint, target, r.waiver or "", original)
 
 
 def _suites(
@@ -278,8 +310,12 @@ def _suites(
             name = case_name(first, labels)
             if len(members) > 1:
                 name = f"{name[:-1]} and {len(members) - 1} more]"
-            also = [labels.get(m.vm_id, m.vm) for m in members[1:]]
-            _add(suite, first, name, warnings, also)
+            also = [
+                m.target if " -> " in m.target else labels.get(m.vm_id, m.vm) for m in members[1:]
+            ]
+            mine = _finding_key(first, "per-finding")
+            same = all(_finding_key(m, "per-finding") == mine for m in members[1:])
+            _add(suite, first, name, warnings, also, same)
         if form != "per-vm":
             _grouped(suite, area, results, len(evaluation.vms), passes)
         suites.append((area, suite))

@@ -28,13 +28,14 @@ _ICON = {
 }
 _VERDICT_ORDER = [Verdict.NOT_READY, Verdict.UNKNOWN, Verdict.CONDITIONS, Verdict.READY]
 _PROBLEM_ORDER = {Outcome.FAIL: 0, Outcome.UNKNOWN: 1, Outcome.WARN: 2}
+_CONTROL = re.compile("[\x00-\x1f\x7f]")  # left after split(): NUL, ESC…, for a terminal
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~=^:@\"'$])")
 
 
 def escape(text: str) -> str:
     """Text safe inside Markdown prose and table cells: HTML-significant characters become
     entities, Markdown punctuation is backslash-escaped, line breaks become spaces."""
-    text = " ".join(str(text).split())
+    text = _CONTROL.sub("\ufffd", " ".join(str(text).split()))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _SPECIAL.sub(r"\\\1", text)
 

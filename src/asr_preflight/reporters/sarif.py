@@ -18,9 +18,9 @@ in CI).
 
 Size. GitHub keeps at most 25,000 results per run (:data:`MAX_RESULTS`) and shows 5,000. Above
 that, results are grouped: one result per rule, outcome and resource (the shared resource a
-result is about, else the VM's resource group; then its subscription; then the rule alone if
-still too many), listing the affected VMs; the run's ``properties.grouping`` says so and the
-console repeats it.
+result is about, else the VM's resource group; then its subscription; then none; then, if
+still too many, the rule alone even for shared resources), listing the affected VMs; the
+run's ``properties.grouping`` says so and the console repeats it.
 
 ``partialFingerprints`` hold a hash of the result's identity (rule, VM id, target; for a group,
 rule, outcome and resource) so alerts stay stable across scans; ``baselineState`` is set when
@@ -41,6 +41,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 import orjson
 
@@ -95,7 +96,7 @@ def category_of(info: RunInfo | None) -> str:
     source = (info.plan_path or info.snapshot_path) if info is not None else None
     if not source:
         return "asr-preflight"
-    path = PurePath(source.removeprefix("file://"))
+    path = PurePath(unquote(source.removeprefix("file://")))
     # a relative path keeps its folders (two plans called plan.toml stay apart), less suffix
     name = path.stem if _absolute(source) else path.with_suffix("").as_posix()
     return f"asr-preflight/{name}" if name and name != "." else "asr-preflight"
@@ -237,7 +238,9 @@ def write_to(
             if (item := _result(r, index, where, include_passing)) is not None
         )
     else:
-        items = _grouped(problems, index, where, grouping)
+        from asr_preflight.reporters.junit import vm_labels
+
+        items = _grouped(problems, index, where, grouping, vm_labels(evaluation.vms))
     first = True
     for item in items:
         out.write(b"\n" if first else b",\n")
@@ -249,10 +252,18 @@ def write_to(
 def _dumps(value: Any) -> bytes:
     try:
         return orjson.dumps(value)
-    except TypeError:  # a lone surrogate from hostile input: escaped, as the json module does
+    except TypeError:
+        # A lone surrogate from hostile input: "?", not the json module's "\\ud800" escape,
+        # which strict parsers (orjson, serde_json; maybe the code scanning upload) refuse.
         import json
 
-        return json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode()
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return text.encode("utf-8", "replace")
+
+
+def _fingerprint(key: str) -> str:
+    # surrogatepass: a lone surrogate from hostile input still hashes (stably)
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _rules_in(evaluation: Evaluation) -> Sequence[Rule]:
@@ -288,9 +299,10 @@ def plan_uri_of(path: Path, cwd: Path | None = None) -> str:
     base = (cwd or Path.cwd()).resolve()
     full = path.resolve()
     try:
-        return full.relative_to(base).as_posix()
+        relative = full.relative_to(base).as_posix()
     except ValueError:
         return full.as_uri()
+    return quote(relative)  # a URI reference: spaces, "#", "%" and non-ASCII percent-encoded
 
 
 def _absolute(uri: str) -> bool:
@@ -357,7 +369,7 @@ def _result(
         "level": level,
         "message": {"text": text},
         "locations": [location],
-        "partialFingerprints": {FINGERPRINT: hashlib.sha256(key.encode()).hexdigest()},
+        "partialFingerprints": {FINGERPRINT: _fingerprint(key)},
         "properties": {"outcome": str(r.outcome), "vm": r.vm, "target": r.target},
     }
     if r.rule in index:
@@ -376,11 +388,15 @@ def _result(
 # Grouping above GitHub's limit
 # ---------------------------------------------------------------------------------------------
 
-#: The ways to group, finest first: (name, the resource a problem is grouped under).
-_LEVELS = ("rule and resource group", "rule and subscription", "rule")
+#: The ways to group, finest first: (name, the resource a problem is grouped under). A
+#: problem about a shared resource (quota, vault, NSG…) stays under it but at the last level,
+#: which groups by rule (and outcome) alone and so always fits.
+_LEVELS = ("rule and resource group", "rule and subscription", "rule", "rule alone")
 
 
 def _resource(r: Result, level: str) -> str:
+    if level == "rule alone":
+        return ""
     if r.target and " -> " not in r.target and r.target.lower() != r.vm_id.lower():
         return r.target  # a shared resource (quota, vault, NSG…): group under it
     if level == "rule":
@@ -406,8 +422,13 @@ def _grouping(problems: Sequence[Result], max_results: int) -> str | None:
 
 
 def _grouped(
-    problems: Sequence[Result], index: dict[str, int], where: _Where, level: str
+    problems: Sequence[Result],
+    index: dict[str, int],
+    where: _Where,
+    level: str,
+    labels: Mapping[str, str],
 ) -> Iterator[dict[str, Any]]:
+    """One result per group; ``labels`` name each VM (``rg/vm`` when two share a name)."""
     groups: dict[tuple[str, str, str, str], list[Result]] = {}
     for r in problems:
         groups.setdefault(_group_key(r, level), []).append(r)
@@ -415,7 +436,7 @@ def _grouped(
         first = members[0]
         outcome = _outcome(first)
         resource = _resource(first, level) or "the estate"
-        vms = sorted({m.vm for m in members})
+        vms = sorted({labels.get(m.vm_id, m.vm) for m in members})  # distinct VMs, by id
         text = first.message
         if outcome is Outcome.UNKNOWN:
             text = f"Readiness unknown: {text}"
@@ -436,7 +457,7 @@ def _grouped(
             "locations": [
                 {"physicalLocation": where.location(_area_key(first)), "logicalLocations": logical}
             ],
-            "partialFingerprints": {FINGERPRINT: hashlib.sha256(key.encode()).hexdigest()},
+            "partialFingerprints": {FINGERPRINT: _fingerprint(key)},
             "properties": {
                 "outcome": str(first.outcome),
                 "grouped": True,
