@@ -167,6 +167,7 @@ class CollectFlags:
         typer.Option(
             "--concurrency",
             min=1,
+            metavar="N",
             help="Parallel ARM requests and guest probes (default: 16 requests, 32 guests).",
             rich_help_panel=COLLECT_PANEL,
         ),
@@ -186,7 +187,11 @@ class CollectFlags:
     cloud: Annotated[
         CloudName | None,
         typer.Option(
-            "--cloud", help="Overrides the plan's azure.cloud.", rich_help_panel=COLLECT_PANEL
+            "--cloud",
+            metavar="CLOUD",
+            help="AzureCloud, AzureUSGovernment, AzureChinaCloud or custom (with --arm-endpoint"
+            " and --authority-host); overrides the plan's azure.cloud.",
+            rich_help_panel=COLLECT_PANEL,
         ),
     ] = None
     arm_endpoint: Annotated[

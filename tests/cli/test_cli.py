@@ -443,6 +443,27 @@ def test_an_unwritable_output_location_fails_before_collecting(
     assert collected == []
 
 
+@pytest.mark.parametrize("form", ["demo", "snapshot", "plain-file"])
+def test_a_bad_output_dir_is_one_line_naming_the_option(tmp_path: Path, form: str) -> None:
+    """demo and check --snapshot too: not a temporary file's name after the evaluation."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    where = str(blocker if form == "plain-file" else blocker / "reports")
+    if form == "snapshot":
+        snap = tmp_path / "snap.json"
+        snap.write_text(snapshot_to_json(sample_snapshot()))
+        args = ["check", "--snapshot", str(snap), "--output-dir", where]
+    else:
+        args = ["demo", "--output-dir", where]
+    result = runner.invoke(cli.app, args)
+    assert result.exit_code == 2
+    line = _error_line(result)
+    assert line.startswith(f"error: --output-dir {where}: cannot write there (")
+    assert ".tmp" not in line
+    if form == "plain-file":
+        assert "it is a file, not a directory" in line
+
+
 def test_rules_list_names_the_broken_pack(monkeypatch: pytest.MonkeyPatch) -> None:
     error = _with_broken_pack(monkeypatch)
     table = runner.invoke(cli.app, ["rules", "list"])
