@@ -201,7 +201,7 @@ def evaluate_and_report(
     from dataclasses import replace
 
     from asr_preflight import engine
-    from asr_preflight.gate import Gates
+    from asr_preflight.gate import Gates, junit_warnings_mode
     from asr_preflight.reporters import CONSOLE, RunInfo, parse_formats, sarif, write_reports
 
     chosen = parse_formats(formats)
@@ -220,7 +220,9 @@ def evaluate_and_report(
         plan_path=plan_uri,
         plan_lines=sarif.plan_lines(plan_text) if plan_text is not None else None,
         snapshot_path=sarif.plan_uri_of(snapshot_path) if snapshot_path is not None else None,
-        junit_warnings=str(report.junit_warnings) if report else "pass",
+        junit_warnings=junit_warnings_mode(
+            str(report.junit_warnings) if report and report.junit_warnings else None, run.gated
+        ),
         sarif_category=report.sarif_category if report else None,
     )
     code = run.exit_code
