@@ -129,6 +129,30 @@ def _trimmed(options: CollectOptions, chosen: Chosen) -> CollectOptions:
     return options
 
 
+def _unselected(facts: Snapshot, asked: CollectOptions, trimmed: CollectOptions) -> Snapshot:
+    """What ``_trimmed`` left out is "not gathered", not "skipped on purpose": a later ``check
+    --snapshot`` with a wider selection (or the plan file without it) must say unknown for those
+    rules, never skip them as ``--no-guest``/``--no-eligibility`` would (a false ready)."""
+    from dataclasses import replace
+
+    from asr_preflight.snapshot import FactError
+
+    hint = "re-run `asr-preflight collect` with a --select/--ignore that keeps this rule"
+    errors: list[FactError] = []
+    info = facts.collection
+    if asked.guests.enabled and not trimmed.guests.enabled:
+        info = replace(info, guest_skipped=False)
+        cause = "not gathered: no in-guest rule (ASR3xx) was selected when collecting"
+        errors.append(FactError(kind="guest", scope="", cause=cause, hint=hint))
+    if asked.azure.eligibility and not trimmed.azure.eligibility:
+        info = replace(info, eligibility_skipped=False)
+        cause = "not gathered: ASR009 was not selected when collecting"
+        errors.append(FactError(kind="eligibility", scope="", cause=cause, hint=hint))
+    if not errors:
+        return facts
+    return replace(facts, collection=info, errors=(*facts.errors, *errors))
+
+
 def _with_selection(plan: Plan, flags: RuleFlags) -> Plan:
     """The plan as a snapshot records it: ``--select``/``--ignore`` folded into ``[rules]``, so
     that ``check --snapshot`` evaluates what was collected for."""
@@ -267,7 +291,9 @@ def check(
         gates = _gates(intent, plan, gate, report)
         chosen = choose_rules(intent, selection)  # before collecting, not after
         _prepare_dir(output_dir)
-        facts = _collect(intent, _trimmed(collection.options(), chosen))
+        asked = collection.options()
+        trimmed = _trimmed(asked, chosen)
+        facts = _unselected(_collect(intent, trimmed), asked, trimmed)
     else:
         raise UsageProblem("check needs --plan FILE (to collect) or --snapshot FILE (offline)")
     return evaluate_and_report(
@@ -312,14 +338,15 @@ def collect(
     for note in chosen.incomplete:  # `check --snapshot` will say it again in every report
         sys.stderr.write(f"warning: {' '.join(note.split())}\n")
     _prepare_dir(out.parent, "--out")  # before collecting, not after
-    options = _trimmed(collection.options(), chosen)
+    asked = collection.options()
+    options = _trimmed(asked, chosen)
     if record_pseudonymise and record is None:
         raise UsageProblem("--record-pseudonymise needs --record DIR")
     if record is not None:
         _prepare_dir(record, "--record")
         azure = replace(options.azure, record=record, record_pseudonymise=record_pseudonymise)
         options = replace(options, azure=azure)
-    facts = _collect(intent, options)
+    facts = _unselected(_collect(intent, options), asked, options)
     if selection.select or selection.ignore:
         facts = replace(facts, plan=_with_selection(facts.plan or intent, selection))
     fsutil.write_text(out, snapshot_to_json(facts))
