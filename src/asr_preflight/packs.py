@@ -362,7 +362,8 @@ def choose_rules(
     """What ``check``, ``demo`` and ``collect`` run: the installed packs less ``[plugins]
     disable``; ``[plugins] require`` plus ``require`` must have loaded (else RuleLoadError);
     ``select`` replaces the plan's ``[rules] select`` and ``ignore`` adds to its ``[rules]
-    ignore``. A selector matching no rule is a SelectionError, unless a pack failed to load (the
+    ignore``. A selector matching no rule, or a selection that keeps no rule, is a
+    SelectionError, unless a pack failed to load (the
     selector may be one of its codes): then it is one more note."""
     loaded = load_rule_set(points, disable=plan.plugins.disable)
     loaded.require([*plan.plugins.require, *require])
@@ -379,6 +380,11 @@ def choose_rules(
                 "`asr-preflight rules list` shows the codes"
             )
         notes.append(f"rule selector(s) {names} matched no rule loaded in this run")
+    if not chosen.rules and not loaded.errors:  # nothing evaluated must never read as Ready
+        raise SelectionError(
+            "--select/--ignore (or the plan's [rules], or [plugins] disable) keeps no rule to "
+            "evaluate; for the same code, ignore wins over select"
+        )
     return Chosen(chosen.rules, tuple(notes))
 
 

@@ -377,7 +377,11 @@ def test_collect_writes_the_snapshot(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     out = tmp_path / "sub" / "snap.json"
     result = runner.invoke(cli.app, ["collect", "--plan", str(plan), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert snapshot_from_json(out.read_text()) == sample_snapshot()
+    written = snapshot_from_json(out.read_text())
+    # the scripted rules hold no ASR009: eligibility is "not gathered" (unknown if evaluated)
+    kept = tuple(e for e in written.errors if not e.cause.startswith("not gathered"))
+    assert [e.kind for e in written.errors if e not in kept] == ["eligibility"]
+    assert replace(written, errors=kept) == sample_snapshot()
     assert "5 VMs" in result.stdout
     assert [p.name for p in out.parent.iterdir()] == ["snap.json"]
 
