@@ -82,7 +82,7 @@ def gate_exit_code(
     evaluation: Evaluation, gated: frozenset[Outcome] = DEFAULT_FAIL_ON, *, only_new: bool = False
 ) -> int:
     present = {r.outcome for r in evaluation.results if not only_new or r.change == "new"}
-    if not evaluation.vms and not only_new:
+    if not evaluation.vms:  # nothing checked: unknown, --fail-on-new or not
         present.add(Outcome.UNKNOWN)
     if evaluation.incomplete:  # VMs not listed, a rule pack not loaded: never ready silently
         present.add(Outcome.UNKNOWN)

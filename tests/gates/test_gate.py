@@ -62,6 +62,15 @@ def test_fail_on_new_gates_only_on_new_problems() -> None:
     assert gate_exit_code(worse, gated_outcomes(), only_new=True) == 3
 
 
+def test_fail_on_new_with_no_vm_selected_is_unknown_not_ready() -> None:
+    """A run that selected no VM checked nothing: every baseline problem is merely "gone", and
+    --fail-on-new must not turn that unknown run into exit 0 (a CI gate gone green)."""
+    base = scan_of(build(["vm-a-bad", "vm-b-unk"]))
+    empty, _ = mark(build([]), base)
+    assert gate_exit_code(empty, gated_outcomes(), only_new=True) == 3
+    assert gate_exit_code(empty, gated_outcomes(["fail"]), only_new=True) == 0  # not gated
+
+
 def test_bad_fail_on_values_are_refused() -> None:
     for bad in ("pass", "error", "skip"):
         with pytest.raises(GateError, match="expected fail, warn or unknown"):
