@@ -88,31 +88,15 @@ def gather_identity(
             )
         )
         return IdentityFacts(principal_id=None)
-    assignments: dict[str, RoleAssignment] = {}
-    denies: dict[str, DenyAssignment] = {}
-    scopes = []
-    ancestry: dict[str, tuple[str, ...]] = {}
-    for sub, (a_f, d_f) in futures.items():
-        got_a, got_d = value(a_f), value(d_f)
-        if got_a is not None and got_d is not None:
-            scopes.append(sub_scope(sub))
-            listed = identity.listed_management_groups(got_a, got_d)
-            ancestry[sub] = tuple(dict.fromkeys((*listed, *(above or {}).get(sub, ()))))
-        for a in got_a or ():
-            assignments[a.id.lower()] = a
-        for d in got_d or ():
-            denies[d.id.lower()] = d
     return identity_facts(
         runner,
         clients,
         principal,
-        assignments,
-        denies,
-        scopes,
+        futures,
         fallback_sub=subs[0] if subs else "",
         kind="rbac",
         reader=RBAC_READER,
-        management_groups=ancestry,
+        above=above,
     )
 
 
@@ -120,18 +104,32 @@ def identity_facts(
     runner: Runner,
     clients: Clients,
     principal: str,
-    assignments: Mapping[str, RoleAssignment],
-    denies: Mapping[str, DenyAssignment],
-    scopes: list[str],
+    futures: Pending,
     *,
     fallback_sub: str,
     kind: FactKind,
     reader: str,
-    management_groups: Mapping[str, tuple[str, ...]] | None = None,
+    above: Mapping[str, tuple[str, ...]] | None = None,
+    ancestry: bool = True,
 ) -> IdentityFacts:
-    """Read the role definitions the assignments (id -> assignment) name, one GET each through
-    the subscription in the definition's id (else ``fallback_sub``), and build the facts, sorted
-    by id. A definition that cannot be read is a FactError of ``kind`` naming it."""
+    """Gather the assignment lists :func:`submit_assignments` submitted, read the role
+    definitions they name, one GET each through the subscription in the definition's id (else
+    ``fallback_sub``), and build the facts, sorted by id. A definition that cannot be read is a
+    FactError of ``kind`` naming it. With ``ancestry``, the management groups above each
+    subscription whose lists were read: those the lists name and those ``above`` gives."""
+    assignments: dict[str, RoleAssignment] = {}
+    denies: dict[str, DenyAssignment] = {}
+    scopes = []
+    groups: dict[str, tuple[str, ...]] = {}
+    for sub, (a_f, d_f) in futures.items():
+        got_a, got_d = value(a_f), value(d_f)
+        if got_a is not None and got_d is not None:
+            scopes.append(sub_scope(sub))
+            if ancestry:
+                listed = identity.listed_management_groups(got_a, got_d)
+                groups[sub] = tuple(dict.fromkeys((*listed, *(above or {}).get(sub, ()))))
+        assignments.update({a.id.lower(): a for a in got_a or ()})
+        denies.update({d.id.lower(): d for d in got_d or ()})
     role_ids = sorted({a.role_definition_id for a in assignments.values()}, key=str.lower)
     role_f = [
         runner.submit(
@@ -153,5 +151,5 @@ def identity_facts(
         role_definitions=tuple(sorted(definitions, key=lambda d: d.id.lower())),
         deny_assignments=tuple(denies[k] for k in sorted(denies)),
         scopes=tuple(scopes),
-        management_groups=management_groups or {},
+        management_groups=groups,
     )

@@ -26,12 +26,10 @@ from asr_preflight.azure.runner import READER, Runner, value
 from asr_preflight.azure.subscription_lists import Listed
 from asr_preflight.plan import Plan
 from asr_preflight.snapshot import (
-    DenyAssignment,
     IdentityFacts,
     LoadBalancer,
     PrivateDnsZone,
     PrivateEndpoint,
-    RoleAssignment,
     StorageAccount,
     Vault,
 )
@@ -174,23 +172,13 @@ def vault_identity(
     pending = submit_assignments(
         runner, clients, principal, subs, kind="vault_rbac", reader=VAULT_RBAC_READER
     )
-    assignments: dict[str, RoleAssignment] = {}
-    denies: dict[str, DenyAssignment] = {}
-    scopes = []
-    for sub, (a_f, d_f) in pending.items():
-        got_a, got_d = value(a_f), value(d_f)
-        if got_a is not None and got_d is not None:
-            scopes.append(sub_scope(sub))
-        assignments.update({a.id.lower(): a for a in got_a or ()})
-        denies.update({d.id.lower(): d for d in got_d or ()})
     return identity_facts(
         runner,
         clients,
         principal,
-        assignments,
-        denies,
-        scopes,
+        pending,
         fallback_sub=subs[0],
         kind="vault_rbac",
         reader=VAULT_RBAC_READER,
+        ancestry=False,
     )
