@@ -201,7 +201,7 @@ def evaluate_and_report(
     from dataclasses import replace
 
     from asr_preflight import engine
-    from asr_preflight.gate import Gates
+    from asr_preflight.gate import Gates, junit_warnings_mode
     from asr_preflight.reporters import CONSOLE, RunInfo, parse_formats, sarif, write_reports
 
     chosen = parse_formats(formats)
@@ -220,7 +220,9 @@ def evaluate_and_report(
         plan_path=plan_uri,
         plan_lines=sarif.plan_lines(plan_text) if plan_text is not None else None,
         snapshot_path=sarif.plan_uri_of(snapshot_path) if snapshot_path is not None else None,
-        junit_warnings=str(report.junit_warnings) if report else "pass",
+        junit_warnings=junit_warnings_mode(
+            str(report.junit_warnings) if report and report.junit_warnings else None, run.gated
+        ),
         sarif_category=report.sarif_category if report else None,
     )
     code = run.exit_code
@@ -248,7 +250,6 @@ def check(
     selection: RuleFlags,
 ) -> int:
     """Collect (or load) the facts, evaluate every rule, write the reports."""
-    from asr_preflight import fsutil
     from asr_preflight.reporters import parse_formats
     from asr_preflight.snapshot import load_snapshot
 
@@ -260,11 +261,12 @@ def check(
             raise UsageProblem(f"{snapshot} holds no plan; pass --plan FILE")
         gates = _gates(intent, plan, gate, report)
         chosen = choose_rules(intent, selection)
+        _prepare_dir(output_dir)
     elif plan is not None:
         intent = _load_plan(plan)
         gates = _gates(intent, plan, gate, report)
         chosen = choose_rules(intent, selection)  # before collecting, not after
-        fsutil.ensure_writable_dir(output_dir)
+        _prepare_dir(output_dir)
         facts = _collect(intent, _trimmed(collection.options(), chosen))
     else:
         raise UsageProblem("check needs --plan FILE (to collect) or --snapshot FILE (offline)")
@@ -309,12 +311,12 @@ def collect(
     chosen = choose_rules(intent, selection)  # a bad selector or a required pack: exit 2 now
     for note in chosen.incomplete:  # `check --snapshot` will say it again in every report
         sys.stderr.write(f"warning: {' '.join(note.split())}\n")
-    fsutil.ensure_writable_dir(out.parent)  # before collecting, not after
+    _prepare_dir(out.parent, "--out")  # before collecting, not after
     options = _trimmed(collection.options(), chosen)
     if record_pseudonymise and record is None:
         raise UsageProblem("--record-pseudonymise needs --record DIR")
     if record is not None:
-        fsutil.ensure_writable_dir(record)
+        _prepare_dir(record, "--record")
         azure = replace(options.azure, record=record, record_pseudonymise=record_pseudonymise)
         options = replace(options, azure=azure)
     facts = _collect(intent, options)
@@ -338,6 +340,20 @@ def load_demo() -> tuple[Plan, Snapshot]:
     return loaded
 
 
+def _prepare_dir(directory: Path, option: str = "--output-dir") -> None:
+    """Create ``directory`` and prove it writable before any work: a usage error naming the
+    option and the directory, not a temporary file's name after minutes of collection."""
+    from asr_preflight import fsutil
+
+    try:
+        fsutil.ensure_writable_dir(directory)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        if isinstance(exc, FileExistsError) or (directory.exists() and not directory.is_dir()):
+            reason = "it is a file, not a directory"
+        raise UsageProblem(f"{option} {directory}: cannot write there ({reason})") from exc
+
+
 @app.command(cls=Command)
 @flag_groups
 def demo(
@@ -354,6 +370,7 @@ def demo(
     intent, facts = load_demo()
     gates = _gates(intent, None, gate, report)
     chosen = choose_rules(intent, selection)
+    _prepare_dir(output_dir)
     source = ("demo/plan.toml", importlib.import_module("asr_preflight.demo").plan_text())
     return evaluate_and_report(
         facts, intent, report.format, output_dir, report.strict, gates,

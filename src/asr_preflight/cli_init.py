@@ -50,7 +50,15 @@ def init(
             "or service).",
         ),
     ] = None,
-    cloud: Annotated[CloudName | None, typer.Option("--cloud", help="The Azure cloud.")] = None,
+    cloud: Annotated[
+        CloudName | None,
+        typer.Option(
+            "--cloud",
+            metavar="CLOUD",
+            help="AzureCloud, AzureUSGovernment, AzureChinaCloud or custom (with --arm-endpoint"
+            " and --authority-host).",
+        ),
+    ] = None,
     arm_endpoint: Annotated[
         str | None, typer.Option("--arm-endpoint", metavar="URL", help="Custom cloud ARM.")
     ] = None,
@@ -59,7 +67,7 @@ def init(
         typer.Option("--authority-host", metavar="URL", help="Custom cloud authority."),
     ] = None,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, help="Parallel ARM requests.")
+        int, typer.Option("--concurrency", min=1, metavar="N", help="Parallel ARM requests.")
     ] = 16,
 ) -> int:
     """Read the estate (read-only) and write a commented plan that `check` accepts as is."""

@@ -70,18 +70,22 @@ class ReportFlags:
     strict: Annotated[
         bool,
         typer.Option(
-            "--strict", help="Warnings fail the run (exit 4).", rich_help_panel=OUTPUT_PANEL
+            "--strict",
+            help="Warnings fail the run (exit 4) and are JUnit failures (unless --junit-warnings).",
+            rich_help_panel=OUTPUT_PANEL,
         ),
     ] = False
     junit_warnings: Annotated[
-        JunitWarnings,
+        JunitWarnings | None,
         typer.Option(
             "--junit-warnings",
             help="How results.xml shows a warning: a passing test named with the warning, "
-            "skipped, or a failure (docs/gates.md).",
+            "skipped, or a failure. Default: failure when warnings fail the run (--strict, "
+            "--fail-on warn), else pass (docs/gates.md).",
+            show_default=False,
             rich_help_panel=OUTPUT_PANEL,
         ),
-    ] = JunitWarnings.pass_
+    ] = None
     sarif_category: Annotated[
         str | None,
         typer.Option(
@@ -167,6 +171,7 @@ class CollectFlags:
         typer.Option(
             "--concurrency",
             min=1,
+            metavar="N",
             help="Parallel ARM requests and guest probes (default: 16 requests, 32 guests).",
             rich_help_panel=COLLECT_PANEL,
         ),
@@ -186,7 +191,11 @@ class CollectFlags:
     cloud: Annotated[
         CloudName | None,
         typer.Option(
-            "--cloud", help="Overrides the plan's azure.cloud.", rich_help_panel=COLLECT_PANEL
+            "--cloud",
+            metavar="CLOUD",
+            help="AzureCloud, AzureUSGovernment, AzureChinaCloud or custom (with --arm-endpoint"
+            " and --authority-host); overrides the plan's azure.cloud.",
+            rich_help_panel=COLLECT_PANEL,
         ),
     ] = None
     arm_endpoint: Annotated[

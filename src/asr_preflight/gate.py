@@ -6,6 +6,9 @@ Exit codes (DESIGN.md): 1 = a failure, 3 = readiness unknown, 4 = warnings. The 
 - with ``--fail-on X`` (repeatable) exactly the outcomes given, replacing the default;
 - ``--strict`` adds ``warn`` to whichever set is in force.
 
+When ``warn`` is gated, JUnit shows warnings as failures unless ``--junit-warnings`` says
+otherwise (:func:`junit_warnings_mode`).
+
 The exit code is that of the most serious gated outcome present among the non-waived results,
 in the order fail (1) > unknown (3) > warn (4); 0 when none is present. With ``--fail-on-new``
 only results marked ``new`` against the baseline count. A run that selected no VM at all is
@@ -64,6 +67,15 @@ def gated_outcomes(fail_on: Iterable[str] = (), *, strict: bool = False) -> froz
     if strict:
         gated.add(Outcome.WARN)
     return frozenset(gated)
+
+
+def junit_warnings_mode(given: str | None, gated: frozenset[Outcome]) -> str:
+    """How JUnit shows a warning: ``--junit-warnings`` as given; without it ``failure`` when
+    warnings are gated (``--strict``, ``--fail-on warn``), so that a CI reading the JUnit test
+    results fails when the exit code does, else ``pass``."""
+    if given is not None:
+        return given
+    return "failure" if Outcome.WARN in gated else "pass"
 
 
 def gate_exit_code(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -35,6 +36,7 @@ from asr_preflight.fsutil import load_input
 from asr_preflight.plan import Plan
 
 SNAPSHOT_SCHEMA = "asr-preflight/snapshot/v1"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class SnapshotError(ValueError):
@@ -779,8 +781,31 @@ def _adapter() -> Any:
 
 
 def snapshot_to_json(snapshot: Snapshot) -> str:
-    data: bytes = _adapter().dump_json(snapshot, indent=1)
+    """The snapshot's JSON text. A lone surrogate (``"\\ud800"``: JSON can carry one, a hostile
+    ARM answer or guest output may, and our readers accept it; UTF-8 cannot hold it) is written
+    as U+FFFD, in values and keys, so the snapshot is written anyway. Only when the fast path
+    refuses such a string: a snapshot without one is serialised once, as before."""
+    from pydantic_core import PydanticSerializationError
+
+    adapter = _adapter()
+    try:
+        data: bytes = adapter.dump_json(snapshot, indent=1)
+    except PydanticSerializationError:
+        clean = adapter.validate_python(_without_surrogates(adapter.dump_python(snapshot)))
+        data = adapter.dump_json(clean, indent=1)
     return data.decode()
+
+
+def _without_surrogates(value: Any) -> Any:
+    """A dumped snapshot (dicts, tuples, lists, strings, numbers) with every lone surrogate in
+    its strings and keys replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_without_surrogates(v) for v in value]
+    return value
 
 
 def _loads(text: str) -> Any:

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from arm.conftest import PLAN
+from arm.conftest import PLAN, SUB_A
 from asr_preflight import cli
 from asr_preflight.reporters.json import as_v1
 from fakes.arm import FakeAzure
+from fakes.estate import EstateBuilder, VmSpec
 
 runner = CliRunner()
 
@@ -140,3 +141,61 @@ def test_a_hostile_token_error_cannot_drive_the_terminal(fake: FakeAzure, tmp_pa
     assert line.startswith("error: ") and "AADSTS7000215" in line
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\r" not in result.stderr
     assert "\\x1b]0;owned\\x07" in line
+
+
+def test_a_lone_surrogate_from_arm_is_collected_and_reported(
+    fake: FakeAzure, tmp_path: Path
+) -> None:
+    """JSON may carry a lone surrogate (``"\\ud800"``) and azure-core reads it; UTF-8 cannot hold
+    it. A VM and an NSG rule named with one: `collect` still writes the snapshot (U+FFFD in its
+    place), and `check --snapshot` writes every report and prints the console."""
+    # a VM of its own network (a new builder would rebuild the estate's rg-shop-prod network)
+    EstateBuilder(fake.estate).vm(SUB_A, VmSpec("vm-\udfff-01", "rg-erp-prod"))
+    nsgs = f"/subscriptions/{SUB_A}/providers/microsoft.network/networksecuritygroups"
+    [nsg] = [n for n in fake.estate.lists[nsgs] if n["name"] == "rg-erp-prod-nsg"]
+    nsg["properties"]["securityRules"].append(
+        {
+            "name": "deny-\ud800-https",
+            "id": f"{nsg['id']}/securityRules/deny-https",
+            "properties": {
+                "protocol": "Tcp",
+                "sourcePortRange": "*",
+                "destinationPortRange": "443",
+                "sourceAddressPrefix": "*",
+                "destinationAddressPrefix": "*",
+                "access": "Deny",
+                "priority": 100,
+                "direction": "Outbound",
+            },
+        }
+    )
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    snap = tmp_path / "snapshot.json"
+    collected = runner.invoke(
+        cli.app, ["collect", "--plan", str(plan), "--out", str(snap), *_cloud(fake)]
+    )
+    assert collected.exit_code == 0, collected.output
+    text = snap.read_text(encoding="utf-8")  # strict UTF-8: no surrogate in the file
+    assert "deny-\ufffd-https" in text and "vm-\ufffd-01" in text
+    out = tmp_path / "reports"
+    formats = "junit,html,json,sarif,markdown,console"
+    checked = runner.invoke(
+        cli.app,
+        ["check", "--snapshot", str(snap), "--format", formats, "--output-dir", str(out)],
+    )
+    assert checked.exit_code == 1, checked.output  # not ready: not a crash (5)
+    assert "vm-\ufffd-01: outbound TCP 443" in checked.stdout
+    assert "denied by rg-erp-prod-nsg/deny-\ufffd-https" in checked.stdout
+    names = {"results.xml", "report.html", "results.json", "results.sarif", "summary.md"}
+    assert names <= {p.name for p in out.iterdir()}
+    results = as_v1(json.loads((out / "results.json").read_text(encoding="utf-8")))
+    ours = [r for r in results["results"] if r["vm"].startswith("vm-\ufffd")]
+    assert any(r["rule"] == "ASR201" and r["outcome"] == "fail" for r in ours), ours
+    # the live run reads the surrogates themselves: console and reports cope ("?" or escaped)
+    live_out = tmp_path / "live"
+    args = ["--plan", str(plan), *_cloud(fake), "--format", formats, "--output-dir", str(live_out)]
+    live = runner.invoke(cli.app, ["check", *args])
+    assert live.exit_code == 1, live.output
+    assert "denied by rg-erp-prod-nsg/deny-?-https" in live.stdout
+    assert names <= {p.name for p in live_out.iterdir()}

@@ -10,7 +10,8 @@ The fault matrix, by file:
   (``--timeout`` or the default one), eligibility errors that are not objects;
 - ``test_faults_nsg.py``: malformed NSG rules and securityRules, NUL bytes in prefixes;
 - ``test_cli_e2e.py``: ``check --timeout`` (and ``--timeout 0``, and none) against a hung ARM, a
-  hostile token error text;
+  hostile token error text, a lone surrogate in a VM and an NSG rule name (``collect`` and
+  ``check``);
 - ``tests/network/test_netsec_hostile.py``: the evaluator's own guard for snapshot files;
 - ``tests/guest/test_hostile_guests.py``: streaming, dripping and banner-less guests;
   ``tests/guest/test_winrm_bounds.py``: one endless or dripping WinRM answer;

@@ -5,6 +5,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from junitparser import Failure, JUnitXml, Skipped
 from typer.testing import CliRunner
 
 from asr_preflight import __version__, cli, engine, packs
@@ -82,6 +83,43 @@ def test_exit_code_follows_the_verdict(
     assert result.exit_code == code, result.output
     assert result.stdout == ""  # no console format chosen
     assert [p.name for p in (tmp_path / "r").iterdir()] == ["results.json"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "shown"),
+    [
+        ([], 0, None),  # a passing test named with the warning
+        (["--strict"], 4, Failure),  # the CI that reads JUnit goes red as the exit code does
+        (["--fail-on", "warn"], 4, Failure),
+        (["--fail-on", "fail,unknown", "--strict"], 4, Failure),
+        (["--strict", "--junit-warnings", "pass"], 4, None),  # given explicitly: as given
+        (["--strict", "--junit-warnings", "skipped"], 4, Skipped),
+        (["--fail-on", "warn", "--junit-warnings", "pass"], 4, None),
+    ],
+)
+def test_junit_shows_warnings_as_failures_when_warnings_gate_the_run(
+    tmp_path: Path, args: list[str], code: int, shown: type | None
+) -> None:
+    snap = _snapshot_file(
+        tmp_path, [make_vm("vm-ok-01"), make_vm("vm-warn-01", tags={"TST101": "warn"})]
+    )
+    out = tmp_path / "r"
+    result = runner.invoke(
+        cli.app,
+        ["check", "--snapshot", str(snap), "--format", "junit", "--output-dir", str(out), *args],
+    )
+    assert result.exit_code == code, result.output
+    xml = JUnitXml.fromfile(str(out / "results.xml"))
+    cases = [
+        c
+        for suite in xml
+        for c in suite
+        if "TST101" in (c.name or "") and "vm-warn-01" in (c.name or "")
+    ]
+    assert len(cases) == 1, [c.name for suite in xml for c in suite]
+    assert [type(r) for r in cases[0].result] == ([] if shown is None else [shown])
+    problems = [r for suite in xml for c in suite for r in c.result if isinstance(r, Failure)]
+    assert len(problems) == (1 if shown is Failure else 0)  # only the warning; the rest passes
 
 
 def test_plan_overrides_the_snapshot_plan(tmp_path: Path) -> None:
@@ -441,6 +479,27 @@ def test_an_unwritable_output_location_fails_before_collecting(
     assert result.exit_code == 2
     assert "a-file" in _error_line(result)
     assert collected == []
+
+
+@pytest.mark.parametrize("form", ["demo", "snapshot", "plain-file"])
+def test_a_bad_output_dir_is_one_line_naming_the_option(tmp_path: Path, form: str) -> None:
+    """demo and check --snapshot too: not a temporary file's name after the evaluation."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    where = str(blocker if form == "plain-file" else blocker / "reports")
+    if form == "snapshot":
+        snap = tmp_path / "snap.json"
+        snap.write_text(snapshot_to_json(sample_snapshot()))
+        args = ["check", "--snapshot", str(snap), "--output-dir", where]
+    else:
+        args = ["demo", "--output-dir", where]
+    result = runner.invoke(cli.app, args)
+    assert result.exit_code == 2
+    line = _error_line(result)
+    assert line.startswith(f"error: --output-dir {where}: cannot write there (")
+    assert ".tmp" not in line
+    if form == "plain-file":
+        assert "it is a file, not a directory" in line
 
 
 def test_rules_list_names_the_broken_pack(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -194,6 +194,18 @@ def test_facts_that_may_be_ungathered_default_to_none_and_old_snapshots_read_as_
     assert guest.os_release is None
 
 
+def test_a_lone_surrogate_is_written_as_the_replacement_character() -> None:
+    """In values and in keys (tags); the rest of the document as the fast path writes it."""
+    vm = make_vm("vm-a", tags={"env\ud800": "prod\udfff"})
+    snap = make_snapshot(vms=[replace(vm, name="vm-\udc80-a")])
+    text = snapshot_to_json(snap)
+    text.encode("utf-8")  # strict: nothing UTF-8 cannot hold
+    back = snapshot_from_json(text).vms[0]
+    assert (back.name, back.tags) == ("vm-\ufffd-a", {"env\ufffd": "prod\ufffd"})
+    clean = replace(snap, vms=(replace(vm, name="vm-\ufffd-a", tags=back.tags),))
+    assert text == snapshot_to_json(clean)
+
+
 def test_an_unimportable_guest_collector_is_an_error_not_guests_skipped(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -68,6 +68,22 @@ def test_github_workflow_keeps_the_previous_results_as_baseline_and_publishes() 
     assert junit["with"]["report_paths"] == "reports/results.xml"
     for step in (upload, sarif, junit):
         assert "always()" in step["if"], step  # publish even when the gate failed
+    # results.sarif names its category (automationDetails.id, --sarif-category); the upload
+    # action's `category` input does not override it, so setting it there would mislead
+    assert "category" not in sarif["with"]
+
+
+def test_github_job_outlives_the_collection_deadline() -> None:
+    """The job's timeout leaves check's collection deadline (--timeout) room for the reports."""
+    job = load("github-actions.yml")["jobs"]["readiness"]
+    command = check_command(
+        next(s["run"] for s in job["steps"] if s.get("name") == "Check readiness")
+    )
+    match = re.search(r"--timeout (\d+)", command)
+    from asr_preflight.azure.guard import DEFAULT_TIMEOUT
+
+    deadline = int(match.group(1)) if match else DEFAULT_TIMEOUT
+    assert job["timeout-minutes"] * 60 >= deadline + 600
 
 
 # -- Azure Pipelines ---------------------------------------------------------------------------
@@ -120,3 +136,21 @@ def test_the_example_waiver_file_is_valid() -> None:
     assert [w.waiver.rule for w in loaded] == ["ASR505", "ASR3*"]
     findings = lint_waivers(loaded, load_rules(), date(2026, 11, 25))
     assert findings == []  # the guest rules are installed, so ASR3* matches them
+
+
+def test_examples_check_the_dr_operator_not_the_scan_identity() -> None:
+    """The scan identity has Reader only: ASR401-404 must judge whoever enables replication."""
+    gh = next(
+        s
+        for s in load("github-actions.yml")["jobs"]["readiness"]["steps"]
+        if s.get("name") == "Check readiness"
+    )
+    assert gh["env"]["DR_OPERATOR_OBJECT_ID"] == "${{ vars.DR_OPERATOR_OBJECT_ID }}"
+    assert '--principal-id "$DR_OPERATOR_OBJECT_ID"' in gh["run"]
+    assert '"${operator[@]}"' in check_command(gh["run"])
+    pipe = load("azure-pipelines.yml")
+    assert "drOperatorObjectId" in pipe["variables"]
+    [cli] = [s for s in pipe["steps"] if s.get("task") == "AzureCLI@2"]
+    script = cli["inputs"]["inlineScript"]
+    assert '--principal-id "$(drOperatorObjectId)"' in script
+    assert '"${operator[@]}"' in check_command(script)

@@ -124,6 +124,14 @@ def test_no_vault_or_no_cache_account() -> None:
     # ASR creates the cache account (and grants its identity) itself: roles are not checked
     result = judge(target={"region": "westus2", "vault": VAULT}, vault_identity=None)
     assert result.outcome == "pass"
+    assert "names no cache storage account" in result.message
+    assert "holds the roles" not in result.message  # nothing was checked, so nothing claimed
+
+
+def test_a_pass_names_the_cache_account_whose_roles_were_checked() -> None:
+    result = judge()
+    assert result.outcome == "pass"
+    assert f"holds the roles on cache storage account {CACHE.rsplit('/', 1)[-1]}" in result.message
 
 
 def test_a_zone_list_that_failed_is_unknown_not_fail() -> None:

@@ -147,6 +147,8 @@ def test_rule_docs_are_rendered_and_escaped(page: str) -> None:
         ('javascript:alert(1) "https://x.example/a"', None),
         ("- one\n  continued\n- two", "<ul><li>one continued</li><li>two</li></ul>"),
         ("https://e.example/p?a=1&b=2.", None),
+        ("**fail**: a `*_ZRS` disk", "<p><strong>fail</strong>: a <code>*_ZRS</code> disk</p>"),
+        ("**<b>x</b>**", "<p><strong>&lt;b&gt;x&lt;/b&gt;</strong></p>"),
     ],
 )
 def test_doc_html_escapes_before_adding_tags(text: str, expected: str | None) -> None:

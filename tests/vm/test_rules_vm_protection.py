@@ -264,6 +264,18 @@ def test_asr513_message_names_the_lock_and_where() -> None:
     assert "150225" in result.message
 
 
+def test_asr513_warning_names_the_error_once() -> None:
+    result = run(
+        no_blocking_locks,
+        VM,
+        management_locks=(lock(RG, "CanNotDelete", "keep"),),
+        listings=(LOCKS,),
+    )
+    assert result.outcome == "warn"
+    assert result.message.count("150225") == 1, result.message
+    assert "disabling replication later would leave stale links" in result.message
+
+
 # -- ASR514 no-target-leftovers ----------------------------------------------------------------
 
 TARGET_RG = f"{SUB}/resourceGroups/prod-rg-asr"
@@ -353,6 +365,18 @@ def test_asr515_lists_every_feature_at_the_worst_outcome() -> None:
     result = run(disk_features_supported, vm)
     assert result.outcome == "warn"
     assert "Premium SSD v2 disks v2" in result.message and "Premium_ZRS" in result.message
+
+
+def test_asr515_shared_disk_hint_fits_the_os() -> None:
+    data = (disk("sbd", lun=0, max_shares=2),)
+    linux = run(disk_features_supported, make_vm(os_disk=disk(), data_disks=data))
+    assert "non-Windows" in linux.message
+    assert linux.hint is not None and "failover cluster together" not in linux.hint
+    assert "detach the shared disk" in linux.hint
+    windows = run(
+        disk_features_supported, make_vm(os_disk=disk(), data_disks=data, os_type="Windows")
+    )
+    assert windows.hint is not None and "Windows failover cluster together" in windows.hint
 
 
 # -- ASR108 placement-mappable -----------------------------------------------------------------

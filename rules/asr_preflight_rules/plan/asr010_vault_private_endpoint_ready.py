@@ -104,11 +104,17 @@ def vault_private_endpoint_ready(ctx: RuleContext, vm: VirtualMachine) -> Findin
     problems.extend(_target_dns(ctx, vm, vault))
     problems.extend(_identity(ctx, vm, vault))
     if not problems:
+        account = ctx.plan.target.cache_account_for(vm.location)
+        roles = (
+            f"its identity holds the roles on cache storage account {account.rsplit('/', 1)[-1]}"
+            if account is not None
+            else "the plan names no cache storage account for the VM's region (Site Recovery"
+            " creates one and grants the vault's identity)"
+        )
         return passed(
             vm,
             f"{vm.name}: vault {vault.name}'s Site Recovery private endpoints are approved, the"
-            f" private DNS zone is linked to VNet {placement(ctx, vm).vnet.name}, and its"
-            " identity holds the cache account roles",
+            f" private DNS zone is linked to VNet {placement(ctx, vm).vnet.name}, and {roles}",
         )
     worst = max((o for o, _ in problems), key=OUTCOME_RANK.__getitem__)
     hint = (

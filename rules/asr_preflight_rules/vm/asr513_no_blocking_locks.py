@@ -60,8 +60,8 @@ def no_blocking_locks(ctx: RuleContext, vm: VirtualMachine) -> Finding:
         elif level == "cannotdelete":
             tally.add(
                 Outcome.WARN,
-                f"CanNotDelete lock {lock.name} on {where} (disable replication would leave "
-                "stale links, error 150225)",
+                f"CanNotDelete lock {lock.name} on {where} (disabling replication later would "
+                "leave stale links)",
                 "lift the CanNotDelete lock while disabling replication later.",
             )
     return tally.finding(

@@ -40,11 +40,14 @@ def disk_features_supported(ctx: RuleContext, vm: VirtualMachine) -> Finding:
     tally = Tally(vm)
     shared = [f"{d.name} (maxShares {d.max_shares})" for d in disks if (d.max_shares or 1) > 1]
     if shared:
+        windows = vm.os_type == "Windows"
         tally.add(
             Outcome.FAIL,
-            f"shared disks {', '.join(shared)}"
-            + ("" if vm.os_type == "Windows" else " on a non-Windows VM"),
-            "protect all VMs of the Windows failover cluster together, or detach the shared disk.",
+            f"shared disks {', '.join(shared)}" + ("" if windows else " on a non-Windows VM"),
+            "protect all VMs of the Windows failover cluster together, or detach the shared disk."
+            if windows
+            else "detach the shared disk: Site Recovery protects shared disks only for Windows "
+            "failover clusters.",
         )
     v2 = [d.name for d in disks if (d.sku or "").lower() == "premiumv2_lrs"]
     if v2:

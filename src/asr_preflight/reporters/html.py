@@ -267,12 +267,14 @@ def script_json(value: object) -> Markup:
 # ---------------------------------------------------------------------------------------------
 
 _CODE = re.compile(r"`([^`]+)`")
+_BOLD = re.compile(r"\*\*([^*<>]+)\*\*")
 _URL = re.compile(r"https://(?:[^\s<>\"'&]|&amp;)+")
 _TRAILING = ".,;:)"
 
 
 def doc_html(text: str) -> Markup:
-    """A docstring section as HTML: paragraphs, ``- `` lists, ``code`` and https links.
+    """A docstring section as HTML: paragraphs, ``- `` lists, ``code``, ``**bold**`` and https
+    links.
 
     Everything is escaped before any tag is added, so a docstring can never inject markup.
     """
@@ -297,6 +299,7 @@ def doc_html(text: str) -> Markup:
 def _inline(text: str) -> str:
     escaped = str(escape(text))
     escaped = _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", escaped)
+    escaped = _BOLD.sub(lambda m: f"<strong>{m.group(1)}</strong>", escaped)
     return _URL.sub(_link, escaped)
 
 
