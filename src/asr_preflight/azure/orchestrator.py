@@ -17,14 +17,17 @@ Phases, each run concurrently under ``options.concurrency``:
    per target subscription, disk encryption sets and the disks of the target resource groups
    (:mod:`.protection`); ASR eligibility per selected VM.
 
-One method of :class:`_Collection` per phase. The per-subscription lists are a table in
-:mod:`.subscription_lists`, the network join is :mod:`.network_join`, the identity part
-:mod:`.assignments`, and the task runner with its progress counter :mod:`.runner`.
+One method of :class:`_Collection` per phase; this module submits phase 1's single reads and
+assembles the snapshot's facts. The per-subscription lists are a table in
+:mod:`.subscription_lists`, phase 2 is :mod:`.vm_details`, phase 3's VM-decided reads
+:mod:`.vm_scoped`, the network join :mod:`.network_join`, the identity part :mod:`.assignments`,
+private links :mod:`.private_link_join`, protection :mod:`.protection`, and the task runner with
+its progress counter :mod:`.runner`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -32,8 +35,6 @@ from functools import partial
 from typing import Any
 
 from asr_preflight.azure import (
-    compute,
-    keyvaults,
     management_groups,
     network_mappings,
     private_link,
@@ -57,23 +58,27 @@ from asr_preflight.azure.credential import (
     principal_from_token,
     quiet_sdk_logs,
 )
-from asr_preflight.azure.eligibility import eligibility as get_eligibility
 from asr_preflight.azure.errors import fact_error
 from asr_preflight.azure.guard import Deadline, collection_limit
-from asr_preflight.azure.ids import ResourceId, resource_group_id, sub_scope, subscription_of
+from asr_preflight.azure.ids import ResourceId, resource_group_id, subscription_of
 from asr_preflight.azure.network_join import join_network
 from asr_preflight.azure.protection import submit_protection
 from asr_preflight.azure.recording import Recorder, write_recording
-from asr_preflight.azure.runner import READER, Failed, Progress, Runner, value
+from asr_preflight.azure.runner import READER, Progress, Runner, value
 from asr_preflight.azure.subscription_lists import Listed, list_subscription
+from asr_preflight.azure.vm_details import read_vms
+from asr_preflight.azure.vm_scoped import (
+    submit_eligibility,
+    submit_key_vaults,
+    submit_regions,
+    submit_resource_groups,
+)
 from asr_preflight.options import AzureOptions, CollectOptions, ProgressCallback
 from asr_preflight.plan import Plan, PlanError
 from asr_preflight.snapshot import (
     CollectionInfo,
     Eligibility,
     FactError,
-    KeyVault,
-    RegionCapacity,
     ResourceGroup,
     ServiceTags,
     Snapshot,
@@ -191,7 +196,7 @@ class _Collection:
         if singles.vault is not None:
             singles.vault.result()  # a vault that does not exist is a plan error: say so early
         self.runner.progress.phase("VM details")
-        vms = self._phase2_vms(listed)
+        vms = read_vms(self.plan, self.runner, self.clients, listed, self.subscriptions)
         self.runner.progress.phase("regions and eligibility")
         return self._phase3_regional(vms, listed, singles)
 
@@ -261,102 +266,18 @@ class _Collection:
 
         return self.runner.submit(get, "vault", vault_id)
 
-    # -- phase 2: VMs and selection ----------------------------------------------------------------
-
-    def _phase2_vms(self, listed: dict[str, Listed]) -> list[VirtualMachine]:
-        plan, runner = self.plan, self.runner
-        vm_lists_failed = {s for s, f in listed.items() if f.value("vms") is None}
-        models = [(s, m) for s, f in listed.items() for m in (f.value("vms") or ())]
-        chosen = [(s, m) for s, m in models if _selected(m, plan)]
-        views: dict[str, Any] = {}
-        statuses_failed: dict[str, FactError] = {}
-        for sub, f in listed.items():
-            got = f.result("statuses")
-            if isinstance(got, Failed):
-                statuses_failed[sub] = got.error
-            else:
-                views.update(got)
-        fallback = {
-            str(m["id"]).lower(): runner.submit(
-                partial(compute.instance_view, self.clients.compute(s), str(m["id"])),
-                "vms",
-                str(m["id"]),
-            )
-            for s, m in chosen
-            if compute.needs_full_view(views.get(str(m["id"]).lower()))
-        }
-        complete: set[str] = set()  # VMs whose view is their own instance view
-        for vm_id, future in fallback.items():
-            view = value(future)
-            if view is not None:
-                views[vm_id] = view
-                complete.add(vm_id)
-        vms: list[VirtualMachine] = []
-        unreadable: list[Any] = []  # selected VM models to_vm could not read
-        for sub, model in chosen:
-            disks = listed[sub].value("disks")
-            view = views.get(str(model.get("id")).lower())
-            if view is None and sub in statuses_failed:
-                err = statuses_failed[sub]
-                runner.record(FactError("vms", str(model.get("id")), err.cause, err.hint))
-            elif view is None:
-                runner.record(
-                    FactError(
-                        "vms",
-                        str(model.get("id")),
-                        "the VM was missing from ARM's status list (created or deleted meanwhile?)",
-                        "re-run `asr-preflight collect`",
-                    )
-                )
-            try:
-                vm_key = str(model.get("id")).lower()
-                vms.append(compute.to_vm(model, view, disks, complete_view=vm_key in complete))
-            except Exception as exc:  # noqa: BLE001 - that VM is unknown, the others are read
-                vm_id = str(model.get("id") or "")
-                # named by its id: only it is missing (the engine says so, the run is unknown)
-                runner.record(fact_error(exc, "vms", vm_id or sub_scope(sub), READER))
-                if vm_id:
-                    unreadable.append(model)
-                else:
-                    vm_lists_failed.add(sub)
-        vms.sort(
-            key=lambda v: (v.subscription_id.lower(), v.resource_group.lower(), v.name.lower())
-        )
-        self._check_selection(vms, vm_lists_failed, unreadable)
-        return vms
-
-    def _check_selection(
-        self, vms: list[VirtualMachine], lists_failed: set[str], unreadable: list[Any]
-    ) -> None:
-        if lists_failed:
-            return  # some VMs could not be listed: the engine reports the run as unknown
-        names = {v.name.lower() for v in vms} | {v.id.lower() for v in vms}
-        names |= {str(m.get(k) or "").lower() for m in unreadable for k in ("id", "name")}
-        absent = [ref for ref in self.plan.select.vms if ref.lower() not in names]
-        if absent:
-            raise PlanError(
-                f"[select] vms: {', '.join(absent)} matched no VM in subscriptions "
-                f"{', '.join(self.subscriptions)} (after the resource_groups and tags filters)"
-            )
-        for group in self.plan.groups:
-            missing = [ref for ref in group.vms if ref.lower() not in names]
-            if missing:
-                raise PlanError(
-                    f"[[groups]] {group.name}: {', '.join(missing)} "  # noqa: S608 - not SQL
-                    f"{'is' if len(missing) == 1 else 'are'} not among the selected VMs; "
-                    "select them in [select] or remove them from the group"
-                )
-
     # -- phase 3: regional facts, resource groups, network, role definitions, eligibility ---------
 
     def _phase3_regional(
         self, vms: list[VirtualMachine], listed: dict[str, Listed], singles: _Singles
     ) -> dict[str, Any]:
-        elig_f = self._eligibility(vms)
+        runner, clients, plan = self.runner, self.clients, self.plan
+        elig_f = submit_eligibility(runner, clients, vms) if self.options.eligibility else {}
         self._mapped_network_assignments(singles)
-        regions_of = self._regions(vms)  # submitted now, gathered below: all run concurrently
-        key_vaults_of = self._key_vaults(vms)
-        groups_of = self._resource_groups(vms, singles.vault)
+        # submitted now, gathered below: all run concurrently
+        regions_of = submit_regions(runner, clients, plan, vms)
+        key_vaults_of = submit_key_vaults(runner, clients, vms)
+        groups_of = submit_resource_groups(runner, clients, plan, vms, singles.vault is not None)
         protection_of = submit_protection(self.runner, self.clients, self.plan, vms, listed)
         net = join_network(self.runner, self.clients, vms, listed)
         regions, groups = regions_of(), groups_of()
@@ -432,42 +353,6 @@ class _Collection:
             )
             singles.rbac_subs.extend(extra)
 
-    def _key_vaults(self, vms: list[VirtualMachine]) -> Callable[[], tuple[KeyVault, ...]]:
-        """List the key vaults of every subscription holding a vault an ADE disk names: one list
-        per such subscription, whatever the number of VMs; keep the named vaults only."""
-        wanted = keyvaults.ade_vault_ids(
-            d for vm in vms for d in (vm.os_disk, *vm.data_disks) if d is not None
-        )
-        subs = sorted({subscription_of(v).lower() for v in wanted if subscription_of(v)})
-        futures = [
-            self.runner.submit(
-                partial(keyvaults.list_key_vaults, self.clients.raw(sub), sub),
-                "key_vaults",
-                sub_scope(sub),
-            )
-            for sub in subs
-        ]
-        names = {v.lower() for v in wanted}
-
-        def gather() -> tuple[KeyVault, ...]:
-            found = [kv for f in futures for kv in (value(f) or ()) if kv.id.lower() in names]
-            return tuple(sorted(found, key=lambda kv: kv.id.lower()))
-
-        return gather
-
-    def _eligibility(self, vms: list[VirtualMachine]) -> dict[str, Future[Any]]:
-        if not self.options.eligibility:
-            return {}
-        return {
-            vm.id: self.runner.submit(
-                partial(get_eligibility, self.clients.site_recovery(vm.subscription_id), vm),
-                "eligibility",
-                vm.id,
-                "Reader on the VM (ASR reads its replication eligibility)",
-            )
-            for vm in vms
-        }
-
     def _vault_fact(self, vault_f: Future[Any] | None, groups: list[ResourceGroup]) -> Vault | None:
         if vault_f is None:
             return None
@@ -486,78 +371,6 @@ class _Collection:
                 if err.kind == "resource_groups" and err.scope.lower() == rg_scope:
                     self.runner.record(FactError("vault", vault.id, err.cause, err.hint))
         return vault
-
-    def _resource_groups(
-        self, vms: list[VirtualMachine], vault_f: Future[Any] | None
-    ) -> Callable[[], list[ResourceGroup]]:
-        wanted: dict[str, tuple[str, str]] = {}
-        for vm in vms:
-            sub = self.plan.target.subscription or vm.subscription_id
-            name = self.plan.target.resource_group or f"{vm.resource_group}-asr"
-            wanted.setdefault(f"/subscriptions/{sub}/resourceGroups/{name}".lower(), (sub, name))
-        if vault_f is not None:
-            ref = ResourceId.parse(str(self.plan.target.vault))
-            wanted.setdefault(
-                resource_group_id(str(self.plan.target.vault)).lower(),
-                (ref.subscription, ref.resource_group),
-            )
-        futures = [
-            self.runner.submit(
-                partial(resources.resource_group, self.clients.resources(sub), sub, name),
-                "resource_groups",
-                f"/subscriptions/{sub}/resourceGroups/{name}",
-            )
-            for sub, name in wanted.values()
-        ]
-
-        def gather() -> list[ResourceGroup]:
-            groups = [g for f in futures if (g := value(f)) is not None]
-            return sorted(groups, key=lambda g: g.id.lower())
-
-        return gather
-
-    def _regions(self, vms: list[VirtualMachine]) -> Callable[[], tuple[RegionCapacity, ...]]:
-        target_region = self.plan.target.region
-        targets = {(self.plan.target.subscription or vm.subscription_id).lower() for vm in vms}
-        sources = {(vm.subscription_id.lower(), vm.location) for vm in vms}
-        pairs = sorted({(s, target_region) for s in targets} | sources)
-        submit = self.runner.submit
-        futures: dict[tuple[str, str], dict[str, Future[Any]]] = {}  # field -> future
-        for sub, region in pairs:
-            c = self.clients.compute(sub)
-            scope = f"{sub}/{region}"
-            entry: dict[str, Future[Any]] = {
-                "skus": submit(partial(regional.vm_skus, c, region), "skus", scope)
-            }
-            if region == target_region and sub in targets:
-                n = self.clients.network(sub)
-                entry["compute_usages"] = submit(
-                    partial(regional.compute_usages, c, region), "compute_usages", scope
-                )
-                entry["network_usages"] = submit(
-                    partial(regional.network_usages, n, region), "network_usages", scope
-                )
-            futures[(sub, region)] = entry
-
-        def gather() -> tuple[RegionCapacity, ...]:
-            out = []
-            for (sub, region), entry in futures.items():
-                out.append(
-                    RegionCapacity(
-                        subscription_id=sub,
-                        region=region,
-                        skus=value(entry["skus"]),
-                        compute_usages=value(entry["compute_usages"])
-                        if "compute_usages" in entry
-                        else None,
-                        network_usages=value(entry["network_usages"])
-                        if "network_usages" in entry
-                        else None,
-                    )
-                )
-            return tuple(out)
-
-        return gather
 
 
 # ---------------------------------------------------------------------------------------------
@@ -607,20 +420,3 @@ def _source_subscriptions(plan: Plan, under: Iterable[str] = ()) -> list[str]:
         )
         raise PlanError(f"{where}: no subscription to read VMs from")
     return found
-
-
-def _selected(model: Any, plan: Plan) -> bool:
-    select = plan.select
-    vm_id = str(model.get("id") or "")
-    name = str(model.get("name") or "")
-    if select.resource_groups:
-        try:
-            rg = ResourceId.parse(vm_id).resource_group.lower()
-        except ValueError:
-            return False
-        if rg not in {g.lower() for g in select.resource_groups}:
-            return False
-    if select.vms and not ({vm_id.lower(), name.lower()} & {v.lower() for v in select.vms}):
-        return False
-    tags = dict(model.get("tags") or {})
-    return all(tags.get(k) == v for k, v in select.tags.items())

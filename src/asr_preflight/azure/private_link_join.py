@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from asr_preflight.azure import identity, outbound, private_link
+from asr_preflight.azure import outbound, private_link
+from asr_preflight.azure.assignments import identity_facts, submit_assignments
 from asr_preflight.azure.clients import Clients
 from asr_preflight.azure.errors import fact_error
 from asr_preflight.azure.ids import ResourceId, sub_scope, subscription_of
@@ -29,7 +30,6 @@ from asr_preflight.snapshot import (
     LoadBalancer,
     PrivateDnsZone,
     PrivateEndpoint,
-    RoleAssignment,
     StorageAccount,
     Vault,
 )
@@ -169,54 +169,16 @@ def vault_identity(
         return None
     principal = vault.identity_principal_id
     subs = list(dict.fromkeys(subscription_of(a).lower() for a in accounts if subscription_of(a)))
-    pending = []
-    for sub in subs:
-        client, scope = clients.authorization(sub), sub_scope(sub)
-        pending.append(
-            (
-                scope,
-                runner.submit(
-                    partial(identity.role_assignments, client, scope, principal),
-                    "vault_rbac",
-                    scope,
-                    VAULT_RBAC_READER,
-                ),
-                runner.submit(
-                    partial(identity.deny_assignments, client, scope),
-                    "vault_rbac",
-                    scope,
-                    VAULT_RBAC_READER,
-                ),
-            )
-        )
-    assignments: dict[str, RoleAssignment] = {}
-    denies: dict[str, Any] = {}
-    scopes = []
-    for scope, a_f, d_f in pending:
-        got_a, got_d = value(a_f), value(d_f)
-        if got_a is not None and got_d is not None:
-            scopes.append(scope)
-        assignments.update({a.id.lower(): a for a in got_a or ()})
-        denies.update({d.id.lower(): d for d in got_d or ()})
-    role_ids = sorted({a.role_definition_id for a in assignments.values()}, key=str.lower)
-    role_f = [
-        runner.submit(
-            partial(
-                identity.role_definition,
-                clients.authorization(subscription_of(rid) or subs[0]),
-                rid,
-            ),
-            "vault_rbac",
-            rid,
-            VAULT_RBAC_READER,
-        )
-        for rid in role_ids
-    ]
-    definitions = [d for f in role_f if (d := value(f)) is not None]
-    return IdentityFacts(
-        principal_id=principal,
-        role_assignments=tuple(assignments[k] for k in sorted(assignments)),
-        role_definitions=tuple(sorted(definitions, key=lambda d: d.id.lower())),
-        deny_assignments=tuple(denies[k] for k in sorted(denies)),
-        scopes=tuple(scopes),
+    pending = submit_assignments(
+        runner, clients, principal, subs, kind="vault_rbac", reader=VAULT_RBAC_READER
+    )
+    return identity_facts(
+        runner,
+        clients,
+        principal,
+        pending,
+        fallback_sub=subs[0],
+        kind="vault_rbac",
+        reader=VAULT_RBAC_READER,
+        ancestry=False,
     )

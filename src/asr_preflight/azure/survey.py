@@ -14,7 +14,7 @@ each at the version pinned in :mod:`asr_preflight.azure.api_versions` (the spec 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -27,6 +27,7 @@ from asr_preflight.azure.raw import COMPUTE_API, list_all
 from asr_preflight.azure.runner import Progress, Runner, value
 from asr_preflight.options import AzureOptions
 from asr_preflight.regions import normalize as norm_location
+from asr_preflight.snapshot import FactKind
 
 RECOVERY_SERVICES_API = api_version("Microsoft.RecoveryServices/vaults")
 STORAGE_API = api_version("Microsoft.Storage/storageAccounts")
@@ -80,46 +81,27 @@ def _list(client: Any, sub: str, provider: str, api: str) -> list[Found]:
     return [f for f in (_found(i) for i in items) if f is not None]
 
 
+#: What the survey lists per subscription, in the order of :class:`Survey`'s fields: the fact
+#: kind a failure is recorded as, the client whose pipeline reads it, the provider path, the
+#: api-version.
+_LISTS: tuple[tuple[FactKind, Callable[[Clients, str], Any], str, str], ...] = (
+    ("vms", Clients.compute, "Microsoft.Compute/virtualMachines", COMPUTE_API),
+    ("vault", Clients.raw, "Microsoft.RecoveryServices/vaults", RECOVERY_SERVICES_API),
+    ("cache_storage", Clients.raw, "Microsoft.Storage/storageAccounts", STORAGE_API),
+)
+
+
 def survey(clients: Clients, subscriptions: Iterable[str], concurrency: int = 16) -> Survey:
     """List VMs, vaults and storage accounts in every subscription, concurrently."""
     subs = list(dict.fromkeys(s.lower() for s in subscriptions))
     runner = Runner(concurrency, Progress(None))
     try:
         futures = {
-            sub: (
+            sub: tuple(
                 runner.submit(
-                    partial(
-                        _list,
-                        clients.compute(sub),
-                        sub,
-                        "Microsoft.Compute/virtualMachines",
-                        COMPUTE_API,
-                    ),
-                    "vms",
-                    sub_scope(sub),
-                ),
-                runner.submit(
-                    partial(
-                        _list,
-                        clients.raw(sub),
-                        sub,
-                        "Microsoft.RecoveryServices/vaults",
-                        RECOVERY_SERVICES_API,
-                    ),
-                    "vault",
-                    sub_scope(sub),
-                ),
-                runner.submit(
-                    partial(
-                        _list,
-                        clients.raw(sub),
-                        sub,
-                        "Microsoft.Storage/storageAccounts",
-                        STORAGE_API,
-                    ),
-                    "cache_storage",
-                    sub_scope(sub),
-                ),
+                    partial(_list, client(clients, sub), sub, provider, api), kind, sub_scope(sub)
+                )
+                for kind, client, provider, api in _LISTS
             )
             for sub in subs
         }

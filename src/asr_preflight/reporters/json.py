@@ -242,27 +242,24 @@ def as_v1(doc: dict[str, Any]) -> dict[str, Any]:
 
 def results_json_schema() -> dict[str, Any]:
     """The JSON Schema of results.json v1, generated from :class:`ResultsDocument`."""
-    from pydantic import TypeAdapter
-
-    schema: dict[str, Any] = TypeAdapter(ResultsDocument).json_schema()
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        **schema,
-        "$id": RESULTS_SCHEMA_V1,
-        "title": "asr-preflight results v1",
-    }
+    return _json_schema(ResultsDocument, RESULTS_SCHEMA_V1, "asr-preflight results v1")
 
 
 def results_v2_json_schema() -> dict[str, Any]:
     """The JSON Schema of results.json v2, generated from :class:`ResultsDocumentV2`."""
+    return _json_schema(ResultsDocumentV2, RESULTS_SCHEMA, "asr-preflight results v2")
+
+
+def _json_schema(document: Any, schema_id: str, title: str) -> dict[str, Any]:
+    """The draft 2020-12 JSON Schema pydantic generates for a TypedDict, with its id and title."""
     from pydantic import TypeAdapter
 
-    schema: dict[str, Any] = TypeAdapter(ResultsDocumentV2).json_schema()
+    schema: dict[str, Any] = TypeAdapter(document).json_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         **schema,
-        "$id": RESULTS_SCHEMA,
-        "title": "asr-preflight results v2",
+        "$id": schema_id,
+        "title": title,
     }
 
 

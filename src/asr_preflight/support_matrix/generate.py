@@ -247,28 +247,20 @@ def _kernel_rows(heading: str, cells: list[str], where: str, date: str) -> list[
             listed_versions.extend(_releases(distribution, item))
         else:
             raise PageError(f"not a kernel: {item!r} (in {heading!r})")
+    row_kernels: tuple[str, ...] | None = None
     if listed_versions:  # releases in the kernel column: supported from that agent, any kernel
-        return [
-            MatrixRow(
-                os="linux",
-                distribution=distribution,
-                version=v,
-                agent=agent,
-                source=where,
-                date=date,
-            )
-            for v in listed_versions
-        ]
-    if not versions:
+        versions = listed_versions
+    elif not versions:
         raise PageError(f"no release in {release!r}")
-    unique = tuple(dict.fromkeys(kernels))
+    else:
+        row_kernels = tuple(dict.fromkeys(kernels))
     return [
         MatrixRow(
             os="linux",
             distribution=distribution,
             version=v,
             agent=agent,
-            kernels=unique,
+            kernels=row_kernels,
             source=where,
             date=date,
         )
