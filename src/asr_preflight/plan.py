@@ -50,6 +50,9 @@ class AzureSection(_Section):
     subscriptions: list[Annotated[str, Field(pattern=GUID)]] = []
     # every subscription under these management groups (ids, as in the portal), too
     management_groups: list[Annotated[str, Field(pattern=MANAGEMENT_GROUP)]] = []
+    # where the Site Recovery private DNS zones are also looked for (ASR010): a hub-and-spoke
+    # landing zone keeps them in a connectivity subscription the plan does not otherwise name
+    private_dns_subscriptions: list[Annotated[str, Field(pattern=GUID)]] = []
 
     @model_validator(mode="after")
     def _custom_cloud_has_endpoints(self) -> AzureSection:

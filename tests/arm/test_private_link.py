@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from arm.conftest import CACHE, SUB_A, VAULT, options
-from arm.helpers import assert_read_only, outcomes, run
+from arm.helpers import assert_read_only, hints, outcomes, run
 from asr_preflight.api import Outcome
 from asr_preflight.collect import collect
 from asr_preflight.plan import Plan
@@ -179,3 +179,56 @@ def test_a_malformed_default_outbound_access_is_that_subnets_fact_error(
     result = run(snap, chosen)
     assert outcomes(result, "ASR211")["vm-odd-01"] is Outcome.UNKNOWN
     assert outcomes(result, "ASR211")["vm-web-01"] is Outcome.PASS  # another VNet
+
+
+HUB = "33333333-3333-4333-8333-333333333333"  # a connectivity subscription the plan lists nowhere
+
+
+def _hub_estate(fake: FakeAzure) -> dict[str, Any]:
+    """The private estate with the vault's connection Approved and the Site Recovery zone in a
+    hub-and-spoke connectivity subscription, linked to the VM's VNet."""
+    made = _private_estate(fake)
+    vault = fake.estate.items[VAULT_ID.lower()]
+    conn = vault["properties"]["privateEndpointConnections"][0]["properties"]
+    conn["privateLinkServiceConnectionState"]["status"] = "Approved"
+    fake.estate.lists.pop(sub_list(SUB_A, "Microsoft.Network/privateDnsZones").lower())
+    EstateBuilder(fake.estate).dns_zone(HUB, "rg-connectivity", [made["vnet"]])
+    return made
+
+
+def _hub_plan(plan: Plan) -> Plan:
+    """No cache account: Site Recovery makes one and grants its identity (not judged here)."""
+    target = plan.target.model_copy(update={"cache_storage_account": None})
+    return _plan(plan).model_copy(update={"target": target})
+
+
+def test_a_zone_in_the_hub_subscription_the_plan_names_is_found(
+    fake: FakeAzure, plan: Plan
+) -> None:
+    _hub_estate(fake)
+    azure = plan.azure.model_copy(update={"private_dns_subscriptions": [HUB]})
+    chosen = _hub_plan(plan).model_copy(update={"azure": azure})
+    snap = collect(chosen, options(fake, eligibility=False))
+    assert not [e for e in snap.errors if e.kind == "private_link"]
+    assert snap.private_dns_zones is not None
+    assert [z.id.split("/")[2] for z in snap.private_dns_zones] == [HUB]
+    result = run(snap, chosen)
+    assert outcomes(result, "ASR010")["vm-priv-01"] is Outcome.PASS
+    paths = [r.path.lower() for r in fake.arm_requests() if "skiptoken" not in r.query]
+    hub = [p for p in paths if p.startswith(f"/subscriptions/{HUB}/")]
+    assert hub.count(f"/subscriptions/{HUB}/providers/microsoft.network/privatednszones") == 1
+    assert not [p for p in hub if "privateendpoints" in p]  # only its zones are listed
+    assert len([p for p in hub if p.endswith("/virtualnetworklinks")]) == 1
+    assert_read_only(fake)
+
+
+def test_without_the_key_a_zone_in_the_hub_is_unknown_not_fail(fake: FakeAzure, plan: Plan) -> None:
+    _hub_estate(fake)
+    chosen = _hub_plan(plan)
+    snap = collect(chosen, options(fake, eligibility=False))
+    assert snap.private_dns_zones == ()
+    result = run(snap, chosen)
+    assert outcomes(result, "ASR010")["vm-priv-01"] is Outcome.UNKNOWN
+    hint = hints(result, "ASR010")["vm-priv-01"]
+    assert "private_dns_subscriptions" in hint and SUB_A in hint
+    assert not [r for r in fake.arm_requests() if HUB in r.path]

@@ -283,3 +283,13 @@ def test_cache_storage_per_source_region() -> None:
 )
 def test_cache_storage_accounts_errors_name_key_and_line(lines: str, expected: str) -> None:
     assert _error(f'[target]\nregion = "westus2"\n{lines}\n').startswith(expected)
+
+
+def test_private_dns_subscriptions_are_guids_named_by_key_and_line() -> None:
+    good = '[azure]\nprivate_dns_subscriptions = ["33333333-3333-4333-8333-333333333333"]\n'
+    target = '[target]\nregion = "westus2"\n'
+    plan = parse_plan(good + target)
+    assert plan.azure.private_dns_subscriptions == ["33333333-3333-4333-8333-333333333333"]
+    bad = '[azure]\nsubscriptions = []\nprivate_dns_subscriptions = ["hub-connectivity"]\n'
+    message = _error(bad + target)
+    assert message.startswith("p.toml:3: [azure] private_dns_subscriptions"), message

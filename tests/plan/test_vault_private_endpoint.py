@@ -65,7 +65,9 @@ GRANTED = identity(builtin_role("Contributor"), BLOB_DATA)
 LINKED = (PrivateDnsZone(ZONE, "privatelink.siterecovery.windowsazure.com", (VNET_ID,)),)
 
 
-def judge(target: dict[str, Any] | None = None, **fields: Any) -> Any:
+def judge(
+    target: dict[str, Any] | None = None, azure: dict[str, Any] | None = None, **fields: Any
+) -> Any:
     facts: dict[str, Any] = {
         "vault": vault(),
         "private_dns_zones": LINKED,
@@ -73,7 +75,8 @@ def judge(target: dict[str, Any] | None = None, **fields: Any) -> Any:
     }
     facts.update(fields)
     plan = make_plan(
-        target=target or {"region": "westus2", "vault": VAULT, "cache_storage_account": CACHE}
+        azure=azure or {"subscriptions": [SUBSCRIPTION]},
+        target=target or {"region": "westus2", "vault": VAULT, "cache_storage_account": CACHE},
     )
     [result] = evaluate_rule(vault_private_endpoint_ready, estate(**facts), plan)
     return result
@@ -94,7 +97,12 @@ def judge(target: dict[str, Any] | None = None, **fields: Any) -> Any:
             "fail",
             "pe-asr is Pending",
         ),
-        ({"private_dns_zones": ()}, "fail", "no private DNS zone"),
+        ({"private_dns_zones": ()}, "unknown", "no private DNS zone"),
+        (
+            {"private_dns_zones": (replace(LINKED[0], linked_vnet_ids=()),)},
+            "fail",
+            "privatelink.siterecovery.windowsazure.com is not linked to VNet",
+        ),
         (
             {
                 "private_dns_zones": (
@@ -161,3 +169,43 @@ def test_the_zone_must_be_linked_to_the_mapped_target_vnet_too() -> None:
     other = vault(network_mappings=(NetworkMapping(target_vnet + "-x", target_vnet),))
     assert judge(vault=other).outcome == "pass"
     assert judge(vault=vault(network_mappings=None)).outcome == "pass"
+
+
+HUB = "7e4b2a10-0c5d-4f6e-9a8b-1c2d3e4f5a6b"
+
+
+def test_no_zone_anywhere_is_unknown_and_names_where_it_looked_and_the_plan_key() -> None:
+    """A hub-and-spoke landing zone keeps the zones in a connectivity subscription the plan may
+    not name: finding none is not proof that none is linked."""
+    result = judge(private_dns_zones=())
+    assert result.outcome == "unknown", result.message
+    assert SUBSCRIPTION in result.message and SUBSCRIPTION in result.hint
+    assert "private_dns_subscriptions" in result.hint
+    named = judge(
+        azure={"subscriptions": [SUBSCRIPTION], "private_dns_subscriptions": [HUB]},
+        private_dns_zones=(),
+    )
+    assert named.outcome == "unknown"
+    assert HUB in named.message and SUBSCRIPTION in named.message
+
+
+def test_no_zone_anywhere_with_a_mapped_target_vnet_is_still_unknown_not_fail() -> None:
+    from asr_preflight.snapshot import NetworkMapping
+
+    target_vnet = (
+        f"/subscriptions/{HUB}/resourceGroups/dr/providers/Microsoft.Network/virtualNetworks/v"
+    )
+    mapped = vault(network_mappings=(NetworkMapping(VNET_ID, target_vnet),))
+    assert judge(vault=mapped, private_dns_zones=()).outcome == "unknown"
+
+
+def test_a_zone_found_in_the_hub_but_not_linked_is_a_fail_and_no_hub_hint() -> None:
+    hub_zone = PrivateDnsZone(ZONE.replace(SUBSCRIPTION, HUB), LINKED[0].name, ())
+    result = judge(
+        azure={"subscriptions": [SUBSCRIPTION], "private_dns_subscriptions": [HUB]},
+        private_dns_zones=(hub_zone,),
+    )
+    assert result.outcome == "fail" and "not linked to VNet" in result.message
+    assert "private_dns_subscriptions" not in (result.hint or "")
+    linked = replace(hub_zone, linked_vnet_ids=(VNET_ID,))
+    assert judge(private_dns_zones=(linked,)).outcome == "pass"

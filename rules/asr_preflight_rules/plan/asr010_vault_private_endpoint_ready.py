@@ -44,7 +44,11 @@ def vault_private_endpoint_ready(ctx: RuleContext, vm: VirtualMachine) -> Findin
     - a private DNS zone `privatelink.siterecovery.windowsazure.com` is linked (link state
       Completed) to the VM's VNet, and to the target VNet when the vault's network mapping for
       the VM's VNet names one; zones are looked for in the subscriptions the plan lists, the
-      vault's and the target's;
+      vault's, the target's, the cache accounts' and those of
+      `[azure] private_dns_subscriptions`. A zone found but not linked fails; no Site Recovery
+      zone found in any of them is `unknown`, not a fail: in a hub-and-spoke (Cloud Adoption
+      Framework) landing zone the zones live in a central connectivity subscription, which the
+      plan must name in `private_dns_subscriptions` for the link to be checked;
     - the vault's system-assigned managed identity holds Contributor and Storage Blob Data
       Contributor (or their actions: `storageAccounts/read`, `listKeys/action`,
       `containers/write`; blob data `read`, `write`, `delete`) on the cache storage account for
@@ -61,7 +65,9 @@ def vault_private_endpoint_ready(ctx: RuleContext, vm: VirtualMachine) -> Findin
     Approve the private endpoint connection on the vault; link the private DNS zone
     `privatelink.siterecovery.windowsazure.com` to the VM's VNet and the target VNet; enable
     the vault's system-assigned identity and grant it Contributor and Storage Blob Data
-    Contributor on the cache storage account.
+    Contributor on the cache storage account. When the zones live in a connectivity
+    subscription, add it to the plan: `[azure] private_dns_subscriptions = ["<subscription id>"]`
+    (Reader there suffices).
 
     ## References
     - https://learn.microsoft.com/azure/site-recovery/azure-to-azure-how-to-enable-replication-private-endpoints
@@ -122,8 +128,35 @@ def vault_private_endpoint_ready(ctx: RuleContext, vm: VirtualMachine) -> Findin
         "windowsazure.com to the VM's VNet, and grant the vault's identity Contributor and"
         " Storage Blob Data Contributor on the cache storage account"
     )
+    if ctx.snapshot.private_dns_zones == ():
+        hint += (
+            f"; no Site Recovery private DNS zone was found in {searched(ctx)}: if the zones live"
+            " in another (hub/connectivity) subscription, name it in [azure]"
+            " private_dns_subscriptions"
+        )
     text = "; ".join(p for _, p in problems)
     return Finding(vm, worst, f"{vm.name}: vault {vault.name}: {text}", hint=hint)
+
+
+def searched(ctx: RuleContext) -> str:
+    """The subscriptions the collector lists private DNS zones in, as the plan names them."""
+    plan = ctx.plan
+    subs = [
+        *plan.azure.subscriptions,
+        plan.target.subscription or "",
+        *(_subscription(i) for i in (plan.target.vault or "", *plan.target.cache_account_ids())),
+        *plan.azure.private_dns_subscriptions,
+    ]
+    names = list(dict.fromkeys(s.lower() for s in subs if s))
+    text = "subscription" + ("s " if len(names) != 1 else " ") + ", ".join(names)
+    if plan.azure.management_groups:
+        text += " and those under management groups " + ", ".join(plan.azure.management_groups)
+    return text if names or plan.azure.management_groups else "the plan's subscriptions"
+
+
+def _subscription(resource_id: str) -> str:
+    parts = resource_id.split("/")
+    return parts[2] if len(parts) > 2 and parts[1].lower() == "subscriptions" else ""
 
 
 def _dns(ctx: RuleContext, vm: VirtualMachine) -> list[tuple[Outcome, str]]:
@@ -145,16 +178,19 @@ def _dns(ctx: RuleContext, vm: VirtualMachine) -> list[tuple[Outcome, str]]:
                 f" private DNS zones could not all be read ({failed_reads[0].cause})",
             )
         ]
-    where = (
-        "no private DNS zone privatelink.siterecovery.* was found"
-        if not zones
-        else f"the private DNS zone {zones[0].name} is not linked"
-    )
+    if not zones:  # it may sit in a subscription the plan does not name (a hub): not a fail
+        return [
+            (
+                Outcome.UNKNOWN,
+                "no private DNS zone privatelink.siterecovery.* was found in any subscription"
+                f" searched ({searched(ctx)}), so its link to VNet {vnet.name} is unknown",
+            )
+        ]
+    names = ", ".join(sorted({z.name for z in zones}))
     return [
         (
             Outcome.FAIL,
-            f"{where} to VNet {vnet.name} (zones read in the plan's, the vault's, the"
-            " target's and the cache accounts' subscriptions)",
+            f"the private DNS zone {names} is not linked to VNet {vnet.name}",
         )
     ]
 
@@ -175,6 +211,8 @@ def _target_dns(ctx: RuleContext, vm: VirtualMachine, vault: Vault) -> list[tupl
         if any(key in {v.lower() for v in z.linked_vnet_ids} for z in zones):
             continue
         name = target.rstrip("/").rsplit("/", 1)[-1]
+        if not zones:
+            continue  # no zone found at all: _dns says unknown, and where it looked
         if any(e.kind == "private_link" for e in ctx.snapshot.errors):
             out.append(
                 (

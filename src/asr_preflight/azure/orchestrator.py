@@ -230,10 +230,12 @@ class _Collection:
         )
         rbac_subs = rbac_subscriptions(plan, self.subscriptions)
         rbac_f = submit_assignments(runner, self.clients, self.principal, rbac_subs)
+        link_subs = private_link_join.link_subscriptions(plan, self.subscriptions)
         links = private_link_join.submit_extra(
             runner,
             self.clients,
-            private_link_join.link_subscriptions(plan, self.subscriptions),
+            link_subs,
+            private_link_join.dns_subscriptions(plan, [*self.subscriptions, *link_subs]),
         )
         mappings_f = None
         if plan.target.vault:

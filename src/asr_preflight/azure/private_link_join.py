@@ -3,7 +3,9 @@ endpoints and the Site Recovery private DNS zones, and the vault identity's role
 
 Load balancers, private endpoints and private DNS zones are listed once per subscription: the
 source subscriptions (families in :mod:`subscription_lists`) and, for endpoints and zones, the
-vault's, the target's and the cache accounts' subscriptions too (:func:`submit_extra`). Then,
+vault's, the target's and the cache accounts' subscriptions too (:func:`submit_extra`); private
+DNS zones alone also in ``[azure] private_dns_subscriptions`` (a hub-and-spoke landing zone
+keeps them in a connectivity subscription the plan does not otherwise name). Then,
 per Site Recovery zone found, one list of its virtual network links; per private endpoint a
 cache account or the vault names outside those subscriptions, one GET. Nothing grows with VMs.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -45,6 +47,7 @@ class Extra:
     """Private endpoints and DNS zones listed in subscriptions outside the source ones."""
 
     futures: dict[str, tuple[Future[Any], Future[Any]]]  # sub -> (endpoints, zones)
+    dns_only: dict[str, Future[Any]] = field(default_factory=dict)  # sub -> zones
 
 
 def link_subscriptions(plan: Plan, sources: Iterable[str]) -> list[str]:
@@ -55,7 +58,17 @@ def link_subscriptions(plan: Plan, sources: Iterable[str]) -> list[str]:
     return [s for s in dict.fromkeys(x.lower() for x in subs if x) if s not in known]
 
 
-def submit_extra(runner: Runner, clients: Clients, subs: list[str]) -> Extra:
+def dns_subscriptions(plan: Plan, known: Iterable[str]) -> list[str]:
+    """``[azure] private_dns_subscriptions`` not already listed (``known``): only their zones are
+    listed there."""
+    seen = {s.lower() for s in known}
+    subs = dict.fromkeys(s.lower() for s in plan.azure.private_dns_subscriptions)
+    return [s for s in subs if s not in seen]
+
+
+def submit_extra(
+    runner: Runner, clients: Clients, subs: list[str], dns_subs: Iterable[str] = ()
+) -> Extra:
     out = {}
     for sub in subs:
         client = clients.network(sub)
@@ -66,7 +79,16 @@ def submit_extra(runner: Runner, clients: Clients, subs: list[str]) -> Extra:
             ),
             runner.submit(partial(private_link.list_zones, client, sub), "private_link", scope),
         )
-    return Extra(out)
+    dns_only = {
+        sub: runner.submit(
+            partial(private_link.list_zones, clients.network(sub), sub),
+            "private_link",
+            sub_scope(sub),
+        )
+        for sub in dns_subs
+        if sub not in out
+    }
+    return Extra(out, dns_only)
 
 
 def load_balancers(runner: Runner, listed: Mapping[str, Listed]) -> tuple[LoadBalancer, ...]:
@@ -130,7 +152,7 @@ def dns_zones(
     for f in listed.values():
         for z in f.value("dns_zones") or ():
             zones[str(z.get("id")).lower()] = z
-    for _, zones_f in extra.futures.values():
+    for zones_f in [f for _, f in extra.futures.values()] + list(extra.dns_only.values()):
         for z in value(zones_f) or ():
             zones[str(z.get("id")).lower()] = z
     futures = [
