@@ -232,3 +232,19 @@ def test_without_the_key_a_zone_in_the_hub_is_unknown_not_fail(fake: FakeAzure, 
     hint = hints(result, "ASR010")["vm-priv-01"]
     assert "private_dns_subscriptions" in hint and SUB_A in hint
     assert not [r for r in fake.arm_requests() if HUB in r.path]
+
+
+def test_a_failed_zone_list_in_the_hub_is_unknown_with_its_cause(
+    fake: FakeAzure, plan: Plan
+) -> None:
+    _hub_estate(fake)
+    azure = plan.azure.model_copy(update={"private_dns_subscriptions": [HUB]})
+    chosen = _hub_plan(plan).model_copy(update={"azure": azure})
+    fake.fail(
+        f"/subscriptions/{HUB}/providers/microsoft.network/privatednszones", status=403, times=None
+    )
+    snap = collect(chosen, options(fake, eligibility=False, retry_total=0))
+    [error] = [e for e in snap.errors if e.kind == "private_link"]
+    assert HUB in error.scope
+    assert outcomes(run(snap, chosen), "ASR010")["vm-priv-01"] is Outcome.UNKNOWN
+    assert_read_only(fake)
