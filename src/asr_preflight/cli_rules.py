@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from asr_preflight.cli_help import Command, Group
+from asr_preflight.printable import printable
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -62,7 +63,7 @@ def rules_list(
             table.add_column(column, no_wrap=column != "title")
         for r in loaded.rules:
             row = (r.code, r.name, r.severity.value, r.area.value, r.title)
-            table.add_row(*(Text(v) for v in row))
+            table.add_row(*(Text(printable(v)) for v in row))
         out = make_console()
         out.print(table)
         out.print()
@@ -131,13 +132,13 @@ def _packs_table(loaded: RuleSet) -> Table:
     for pack in loaded.packs:
         status = "disabled" if pack.disabled else "failed: " + pack.error if pack.failed else "ok"
         row = (pack.name, pack.version, pack.requires_api or "-", str(len(pack.rules)), status)
-        found.add_row(*(Text(v) for v in row))
+        found.add_row(*(Text(printable(v)) for v in row))
     return found
 
 
 def _errors_to_stderr(loaded: RuleSet) -> None:
     for error in loaded.errors:  # one line each on stderr, for scripts and CI logs
-        sys.stderr.write(f"error: {' '.join(error.split())}\n")
+        sys.stderr.write(f"error: {printable(' '.join(error.split()))}\n")
 
 
 def _pack_entry(pack: Pack) -> dict[str, object]:
@@ -163,20 +164,22 @@ def rules_explain(code: Annotated[str, typer.Argument(help="A rule code, e.g. AS
 
     rule = find_rule(load_rules(), code)
     out = make_console()
-    out.print(Text(f"{rule.code} {rule.name}", style="bold"))
+    out.print(Text(printable(f"{rule.code} {rule.name}"), style="bold"))
     out.print(
         Text(
             f"severity {rule.severity.value}, area {rule.area.value}, {rule.kind.value} rule, "
-            f"from {rule.distribution or 'an unregistered pack'}",
+            f"from {printable(rule.distribution or 'an unregistered pack')}",
             style="dim",
         )
     )
     out.print()
-    out.print(Text(rule.title))
+    out.print(Text(printable(rule.title)))
     for heading, body in doc_sections(rule.doc).items():
         out.print()
-        out.print(Text(heading, style="bold underline"))
-        out.print(Text(body))
+        out.print(Text(printable(heading), style="bold underline"))
+        # a third-party pack's docstring is text from outside: no control character reaches
+        # the terminal, line breaks kept
+        out.print(Text("\n".join(printable(line) for line in body.split("\n"))))
 
 
 def register(app: typer.Typer) -> None:

@@ -570,3 +570,26 @@ def test_collect_warns_about_a_broken_pack_and_still_collects(
     result = runner.invoke(cli.app, ["collect", "--plan", str(plan), "--out", str(out)])
     assert result.exit_code == 0 and out.is_file()
     assert result.stderr.startswith(f"warning: {error}")
+
+
+def test_rules_commands_escape_a_packs_control_characters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A third-party pack's names, docs and load errors are text from outside: no ESC, OSC or
+    bare CR reaches the terminal from `rules list`, `rules packs` or `rules explain`."""
+    hostile = "\x1b]0;pwned\x07\x1b[2J\r"
+    rule = replace(
+        RULES[0], name=f"name{hostile}", doc=RULES[0].doc.replace("\n", f"{hostile}\n", 1)
+    )
+    loaded = packs.RuleSet(
+        (
+            packs.Pack(f"contoso{hostile}", "1.0", (), "1.0", (rule,)),
+            packs.Pack("broken", "2.0", (), None, (), error=f"broken 2.0: {hostile}boom"),
+        ),
+        (rule,),
+    )
+    monkeypatch.setattr(packs, "load_rule_set", lambda points=None, disable=(): loaded)
+    for args in (["rules", "list"], ["rules", "packs"], ["rules", "explain", rule.code]):
+        done = runner.invoke(cli.app, args)
+        assert done.exit_code == 0, (args, done.output)
+        for stream in (done.stdout, done.stderr):
+            assert "\x1b" not in stream and "\x07" not in stream and "\r" not in stream, args
+        assert "\\x1b" in done.stdout + done.stderr  # shown, escaped
