@@ -69,3 +69,18 @@ def test_lvs_is_told_not_to_write_its_caches() -> None:
     assert 'hints = "none"' in config and "write_cache_state = 0" in config
     # no lock files either (LVM 2.03 creates /run/lock/lvm otherwise; the lab test sees that)
     assert "locking_type = 0" in config
+
+
+def test_facts_and_storage_probes_look_at_the_same_grub_files() -> None:
+    """ASR308 (facts.sh) and ASR312 (storage.sh) each list the GRUB files and folders they could
+    not read; each probe stays a standalone script a user can run by hand, so the two lists are
+    written twice: they must not drift apart (one would report a partial read the other misses)."""
+
+    def grub_lists(text: str) -> tuple[str, str]:
+        files_loop = text.split("for f in /boot/grub/menu.lst", 1)[1].split("; do", 1)[0]
+        dirs_loop = text.split("for d in /boot/grub ", 1)[1].split("; do", 1)[0]
+        return " ".join(files_loop.split()), " ".join(dirs_loop.split())
+
+    facts = (files("asr_preflight_checks") / "linux" / "facts.sh").read_text()
+    assert grub_lists(facts) == grub_lists(PROBE.read_text())
+    assert "/boot/loader/entries/*.conf" in grub_lists(facts)[0]
